@@ -1,0 +1,1 @@
+//! cli (spine, in progress).

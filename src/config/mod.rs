@@ -1,0 +1,1 @@
+//! config (spine, in progress).

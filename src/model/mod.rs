@@ -1,0 +1,1 @@
+//! model (spine, in progress).

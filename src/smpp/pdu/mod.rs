@@ -1,0 +1,1 @@
+//! SANS-IO SMPP PDU codec. No I/O, no async.
