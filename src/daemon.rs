@@ -1,1 +1,200 @@
-//! daemon wiring.
+//! Process life: open the store, start the flusher, dispatcher and API, tell systemd, and shut
+//! down in order.
+//!
+//! Shutdown order matters for the durability contract: first the API stops taking requests and
+//! the dispatcher stops handing out messages (waiting up to `shutdown_grace` for sends in
+//! flight), then the group-commit flusher makes a last flush, then the store is flushed once
+//! more and closed. One [`CancellationToken`] per stage; every task is tracked and awaited.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::api::{self, AppState, submit::SubmitRules};
+use crate::config::Config;
+use crate::dispatch::{Clock, Dispatcher, Route, SystemClock};
+use crate::model::Timestamp;
+use crate::store::Store;
+
+/// How often expired idempotency keys are purged.
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
+
+/// The routes the configuration asks for. Route drivers (modem pools, SMPP links) register
+/// here as they are built; a configured route without a driver in this build is an error at
+/// start rather than a gateway that accepts messages it can never send.
+pub fn build_routes(config: &Config) -> anyhow::Result<Vec<Arc<dyn Route>>> {
+    if let Some(route) = config.routes.first() {
+        anyhow::bail!(
+            "route {:?} has type {:?}, whose driver is not part of this build yet; \
+             remove it (messages are then accepted and queued) or use a build with that driver",
+            route.name,
+            route.kind
+        );
+    }
+    Ok(Vec::new())
+}
+
+/// Runs the gateway on `config.server.listen` until `shutdown` completes. `routes` are the
+/// ways out (from [`build_routes`], or test doubles in tests).
+pub async fn run(
+    config: Config,
+    routes: Vec<Arc<dyn Route>>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let addr: SocketAddr = listener.local_addr().context("no local address")?;
+    serve(config, routes, listener, shutdown, move || {
+        // Scripts and tests read this line to find the port when listening on port 0.
+        println!("smsgw: listening on http://{addr}");
+        let _ = std::io::stdout().flush();
+    })
+    .await
+}
+
+/// Runs the gateway on an already bound listener; `on_ready` runs once the store is open and
+/// the API accepts requests (in-process tests use it to know when to start).
+pub async fn serve(
+    config: Config,
+    routes: Vec<Arc<dyn Route>>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+    on_ready: impl FnOnce(),
+) -> anyhow::Result<()> {
+    let data_dir = config.store.data_dir.clone();
+    let cache = config.store.cache_bytes;
+    let dir = data_dir.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&dir, cache))
+        .await
+        .context("store open task failed")?
+        .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let requeued = store
+        .requeue_in_flight(clock.now())
+        .context("cannot requeue messages left `sending`")?;
+    if requeued > 0 {
+        warn!(
+            requeued,
+            "messages were being sent when the previous process stopped; requeued as possible duplicates"
+        );
+    }
+
+    let work = CancellationToken::new();
+    let commit_stop = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let commit_task = tokio::spawn(store.group_commit().run(commit_stop.clone()));
+
+    let route_names: Vec<String> = routes.iter().map(|r| r.name().to_string()).collect();
+    let (dispatcher, handle) = Dispatcher::new(store.clone(), routes, &config, clock)
+        .context("cannot start the dispatcher")?;
+    tracker.spawn(dispatcher.run(work.clone(), config.server.shutdown_grace.get()));
+
+    let addr: SocketAddr = listener.local_addr().context("no local address")?;
+    let state = AppState {
+        store: store.clone(),
+        dispatch: handle,
+        rules: Arc::new(SubmitRules::new(&config.messages)),
+        tokens: Arc::new(config.server.tokens.clone()),
+    };
+    let app = api::router(state);
+    let api_stop = work.clone();
+    tracker.spawn(async move {
+        let serve = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { api_stop.cancelled().await });
+        if let Err(e) = serve.await {
+            tracing::error!(cause = %e, "the HTTP server stopped with an error");
+        }
+    });
+    tracker.spawn(maintenance(store.clone(), work.clone()));
+    tracker.spawn(watchdog(work.clone()));
+
+    on_ready();
+    if route_names.is_empty() {
+        warn!(
+            "no routes are configured: messages are accepted and kept in the queue, none are sent"
+        );
+    }
+    info!(%addr, routes = ?route_names, data_dir = %config.store.data_dir.display(), "smsgw ready");
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+
+    shutdown.await;
+    info!("shutting down: no new requests; waiting for sends in flight");
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+    work.cancel();
+    tracker.close();
+    let bound = config.server.shutdown_grace.get() + Duration::from_secs(5);
+    if tokio::time::timeout(bound, tracker.wait()).await.is_err() {
+        warn!("some tasks did not stop in time");
+    }
+    commit_stop.cancel();
+    let _ = commit_task.await;
+    let s = store.clone();
+    tokio::task::spawn_blocking(move || s.flush_blocking())
+        .await
+        .context("final flush task failed")?
+        .context("final flush failed")?;
+    info!("stopped cleanly");
+    Ok(())
+}
+
+/// Hourly housekeeping.
+async fn maintenance(store: Arc<Store>, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(MAINTENANCE_EVERY) => {}
+        }
+        match store.purge_idempotency_keys(Timestamp::now()) {
+            Ok(n) if n > 0 => info!(purged = n, "expired idempotency keys removed"),
+            Ok(_) => {}
+            Err(e) => warn!(cause = %e, "cannot purge idempotency keys"),
+        }
+    }
+}
+
+/// Pings systemd's watchdog at half its interval while the daemon runs.
+async fn watchdog(stop: CancellationToken) {
+    let mut usec = 0u64;
+    if !sd_notify::watchdog_enabled(false, &mut usec) || usec == 0 {
+        return;
+    }
+    let every = Duration::from_micros(usec / 2);
+    loop {
+        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+/// Completes on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,1 +1,72 @@
-fn main() {}
+//! The `smsgw` binary: parse the command line, set up logging, run, map the outcome to an exit
+//! code. Everything else lives in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use smsgw::cli::{Cli, Command, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, RunArgs};
+use smsgw::config::{Config, LoadError};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::CheckConfig { config } => match Config::load(&config) {
+            Ok(_) => {
+                println!("{}: ok", config.display());
+                EXIT_OK
+            }
+            Err(e) => report_config_error(&e),
+        },
+        Command::Run(args) => run(args),
+        Command::Send(args) => block_on(smsgw::cli::send::run(args)),
+    };
+    ExitCode::from(code)
+}
+
+fn report_config_error(e: &LoadError) -> u8 {
+    eprintln!("smsgw: {e}");
+    match e {
+        LoadError::Read { .. } => EXIT_FAILURE,
+        _ => EXIT_CONFIG,
+    }
+}
+
+fn run(args: RunArgs) -> u8 {
+    let mut config = match Config::load(&args.config) {
+        Ok(c) => c,
+        Err(e) => return report_config_error(&e),
+    };
+    if let Some(listen) = args.listen {
+        config.server.listen = listen;
+    }
+    if let Some(dir) = args.data_dir {
+        config.store.data_dir = dir;
+    }
+    let format = args.log_format.unwrap_or(config.log.format);
+    smsgw::telemetry::init(format, &config.log.filter);
+    block_on(async move {
+        let routes = smsgw::daemon::build_routes(&config)?;
+        smsgw::daemon::run(config, routes, smsgw::daemon::shutdown_signal()).await?;
+        Ok(EXIT_OK)
+    })
+}
+
+fn block_on(fut: impl std::future::Future<Output = anyhow::Result<u8>>) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("smsgw: cannot start the async runtime: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    match runtime.block_on(fut) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("smsgw: {e:#}");
+            EXIT_FAILURE
+        }
+    }
+}

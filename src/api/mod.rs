@@ -1,1 +1,77 @@
-//! api (spine, in progress).
+//! The local HTTP API (axum): submit messages, follow them, read the inbox, check health.
+//!
+//! Handlers validate and translate; they own no state. Message state lives in the store and
+//! dispatch decisions in the dispatcher, reached through [`AppState`]. Every error is JSON
+//! `{"error": {"code", "message", "field"?}}` ([`error::ApiError`]).
+
+mod auth;
+pub mod error;
+mod health;
+mod inbox;
+mod json;
+mod messages;
+pub mod submit;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::dispatch::DispatchHandle;
+use crate::store::Store;
+use submit::SubmitRules;
+
+/// Largest body of a single submission: a 255-part message is ~40 KiB of text in JSON.
+pub const MAX_BODY: usize = 64 * 1024;
+/// Largest body of a batch: 1000 messages of a few parts each.
+pub const MAX_BATCH_BODY: usize = 8 * 1024 * 1024;
+
+/// What handlers share.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<Store>,
+    /// The dispatcher's handle.
+    pub dispatch: DispatchHandle,
+    /// Validation rules for submissions.
+    pub rules: Arc<SubmitRules>,
+    /// Accepted bearer tokens (empty: no authentication).
+    pub tokens: Arc<Vec<String>>,
+}
+
+/// Builds the router.
+pub fn router(state: AppState) -> Router {
+    let protected = Router::new()
+        .route(
+            "/v1/messages",
+            post(messages::submit)
+                .get(messages::list)
+                .layer(DefaultBodyLimit::max(MAX_BODY)),
+        )
+        .route(
+            "/v1/messages/batch",
+            post(messages::submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY)),
+        )
+        .route(
+            "/v1/messages/{id}",
+            get(messages::get_one).delete(messages::cancel),
+        )
+        .route("/v1/inbox", get(inbox::list))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(protected)
+        .fallback(|| async {
+            error::ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint",
+            )
+        })
+        .with_state(state)
+}

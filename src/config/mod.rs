@@ -1,1 +1,319 @@
-//! config (spine, in progress).
+//! The configuration file: strict serde structs in human units, and validation that reports
+//! every problem with its key and line.
+//!
+//! Every table denies unknown keys: a typo (`daily_limt`) must stop the daemon, not silently
+//! fall back to a default. Values are checked in two steps: serde checks shapes and units while
+//! parsing, then [`Config::validate`] checks what relates keys to each other (a rule naming an
+//! unknown route, a public listener without tokens) and collects all such problems at once.
+
+mod units;
+mod validate;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use units::{HumanDuration, Rate};
+pub use validate::{ConfigError, ConfigErrors};
+
+use crate::model::NumberPlan;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The HTTP API.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// Where and how messages are kept.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// Logging.
+    #[serde(default)]
+    pub log: LogConfig,
+    /// Defaults and limits for outbound messages.
+    #[serde(default)]
+    pub messages: MessagesConfig,
+    /// The routes messages can take, with their shaping.
+    #[serde(default)]
+    pub routes: Vec<RouteConfig>,
+    /// Which routes serve which number prefixes, in failover order.
+    #[serde(default)]
+    pub rules: Vec<RuleConfig>,
+}
+
+/// `[server]`: the local HTTP API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on. Loopback by default: the API is for local applications.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Bearer tokens accepted by the API. Empty means no authentication, which is only allowed
+    /// on a loopback address.
+    #[serde(default)]
+    pub tokens: Vec<String>,
+    /// How long shutdown waits for sends already handed to a route.
+    #[serde(default = "default_shutdown_grace")]
+    pub shutdown_grace: HumanDuration,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_shutdown_grace() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(10))
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            tokens: Vec::new(),
+            shutdown_grace: default_shutdown_grace(),
+        }
+    }
+}
+
+/// `[store]`: the sled database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Directory of the database. Relative paths are relative to the working directory; the
+    /// systemd unit runs in `/var/lib/smsgw`.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// sled's page cache size in bytes.
+    #[serde(default = "default_cache_bytes")]
+    pub cache_bytes: u64,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+fn default_cache_bytes() -> u64 {
+    256 * 1024 * 1024
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: default_data_dir(),
+            cache_bytes: default_cache_bytes(),
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `pretty` for people, `json` for log collectors.
+    #[serde(default)]
+    pub format: LogFormat,
+    /// A `RUST_LOG`-style filter; the `RUST_LOG` environment variable wins when set.
+    #[serde(default = "default_log_filter")]
+    pub filter: String,
+}
+
+fn default_log_filter() -> String {
+    "info".to_string()
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::default(),
+            filter: default_log_filter(),
+        }
+    }
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[messages]`: how submissions are read and how long they are tried.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessagesConfig {
+    /// Country calling code for national numbers (`"358"`); without it only `+` numbers and
+    /// short codes are accepted.
+    #[serde(default)]
+    pub default_country: Option<String>,
+    /// National trunk prefix dropped before adding the country code.
+    #[serde(default = "default_trunk_prefix")]
+    pub trunk_prefix: String,
+    /// The most parts one message may have; longer texts are refused with `too_many_parts`.
+    #[serde(default = "default_max_parts")]
+    pub max_parts: usize,
+    /// Validity when the client gives none.
+    #[serde(default = "default_validity")]
+    pub default_validity: HumanDuration,
+    /// The longest validity a client may ask for.
+    #[serde(default = "default_max_validity")]
+    pub max_validity: HumanDuration,
+    /// Delivery attempts before a message with temporary errors is `failed`.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// First retry delay; each next one doubles, with jitter.
+    #[serde(default = "default_retry_base")]
+    pub retry_base: HumanDuration,
+    /// The longest retry delay.
+    #[serde(default = "default_retry_max")]
+    pub retry_max: HumanDuration,
+}
+
+fn default_trunk_prefix() -> String {
+    "0".to_string()
+}
+fn default_max_parts() -> usize {
+    10
+}
+fn default_validity() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(2 * 86_400))
+}
+fn default_max_validity() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(14 * 86_400))
+}
+fn default_max_attempts() -> u32 {
+    6
+}
+fn default_retry_base() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(30))
+}
+fn default_retry_max() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(30 * 60))
+}
+
+impl Default for MessagesConfig {
+    fn default() -> Self {
+        Self {
+            default_country: None,
+            trunk_prefix: default_trunk_prefix(),
+            max_parts: default_max_parts(),
+            default_validity: default_validity(),
+            max_validity: default_max_validity(),
+            max_attempts: default_max_attempts(),
+            retry_base: default_retry_base(),
+            retry_max: default_retry_max(),
+        }
+    }
+}
+
+impl MessagesConfig {
+    /// How numbers without `+` are read.
+    pub fn number_plan(&self) -> NumberPlan {
+        NumberPlan {
+            default_country: self.default_country.clone(),
+            trunk_prefix: self.trunk_prefix.clone(),
+        }
+    }
+}
+
+/// What drives a route.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteKind {
+    /// A pool of GSM modems driven over AT commands.
+    ModemPool,
+    /// An SMPP bind to an operator's SMSC.
+    Smpp,
+}
+
+/// `[[routes]]`: one way out, with its shaping.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// Unique name, used by rules, the API and metrics.
+    pub name: String,
+    /// What drives it.
+    #[serde(rename = "type")]
+    pub kind: RouteKind,
+    /// Steady sending rate (`"6/min"`, `"50/s"`); unlimited when absent.
+    #[serde(default)]
+    pub rate: Option<Rate>,
+    /// How many messages may go at once above the steady rate after a quiet spell.
+    #[serde(default = "default_burst")]
+    pub burst: u32,
+    /// At most this many messages per UTC day; kept across restarts.
+    #[serde(default)]
+    pub daily_limit: Option<u32>,
+}
+
+fn default_burst() -> u32 {
+    1
+}
+
+/// `[[rules]]`: recipients starting with `prefix` go through `routes`, first ready one first.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// A prefix of the normalised number (`"+358"`); `""` matches everything.
+    pub prefix: String,
+    /// Route names in failover order.
+    pub routes: Vec<String>,
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file was read but has problems, each with its key and line.
+    #[error("{path}: {errors}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found.
+        errors: ConfigErrors,
+    },
+}
+
+impl Config {
+    /// Reads, parses and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|errors| LoadError::Invalid {
+            path: path.to_path_buf(),
+            errors,
+        })
+    }
+
+    /// Parses and validates configuration text.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigErrors> {
+        let config: Config =
+            toml::from_str(text).map_err(|e| ConfigErrors::from_parse(text, &e))?;
+        let errors = config.validate(text);
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The route named `name`.
+    pub fn route(&self, name: &str) -> Option<&RouteConfig> {
+        self.routes.iter().find(|r| r.name == name)
+    }
+}

@@ -1,1 +1,386 @@
-//! dispatch (spine, in progress).
+//! The dispatcher: decides what goes next and through which route.
+//!
+//! It owns the ready decision for every queued message: due time, priority, expiry, routing
+//! by prefix with failover, per-route shaping (token bucket and daily cap) and retries with
+//! backoff. It reads due messages from the store (the store's `due` index is the queue; nothing
+//! here survives a restart except through the store), hands them to [`Route`]s, and writes each
+//! outcome back. It never polls: it sleeps until the next due time, the next token, or a wake-up
+//! from the API (new message) or a route (capacity freed).
+//!
+//! Modules: [`route`] (the trait routes implement), [`shaper`], [`router`], [`retry`],
+//! [`clock`], and `outcome` (how a send's report changes a message).
+
+pub mod clock;
+mod outcome;
+pub mod retry;
+pub mod route;
+pub mod router;
+pub mod shaper;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, info, warn};
+
+pub use clock::{Clock, SystemClock, TokioClock};
+pub use retry::RetryPolicy;
+pub use route::{BoxFuture, PartOutcome, Readiness, Route, SendJob, SendReport};
+pub use router::Router;
+pub use shaper::{Denied, Shaper};
+
+use crate::config::Config;
+use crate::model::{MessageId, OutboundMessage, PartStatus, Status, Timestamp};
+use crate::store::{Store, StoreError};
+
+/// How many due messages one pass looks at. Messages whose routes are all throttled stay in
+/// the queue; a pass never reads more than this many, so a huge backlog costs a bounded amount
+/// per wake-up. (A backlog of more than this many messages for throttled routes can delay
+/// messages for other routes behind it until the throttled ones drain: see ARCHITECTURE.md.)
+pub const SCAN_LIMIT: usize = 2048;
+
+/// The longest the dispatcher sleeps without a reason: a safety net for a route that forgets
+/// to wake it. Not needed for correctness; it costs one pass a minute.
+pub const SAFETY_WAKE: Duration = Duration::from_secs(60);
+
+/// One route and its shaping state.
+#[derive(Debug)]
+struct RouteSlot {
+    route: Arc<dyn Route>,
+    shaper: Shaper,
+}
+
+/// A cheap handle for the API: wake the dispatcher, look at routes.
+#[derive(Debug, Clone)]
+pub struct DispatchHandle {
+    wake: Arc<Notify>,
+    routes: Arc<Vec<Arc<dyn Route>>>,
+}
+
+impl DispatchHandle {
+    /// Tells the dispatcher that something new is due (a message was stored).
+    pub fn notify(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Whether a route of this name exists.
+    pub fn has_route(&self, name: &str) -> bool {
+        self.routes.iter().any(|r| r.name() == name)
+    }
+
+    /// Every route with its readiness.
+    pub fn readiness(&self) -> Vec<(String, Readiness)> {
+        self.routes
+            .iter()
+            .map(|r| (r.name().to_string(), r.readiness()))
+            .collect()
+    }
+}
+
+/// The dispatcher task's state.
+#[derive(Debug)]
+pub struct Dispatcher {
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    router: Router,
+    retry: RetryPolicy,
+    slots: Vec<RouteSlot>,
+    by_name: HashMap<String, usize>,
+    wake: Arc<Notify>,
+}
+
+/// A message chosen in a pass, with the route and the parts it was charged for.
+struct Pick {
+    message: OutboundMessage,
+    slot: usize,
+    parts: u32,
+}
+
+impl Dispatcher {
+    /// Builds the dispatcher over `routes`, loading today's per-route usage from the store so
+    /// daily caps hold across restarts.
+    pub fn new(
+        store: Arc<Store>,
+        routes: Vec<Arc<dyn Route>>,
+        config: &Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(Self, DispatchHandle), StoreError> {
+        let now = clock.now();
+        let wake = Arc::new(Notify::new());
+        let mut slots = Vec::with_capacity(routes.len());
+        let mut by_name = HashMap::new();
+        for route in &routes {
+            let rc = config.route(route.name());
+            let mut shaper = Shaper::new(
+                rc.and_then(|r| r.rate),
+                rc.map_or(1, |r| r.burst),
+                rc.and_then(|r| r.daily_limit),
+                now,
+            );
+            shaper.sent_today(shaper.day(), store.usage(route.name(), shaper.day())?);
+            route.set_waker(wake.clone());
+            by_name.insert(route.name().to_string(), slots.len());
+            slots.push(RouteSlot {
+                route: route.clone(),
+                shaper,
+            });
+        }
+        let m = &config.messages;
+        let dispatcher = Dispatcher {
+            store,
+            clock,
+            router: Router::new(&config.rules),
+            retry: RetryPolicy {
+                max_attempts: m.max_attempts,
+                base: m.retry_base.get(),
+                max: m.retry_max.get(),
+            },
+            slots,
+            by_name,
+            wake: wake.clone(),
+        };
+        let handle = DispatchHandle {
+            wake,
+            routes: Arc::new(routes),
+        };
+        Ok((dispatcher, handle))
+    }
+
+    /// Runs until `shutdown`; then stops taking messages and gives sends already handed to a
+    /// route up to `grace` to finish. Sends still running after that stay `sending` in the
+    /// store and are requeued at the next start.
+    pub async fn run(mut self, shutdown: CancellationToken, grace: Duration) {
+        let mut in_flight: JoinSet<()> = JoinSet::new();
+        loop {
+            while let Some(done) = in_flight.try_join_next() {
+                if let Err(e) = done {
+                    error!(target: "smsgw::dispatch", cause = %e, "send task failed");
+                }
+            }
+            let now = self.clock.now();
+            let next = match self.pass(now, &mut in_flight).await {
+                Ok(next) => next,
+                Err(e) => {
+                    error!(target: "smsgw::dispatch", cause = %e, "dispatch pass failed; retrying in 1 s");
+                    Some(now.plus(Duration::from_secs(1)))
+                }
+            };
+            let sleep = next.map_or(SAFETY_WAKE, |t| now.until(t).min(SAFETY_WAKE));
+            debug!(target: "smsgw::dispatch", ?sleep, in_flight = in_flight.len(), "dispatcher sleeping");
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(sleep) => {}
+                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    if let Err(e) = done {
+                        error!(target: "smsgw::dispatch", cause = %e, "send task failed");
+                    }
+                }
+            }
+        }
+        if !in_flight.is_empty() {
+            info!(target: "smsgw::dispatch", sends = in_flight.len(), ?grace, "waiting for sends in flight");
+            let drained = tokio::time::timeout(grace, async {
+                while in_flight.join_next().await.is_some() {}
+            })
+            .await;
+            if drained.is_err() {
+                warn!(
+                    target: "smsgw::dispatch",
+                    sends = in_flight.len(),
+                    "sends still running after the grace period; they stay `sending` and are requeued at the next start"
+                );
+                in_flight.abort_all();
+            }
+        }
+    }
+
+    /// One pass: hands every due message that has a ready route to it. Returns when the next
+    /// pass is needed (next due message or next shaping token), if known.
+    async fn pass(
+        &mut self,
+        now: Timestamp,
+        in_flight: &mut JoinSet<()>,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let mut next = self.store.next_due_after(now)?;
+        let mut earliest = |t: Timestamp| next = Some(next.map_or(t, |n: Timestamp| n.min(t)));
+        let mut free: Vec<usize> = self
+            .slots
+            .iter()
+            .map(|s| match s.route.readiness() {
+                Readiness::Ready { free } => free,
+                Readiness::Down(_) => 0,
+            })
+            .collect();
+        let mut picks = Vec::new();
+        for id in self.store.due(now, SCAN_LIMIT)? {
+            if free.iter().all(|&f| f == 0) && !picks.is_empty() {
+                break;
+            }
+            let Some(message) = self.store.get(id)? else {
+                continue;
+            };
+            if !message.status.is_cancelable() {
+                continue;
+            }
+            if message.expires_at <= now {
+                self.expire(id, now)?;
+                continue;
+            }
+            let candidates = match &message.route {
+                Some(r) => vec![r.clone()],
+                None => self
+                    .router
+                    .candidates(message.to.as_str(), &message.attempts.failed_routes),
+            };
+            if candidates.is_empty() {
+                if self.router.is_empty() {
+                    // No routes at all (a fresh install, the demo before drivers): keep the
+                    // message queued until a route exists or it expires.
+                    earliest(message.expires_at);
+                } else {
+                    self.fail(id, now, format!("no routing rule matches {}", message.to))?;
+                }
+                continue;
+            }
+            let parts = pending_parts(&message).len() as u32;
+            let mut chosen = None;
+            for name in &candidates {
+                let Some(&slot) = self.by_name.get(name) else {
+                    continue;
+                };
+                if free[slot] == 0 {
+                    continue;
+                }
+                match self.slots[slot].shaper.try_take(now, parts.max(1)) {
+                    Ok(()) => {
+                        chosen = Some(slot);
+                        break;
+                    }
+                    Err(denied) => earliest(denied.retry_at()),
+                }
+            }
+            match chosen {
+                Some(slot) => {
+                    free[slot] -= 1;
+                    picks.push(Pick {
+                        message,
+                        slot,
+                        parts: parts.max(1),
+                    });
+                }
+                // Waiting for a route: look again when it would expire at the latest.
+                None => earliest(message.expires_at),
+            }
+        }
+        if picks.is_empty() {
+            return Ok(next);
+        }
+        self.hand_over(picks, now, in_flight).await?;
+        Ok(next)
+    }
+
+    /// Marks the picks `sending` durably, then hands each to its route.
+    async fn hand_over(
+        &mut self,
+        picks: Vec<Pick>,
+        now: Timestamp,
+        in_flight: &mut JoinSet<()>,
+    ) -> Result<(), StoreError> {
+        let mut jobs = Vec::with_capacity(picks.len());
+        for pick in picks {
+            let route_name = self.slots[pick.slot].route.name().to_string();
+            let mut taken = false;
+            let updated = self.store.update(pick.message.id, |m| {
+                if !m.status.is_cancelable() {
+                    return false;
+                }
+                taken = true;
+                m.attempts.count += 1;
+                m.attempts.next_at = None;
+                for p in m
+                    .parts
+                    .iter_mut()
+                    .filter(|p| p.status == PartStatus::Pending)
+                {
+                    p.route = Some(route_name.clone());
+                }
+                m.set_status(Status::Sending, now, Some(format!("via {route_name}")));
+                true
+            })?;
+            match updated {
+                Some(message) if taken => {
+                    let day = self.slots[pick.slot].shaper.day();
+                    self.store
+                        .add_usage(&route_name, day, u64::from(pick.parts))?;
+                    jobs.push((pick.slot, message));
+                }
+                _ => self.slots[pick.slot].shaper.refund(pick.parts),
+            }
+        }
+        // The hand-over is durable before any route sees the message: after a crash, a
+        // message that may have reached a route is `sending` and is requeued as a possible
+        // duplicate rather than silently sent twice.
+        self.store.durable().await?;
+        for (slot, message) in jobs {
+            let route = self.slots[slot].route.clone();
+            let parts = pending_parts(&message);
+            let id = message.id;
+            let job = SendJob { message, parts };
+            let sending = route.send(job);
+            let store = self.store.clone();
+            let clock = self.clock.clone();
+            let retry = self.retry;
+            let wake = self.wake.clone();
+            let route_name = route.name().to_string();
+            in_flight.spawn(async move {
+                let report = sending.await;
+                let now = clock.now();
+                if let Err(e) = outcome::apply(&store, id, &route_name, report, now, &retry) {
+                    error!(target: "smsgw::dispatch", cause = %e, %id, "cannot record a send outcome; the message stays `sending` and is requeued at the next start");
+                }
+                wake.notify_one();
+            });
+        }
+        Ok(())
+    }
+
+    fn expire(&self, id: MessageId, now: Timestamp) -> Result<(), StoreError> {
+        self.store.update(id, |m| {
+            if !m.status.is_cancelable() {
+                return false;
+            }
+            m.set_status(
+                Status::Expired,
+                now,
+                Some("the validity period ended before it could be sent".into()),
+            );
+            true
+        })?;
+        Ok(())
+    }
+
+    fn fail(&self, id: MessageId, now: Timestamp, reason: String) -> Result<(), StoreError> {
+        warn!(target: "smsgw::dispatch", %id, %reason, "message failed");
+        self.store.update(id, |m| {
+            if !m.status.is_cancelable() {
+                return false;
+            }
+            m.set_status(Status::Failed, now, Some(reason));
+            true
+        })?;
+        Ok(())
+    }
+}
+
+/// The parts that still have to go: pending ones, and unknown ones (sent again, marked).
+fn pending_parts(m: &OutboundMessage) -> Vec<u8> {
+    m.parts
+        .iter()
+        .filter(|p| matches!(p.status, PartStatus::Pending | PartStatus::Unknown))
+        .map(|p| p.index)
+        .collect()
+}

@@ -1,1 +1,21 @@
-//! model (spine, in progress).
+//! Plain data shared by every layer: identifiers, phone numbers, messages, statuses and events.
+//!
+//! Nothing here does I/O or knows about sled, axum or tokio; the store serialises these types and
+//! the API shows them. Keep them small and serde-friendly: new fields get `#[serde(default)]` so a
+//! store written by an older version still loads.
+
+mod address;
+mod event;
+mod id;
+mod inbound;
+mod message;
+mod status;
+mod time;
+
+pub use address::{AddressError, Msisdn, NumberPlan, Sender};
+pub use event::{Event, EventKind};
+pub use id::MessageId;
+pub use inbound::InboundMessage;
+pub use message::{Attempt, OutboundMessage, Part, PartStatus, Priority, StatusChange};
+pub use status::Status;
+pub use time::Timestamp;

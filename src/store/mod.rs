@@ -1,1 +1,525 @@
-//! store (spine, in progress).
+//! The durable store: the single source of truth for messages, the inbox and events.
+//!
+//! One sled tree holds everything (see [`keys`]); every change is one atomic `sled::Batch` that
+//! writes the value, keeps the secondary indexes (due time, status, recipient) in step and
+//! appends the event that reports it (outbox pattern). Durability is separate from writing:
+//! writers call [`Store::durable`] after writing, and the [`commit::GroupCommit`] flusher makes
+//! many writers share one fsync.
+//!
+//! Read-modify-write changes are serialised by one short `std`-style lock that is never held
+//! across `.await`; sled's writes are in-memory, so the lock is held for microseconds.
+//!
+//! This module must not know about HTTP, routes or configuration files.
+
+pub mod commit;
+mod error;
+pub mod keys;
+mod value;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use sled::Batch;
+
+pub use error::StoreError;
+
+use crate::model::{
+    Event, EventKind, InboundMessage, MessageId, OutboundMessage, PartStatus, Status, Timestamp,
+};
+use commit::GroupCommit;
+use value::{decode, encode};
+
+/// The schema version this build writes. Bump it with a migration in [`Store::migrate`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How long an idempotency key maps to its message.
+pub const IDEMPOTENCY_WINDOW_MS: u64 = 24 * 3600 * 1000;
+
+/// The store. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Store {
+    db: sled::Db,
+    tree: sled::Tree,
+    write_lock: Mutex<()>,
+    commit: Arc<GroupCommit>,
+}
+
+/// A message to insert, with the client's idempotency key if it sent one.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// The message, already validated.
+    pub message: OutboundMessage,
+    /// `Idempotency-Key` header value.
+    pub idempotency_key: Option<String>,
+}
+
+/// What [`Store::insert_outbound`] did with one message.
+#[derive(Debug, Clone)]
+pub enum Inserted {
+    /// Stored as a new message.
+    New(OutboundMessage),
+    /// The idempotency key was seen within the window: this is the original message.
+    Existing(OutboundMessage),
+}
+
+/// Which outbound messages to list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only this (normalised) recipient.
+    pub to: Option<String>,
+    /// Continue after this id (ids are listed newest first).
+    pub before: Option<MessageId>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Where the next page starts, if there may be one.
+    pub next_cursor: Option<MessageId>,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, migrating its schema if needed.
+    pub fn open(dir: &Path, cache_bytes: u64) -> Result<Arc<Store>, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_bytes)
+            .mode(sled::Mode::HighThroughput)
+            .open()?;
+        let tree = db.open_tree("smsgw")?;
+        let store = Store {
+            commit: GroupCommit::new(db.clone()),
+            db,
+            tree,
+            write_lock: Mutex::new(()),
+        };
+        store.migrate()?;
+        Ok(Arc::new(store))
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let found = match self.tree.get(keys::SCHEMA_VERSION_KEY)? {
+            Some(v) => {
+                u32::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                    key: hex::encode(keys::SCHEMA_VERSION_KEY),
+                    reason: "schema version is not 4 bytes".into(),
+                })?)
+            }
+            None => 0,
+        };
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found < SCHEMA_VERSION {
+            // Version 0 is an empty store; later versions add their steps here, in order.
+            self.tree
+                .insert(keys::SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+            self.db.flush()?;
+        }
+        Ok(())
+    }
+
+    /// The group-commit state; the daemon spawns its flusher with [`GroupCommit::run`].
+    pub fn group_commit(&self) -> Arc<GroupCommit> {
+        self.commit.clone()
+    }
+
+    /// Waits until everything written before this call is on disk.
+    pub async fn durable(&self) -> Result<(), StoreError> {
+        let ticket = self.commit.ticket();
+        self.commit.wait(ticket).await
+    }
+
+    /// Flushes synchronously: for shutdown and tests, not for request paths.
+    pub fn flush_blocking(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Size of the database on disk, in bytes.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    /// Stores new messages in one atomic batch (not yet durable: call [`Store::durable`]).
+    /// A message whose idempotency key was used within 24 h is not stored again; the original
+    /// comes back instead.
+    pub fn insert_outbound(&self, items: Vec<NewMessage>) -> Result<Vec<Inserted>, StoreError> {
+        let _guard = self.write_lock.lock();
+        let mut batch = Batch::default();
+        let mut out = Vec::with_capacity(items.len());
+        let mut keys_in_batch: Vec<(String, OutboundMessage)> = Vec::new();
+        for item in items {
+            let msg = item.message;
+            if let Some(key) = &item.idempotency_key {
+                if let Some(existing) = self.idempotent_original(key, msg.created_at)? {
+                    out.push(Inserted::Existing(existing));
+                    continue;
+                }
+                if let Some((_, first)) = keys_in_batch.iter().find(|(k, _)| k == key) {
+                    out.push(Inserted::Existing(first.clone()));
+                    continue;
+                }
+                let mut v = msg.id.to_bytes().to_vec();
+                v.extend_from_slice(&msg.created_at.as_millis().to_be_bytes());
+                batch.insert(keys::idempotency(key), v);
+                keys_in_batch.push((key.clone(), msg.clone()));
+            }
+            batch.insert(&keys::message(msg.id), encode(&msg)?);
+            self.index_insert(&mut batch, &msg);
+            self.push_status_event(&mut batch, &msg)?;
+            out.push(Inserted::New(msg));
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(out)
+    }
+
+    fn idempotent_original(
+        &self,
+        key: &str,
+        now: Timestamp,
+    ) -> Result<Option<OutboundMessage>, StoreError> {
+        let Some(v) = self.tree.get(keys::idempotency(key))? else {
+            return Ok(None);
+        };
+        let (Some(id), Some(created)) = (
+            MessageId::from_slice(&v),
+            v.get(16..24)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_be_bytes),
+        ) else {
+            return Ok(None);
+        };
+        if now.as_millis().saturating_sub(created) > IDEMPOTENCY_WINDOW_MS {
+            return Ok(None);
+        }
+        self.get(id)
+    }
+
+    /// Reads an outbound message.
+    pub fn get(&self, id: MessageId) -> Result<Option<OutboundMessage>, StoreError> {
+        let key = keys::message(id);
+        match self.tree.get(key)? {
+            Some(v) => decode(&key, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Changes a message with `change`, which returns whether anything changed. Indexes and the
+    /// status event follow in the same atomic batch. Returns the message as it is afterwards,
+    /// or `None` if there is no such message.
+    pub fn update<F>(&self, id: MessageId, change: F) -> Result<Option<OutboundMessage>, StoreError>
+    where
+        F: FnOnce(&mut OutboundMessage) -> bool,
+    {
+        let _guard = self.write_lock.lock();
+        let Some(old) = self.get(id)? else {
+            return Ok(None);
+        };
+        let mut new = old.clone();
+        if !change(&mut new) {
+            return Ok(Some(old));
+        }
+        let mut batch = Batch::default();
+        batch.insert(&keys::message(id), encode(&new)?);
+        self.index_remove(&mut batch, &old);
+        self.index_insert(&mut batch, &new);
+        if old.status != new.status {
+            self.push_status_event(&mut batch, &new)?;
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(Some(new))
+    }
+
+    fn index_insert(&self, batch: &mut Batch, m: &OutboundMessage) {
+        batch.insert(&keys::status(m.status, m.id), &[]);
+        batch.insert(keys::recipient(m.to.as_str(), m.id), &[]);
+        if m.status.is_cancelable() {
+            batch.insert(&keys::due(m.priority, m.due_at(), m.id), &[]);
+        }
+    }
+
+    fn index_remove(&self, batch: &mut Batch, m: &OutboundMessage) {
+        batch.remove(&keys::status(m.status, m.id));
+        batch.remove(keys::recipient(m.to.as_str(), m.id));
+        if m.status.is_cancelable() {
+            batch.remove(&keys::due(m.priority, m.due_at(), m.id));
+        }
+    }
+
+    /// The next event sequence number: sled's ids start at 0, events at 1, so that a reader's
+    /// cursor 0 means "from the beginning".
+    fn next_event_seq(&self) -> Result<u64, StoreError> {
+        Ok(self.db.generate_id()? + 1)
+    }
+
+    fn push_status_event(&self, batch: &mut Batch, m: &OutboundMessage) -> Result<(), StoreError> {
+        let seq = self.next_event_seq()?;
+        let event = Event {
+            seq,
+            at: m.updated_at,
+            kind: EventKind::MessageStatus,
+            message_id: m.id,
+            status: Some(m.status),
+            reason: m.history.last().and_then(|h| h.reason.clone()),
+        };
+        batch.insert(&keys::event(seq), encode(&event)?);
+        Ok(())
+    }
+
+    /// Up to `limit` ids of messages due at `now`, most urgent priority first, then oldest.
+    pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<MessageId>, StoreError> {
+        let mut out = Vec::new();
+        for p in crate::model::Priority::MOST_URGENT_FIRST {
+            if out.len() >= limit {
+                break;
+            }
+            let start = keys::due_prefix(p);
+            let mut end = start.to_vec();
+            end.extend_from_slice(&now.as_millis().saturating_add(1).to_be_bytes());
+            for kv in self.tree.range(start.as_slice()..end.as_slice()) {
+                let (k, _) = kv?;
+                if let Some((_, id)) = keys::parse_due(&k) {
+                    out.push(id);
+                    if out.len() >= limit {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The earliest due time after `now` of any waiting message, for the dispatcher's sleep.
+    pub fn next_due_after(&self, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+        let mut best: Option<Timestamp> = None;
+        for p in crate::model::Priority::MOST_URGENT_FIRST {
+            let mut start = keys::due_prefix(p).to_vec();
+            start.extend_from_slice(&now.as_millis().saturating_add(1).to_be_bytes());
+            let end = keys::prefix_end(&keys::due_prefix(p));
+            if let Some(kv) = self.tree.range(start..end).next() {
+                let (k, _) = kv?;
+                if let Some((due, _)) = keys::parse_due(&k) {
+                    best = Some(best.map_or(due, |b| b.min(due)));
+                }
+            }
+        }
+        Ok(best)
+    }
+
+    /// Lists outbound messages newest first, using the status or recipient index when filtered.
+    pub fn list(&self, filter: &ListFilter) -> Result<Page<OutboundMessage>, StoreError> {
+        let limit = filter.limit.max(1);
+        let (prefix, id_at_end): (Vec<u8>, bool) = match (&filter.to, filter.status) {
+            (Some(to), _) => (keys::recipient_prefix(to), true),
+            (None, Some(status)) => (keys::status_prefix(status).to_vec(), true),
+            (None, None) => (vec![keys::MESSAGE], false),
+        };
+        let end = match filter.before {
+            Some(id) => {
+                let mut e = prefix.clone();
+                e.extend_from_slice(&id.to_bytes());
+                e
+            }
+            None => keys::prefix_end(&prefix),
+        };
+        let mut items = Vec::with_capacity(limit);
+        let mut more = false;
+        for kv in self.tree.range(prefix.clone()..end).rev() {
+            let (k, v) = kv?;
+            let msg = if id_at_end {
+                let Some(id) = keys::trailing_id(&k) else {
+                    continue;
+                };
+                match self.get(id)? {
+                    Some(m) => m,
+                    None => continue,
+                }
+            } else {
+                decode(&k, &v)?
+            };
+            if filter.status.is_some_and(|s| s != msg.status) {
+                continue;
+            }
+            if items.len() == limit {
+                more = true;
+                break;
+            }
+            items.push(msg);
+        }
+        let next_cursor = if more {
+            items.last().map(|m| m.id)
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Stores an incoming message with its `message.received` event (not yet durable).
+    pub fn insert_inbound(&self, msg: &InboundMessage) -> Result<(), StoreError> {
+        let _guard = self.write_lock.lock();
+        let mut batch = Batch::default();
+        batch.insert(&keys::inbound(msg.id), encode(msg)?);
+        let seq = self.next_event_seq()?;
+        let event = Event {
+            seq,
+            at: msg.received_at,
+            kind: EventKind::MessageReceived,
+            message_id: msg.id,
+            status: None,
+            reason: None,
+        };
+        batch.insert(&keys::event(seq), encode(&event)?);
+        self.tree.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Lists received messages oldest first, after `after`.
+    pub fn list_inbox(
+        &self,
+        after: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Page<InboundMessage>, StoreError> {
+        let limit = limit.max(1);
+        let start = match after {
+            Some(id) => {
+                let mut k = keys::inbound(id).to_vec();
+                k.push(0);
+                k
+            }
+            None => vec![keys::INBOX],
+        };
+        let end = keys::prefix_end(&[keys::INBOX]);
+        let mut items = Vec::with_capacity(limit);
+        let mut more = false;
+        for kv in self.tree.range(start..end) {
+            let (k, v) = kv?;
+            if items.len() == limit {
+                more = true;
+                break;
+            }
+            items.push(decode::<InboundMessage>(&k, &v)?);
+        }
+        let next_cursor = if more {
+            items.last().map(|m| m.id)
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Events with a sequence number above `after`, oldest first.
+    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let start = keys::event(after.saturating_add(1));
+        let end = keys::prefix_end(&[keys::EVENT]);
+        let mut out = Vec::new();
+        for kv in self
+            .tree
+            .range(start.as_slice()..end.as_slice())
+            .take(limit)
+        {
+            let (k, v) = kv?;
+            out.push(decode(&k, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// How many messages `route` sent on UTC day `day`.
+    pub fn usage(&self, route: &str, day: u32) -> Result<u64, StoreError> {
+        Ok(self
+            .tree
+            .get(keys::usage(route, day))?
+            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(0))
+    }
+
+    /// Adds `n` to `route`'s count for `day` and returns the new count.
+    pub fn add_usage(&self, route: &str, day: u32, n: u64) -> Result<u64, StoreError> {
+        let key = keys::usage(route, day);
+        let new = self.tree.update_and_fetch(key, |old| {
+            let old = old
+                .and_then(|v| v.try_into().ok().map(u64::from_be_bytes))
+                .unwrap_or(0);
+            Some(old.saturating_add(n).to_be_bytes().to_vec())
+        })?;
+        Ok(new
+            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(n))
+    }
+
+    /// Restart contract: messages left `sending` by a previous process go back to `queued`.
+    /// Parts that were not confirmed may have gone out, so they are marked as possible
+    /// duplicates. Returns how many messages were requeued.
+    pub fn requeue_in_flight(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let ids: Vec<MessageId> = self
+            .tree
+            .scan_prefix(keys::status_prefix(Status::Sending))
+            .keys()
+            .filter_map(|k| k.ok().and_then(|k| keys::trailing_id(&k)))
+            .collect();
+        let mut n = 0;
+        for id in ids {
+            let changed = self.update(id, |m| {
+                if m.status != Status::Sending {
+                    return false;
+                }
+                for part in &mut m.parts {
+                    if matches!(part.status, PartStatus::Pending | PartStatus::Unknown) {
+                        part.status = PartStatus::Pending;
+                        part.possible_duplicate = true;
+                    }
+                }
+                m.attempts.next_at = Some(now);
+                m.set_status(
+                    Status::Queued,
+                    now,
+                    Some("requeued after a restart while sending (at-least-once)".into()),
+                );
+                true
+            })?;
+            if changed.is_some() {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Removes idempotency keys older than the window; returns how many.
+    pub fn purge_idempotency_keys(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for kv in self.tree.scan_prefix([keys::IDEMPOTENCY]) {
+            let (k, v) = kv?;
+            let created = v
+                .get(16..24)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_be_bytes)
+                .unwrap_or(0);
+            if now.as_millis().saturating_sub(created) > IDEMPOTENCY_WINDOW_MS {
+                self.tree.remove(k)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Counts messages in each status by walking the status index (for metrics and tests;
+    /// cost grows with the number of messages).
+    pub fn count_by_status(&self) -> Result<Vec<(Status, u64)>, StoreError> {
+        let mut out = Vec::new();
+        for s in Status::ALL {
+            let n = self.tree.scan_prefix(keys::status_prefix(s)).keys().count() as u64;
+            out.push((s, n));
+        }
+        Ok(out)
+    }
+}

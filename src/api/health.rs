@@ -1,0 +1,54 @@
+//! `/healthz` (the process answers) and `/readyz` (the store is open and a route can send).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::AppState;
+use crate::dispatch::Readiness;
+
+/// `GET /healthz`: alive.
+pub async fn healthz() -> Response {
+    Json(json!({ "status": "ok" })).into_response()
+}
+
+/// `GET /readyz`: 200 when the store answers and at least one route is up; 503 otherwise,
+/// with each route's state so an operator sees why.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let store_ok = state
+        .store
+        .next_due_after(crate::model::Timestamp(0))
+        .is_ok();
+    let routes: Vec<_> = state
+        .dispatch
+        .readiness()
+        .into_iter()
+        .map(|(name, r)| match r {
+            Readiness::Ready { free } => json!({ "name": name, "ready": true, "free": free }),
+            Readiness::Down(why) => json!({ "name": name, "ready": false, "reason": why }),
+        })
+        .collect();
+    let any_route = routes.iter().any(|r| r["ready"] == true);
+    let ready = store_ok && any_route;
+    let reason = if !store_ok {
+        Some("the store is not answering")
+    } else if routes.is_empty() {
+        Some("no routes are configured: messages are accepted and queued, none are sent")
+    } else if !any_route {
+        Some("no route is up")
+    } else {
+        None
+    };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({ "ready": ready, "store": store_ok, "routes": routes, "reason": reason })),
+    )
+        .into_response()
+}

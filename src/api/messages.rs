@@ -1,0 +1,266 @@
+//! `/v1/messages`: submit (single and batch), read, list, cancel.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::ApiError;
+use super::json::{ApiJson, serde_error};
+use super::submit::{Accepted, SubmitRequest};
+use crate::model::{MessageId, Msisdn, Status, Timestamp};
+use crate::store::{Inserted, ListFilter, NewMessage};
+
+/// Most messages in one batch.
+pub const MAX_BATCH: usize = 1000;
+
+/// Longest accepted `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
+
+/// Default and largest page sizes of listings.
+pub const DEFAULT_PAGE: usize = 50;
+/// See [`DEFAULT_PAGE`].
+pub const MAX_PAGE: usize = 500;
+
+/// `POST /v1/messages`.
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SubmitRequest>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let now = Timestamp::now();
+    let message = state
+        .rules
+        .validate(req, now, |r| state.dispatch.has_route(r))?;
+    let store = state.store.clone();
+    let mut inserted = store.insert_outbound(vec![NewMessage {
+        message,
+        idempotency_key: key,
+    }])?;
+    store.durable().await?;
+    state.dispatch.notify();
+    let (message, repeated) = match inserted.pop() {
+        Some(Inserted::New(m)) => (m, false),
+        Some(Inserted::Existing(m)) => (m, true),
+        None => {
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "nothing was stored",
+            ));
+        }
+    };
+    let mut resp = (StatusCode::ACCEPTED, Json(Accepted::of(&message))).into_response();
+    if let Ok(loc) = HeaderValue::from_str(&format!("/v1/messages/{}", message.id)) {
+        resp.headers_mut().insert(header::LOCATION, loc);
+    }
+    if repeated {
+        resp.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(resp)
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY_LEN)
+        .ok_or_else(|| {
+            ApiError::field(
+                "invalid_idempotency_key",
+                "Idempotency-Key",
+                format!("the key is 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"),
+            )
+        })?;
+    Ok(Some(key.to_string()))
+}
+
+/// `POST /v1/messages/batch` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    /// Up to [`MAX_BATCH`] submissions, each checked on its own.
+    pub messages: Vec<Value>,
+}
+
+/// `POST /v1/messages/batch`: every valid item is stored in one atomic write and one flush;
+/// each item gets its own result, in order.
+pub async fn submit_batch(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<BatchRequest>,
+) -> Result<Response, ApiError> {
+    if req.messages.is_empty() || req.messages.len() > MAX_BATCH {
+        return Err(ApiError::field(
+            "invalid_batch",
+            "messages",
+            format!(
+                "a batch has 1 to {MAX_BATCH} messages (got {})",
+                req.messages.len()
+            ),
+        ));
+    }
+    let now = Timestamp::now();
+    let mut results: Vec<Option<Value>> = Vec::with_capacity(req.messages.len());
+    let mut valid = Vec::new();
+    let mut slots = Vec::new();
+    for (i, item) in req.messages.into_iter().enumerate() {
+        let checked = serde_json::from_value::<SubmitRequest>(item)
+            .map_err(|e| serde_error(&e.to_string()))
+            .and_then(|r| {
+                state
+                    .rules
+                    .validate(r, now, |n| state.dispatch.has_route(n))
+            });
+        match checked {
+            Ok(message) => {
+                valid.push(NewMessage {
+                    message,
+                    idempotency_key: None,
+                });
+                slots.push(i);
+                results.push(None);
+            }
+            Err(e) => results.push(Some(e.body())),
+        }
+    }
+    let accepted = valid.len();
+    if !valid.is_empty() {
+        let inserted = state.store.insert_outbound(valid)?;
+        state.store.durable().await?;
+        state.dispatch.notify();
+        for (slot, ins) in slots.into_iter().zip(inserted) {
+            let m = match ins {
+                Inserted::New(m) | Inserted::Existing(m) => m,
+            };
+            results[slot] = Some(serde_json::to_value(Accepted::of(&m)).unwrap_or(Value::Null));
+        }
+    }
+    let body = json!({
+        "accepted": accepted,
+        "rejected": results.len() - accepted,
+        "results": results,
+    });
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+fn parse_id(id: &str) -> Result<MessageId, ApiError> {
+    id.parse().map_err(|_| ApiError::not_found("message"))
+}
+
+/// `GET /v1/messages/{id}`.
+pub async fn get_one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let m = state
+        .store
+        .get(id)?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    Ok(Json(m).into_response())
+}
+
+/// Query of `GET /v1/messages`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    status: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /v1/messages?status=&to=&cursor=&limit=`, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| serde_error(&e.body_text()))?;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            ApiError::field(
+                "invalid_status",
+                "status",
+                format!("{s:?} is not a status; use one of scheduled, queued, sending, sent, delivered, undelivered, failed, expired, canceled"),
+            )
+        })?),
+    };
+    let to = match q.to.as_deref() {
+        None | Some("") => None,
+        Some(t) => Some(
+            Msisdn::parse(t, &state.rules.plan)
+                .map_err(|e| ApiError::field("invalid_number", "to", e.to_string()))?
+                .as_str()
+                .to_string(),
+        ),
+    };
+    let before = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(c.parse::<MessageId>().map_err(|_| {
+            ApiError::field(
+                "invalid_cursor",
+                "cursor",
+                "use the next_cursor of the previous page",
+            )
+        })?),
+    };
+    let page = state.store.list(&ListFilter {
+        status,
+        to,
+        before,
+        limit: q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
+    })?;
+    Ok(Json(json!({
+        "messages": page.items,
+        "next_cursor": page.next_cursor,
+    }))
+    .into_response())
+}
+
+/// `DELETE /v1/messages/{id}`: cancels a message that has not been handed to a route.
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let now = Timestamp::now();
+    let mut was = None;
+    let m = state
+        .store
+        .update(id, |m| {
+            was = Some(m.status);
+            if !m.status.is_cancelable() {
+                return false;
+            }
+            m.set_status(Status::Canceled, now, Some("canceled by the client".into()));
+            true
+        })?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    match was {
+        // Canceling twice is harmless: answer with the canceled message.
+        Some(Status::Canceled) => return Ok(Json(m).into_response()),
+        Some(s) if s.is_cancelable() => {}
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "not_cancelable",
+                format!(
+                    "the message is {} and can no longer be canceled",
+                    m.status.as_str()
+                ),
+            ));
+        }
+    }
+    state.store.durable().await?;
+    Ok(Json(m).into_response())
+}

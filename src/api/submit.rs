@@ -1,0 +1,240 @@
+//! Turning a submit request into a message: one validation path for single, batch and (later)
+//! Kannel-compatible submissions.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use crate::config::{HumanDuration, MessagesConfig};
+use crate::gsm::{SegmentOptions, count_parts};
+use crate::model::{
+    Attempt, MessageId, Msisdn, NumberPlan, OutboundMessage, Part, Priority, Sender, Status,
+    Timestamp,
+};
+
+/// Longest client reference kept.
+pub const MAX_REFERENCE_LEN: usize = 256;
+
+/// How far ahead `send_at` may be: a year covers annual reminders; further is a client bug.
+pub const MAX_SCHEDULE_AHEAD: Duration = Duration::from_secs(366 * 86_400);
+
+/// `POST /v1/messages` body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// Recipient, in international (`+358…`, `00358…`) or national form.
+    pub to: String,
+    /// UTF-8 text; the encoding (GSM 7-bit or UCS-2) is chosen to need the fewest parts.
+    pub text: String,
+    /// Sender number or alphanumeric name (≤ 11 characters).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// RFC 3339 time not to send before.
+    #[serde(default)]
+    pub send_at: Option<String>,
+    /// How long to keep trying: `"30m"`, `"2d"`, or seconds as a number.
+    #[serde(default)]
+    pub validity: Option<Validity>,
+    /// `low`, `normal` (default) or `high`.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// The client's own reference, returned with the message and its events.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Force a route by name instead of the prefix rules.
+    #[serde(default)]
+    pub route: Option<String>,
+}
+
+/// A validity as text (`"2d"`) or seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Validity {
+    /// Seconds.
+    Seconds(u64),
+    /// Human duration.
+    Text(String),
+}
+
+/// The answer to an accepted submission.
+#[derive(Debug, Clone, Serialize)]
+pub struct Accepted {
+    /// The message id.
+    pub id: MessageId,
+    /// `queued` or `scheduled` (or the current status for a repeated idempotency key).
+    pub status: crate::model::Status,
+    /// Number of SMS parts.
+    pub parts: usize,
+    /// `gsm7` or `ucs2`.
+    pub encoding: String,
+}
+
+impl Accepted {
+    /// The summary of a stored message.
+    pub fn of(m: &OutboundMessage) -> Self {
+        Self {
+            id: m.id,
+            status: m.status,
+            parts: m.parts.len(),
+            encoding: m.encoding.clone(),
+        }
+    }
+}
+
+/// What validation needs besides the request.
+#[derive(Debug, Clone)]
+pub struct SubmitRules {
+    /// Limits and defaults.
+    pub messages: MessagesConfig,
+    /// How national numbers are read.
+    pub plan: NumberPlan,
+    /// Alphabet choices for part counting.
+    pub segment: SegmentOptions,
+}
+
+impl SubmitRules {
+    /// Rules from the configuration.
+    pub fn new(messages: &MessagesConfig) -> Self {
+        Self {
+            plan: messages.number_plan(),
+            segment: SegmentOptions::default(),
+            messages: messages.clone(),
+        }
+    }
+
+    /// Validates `req` into a new message created at `now`. `route_exists` tells whether a
+    /// route name is configured.
+    pub fn validate(
+        &self,
+        req: SubmitRequest,
+        now: Timestamp,
+        route_exists: impl Fn(&str) -> bool,
+    ) -> Result<OutboundMessage, ApiError> {
+        let to = Msisdn::parse(&req.to, &self.plan)
+            .map_err(|e| ApiError::field("invalid_number", "to", e.to_string()))?;
+        let from = match req.from.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(f) => Some(
+                Sender::parse(f, &self.plan)
+                    .map_err(|e| ApiError::field("invalid_sender", "from", e.to_string()))?,
+            ),
+        };
+        if req.text.is_empty() {
+            return Err(ApiError::field("empty_text", "text", "the text is empty"));
+        }
+        let count = count_parts(&req.text, &self.segment);
+        if count.parts > self.messages.max_parts {
+            return Err(ApiError::field(
+                "too_many_parts",
+                "text",
+                format!(
+                    "the text needs {} SMS parts in {}; at most {} are allowed",
+                    count.parts,
+                    encoding_name(count.encoding),
+                    self.messages.max_parts
+                ),
+            ));
+        }
+        let send_at = match req.send_at.as_deref() {
+            None => None,
+            Some(s) => {
+                let t = Timestamp::parse_rfc3339(s).ok_or_else(|| {
+                    ApiError::field(
+                        "invalid_send_at",
+                        "send_at",
+                        format!("{s:?} is not an RFC 3339 time like 2026-11-23T10:00:00+02:00"),
+                    )
+                })?;
+                if t > now.plus(MAX_SCHEDULE_AHEAD) {
+                    return Err(ApiError::field(
+                        "invalid_send_at",
+                        "send_at",
+                        "send_at is more than a year ahead",
+                    ));
+                }
+                // A time in the past means "now"; keeping it would only reorder the queue.
+                (t > now).then_some(t)
+            }
+        };
+        let validity = match req.validity {
+            None => self.messages.default_validity.get(),
+            Some(v) => {
+                let d = match v {
+                    Validity::Seconds(s) => Duration::from_secs(s),
+                    Validity::Text(t) => t
+                        .parse::<HumanDuration>()
+                        .map_err(|e| ApiError::field("invalid_validity", "validity", e))?
+                        .get(),
+                };
+                if d.is_zero() || d > self.messages.max_validity.get() {
+                    return Err(ApiError::field(
+                        "invalid_validity",
+                        "validity",
+                        format!(
+                            "validity must be between 1s and {}",
+                            self.messages.max_validity
+                        ),
+                    ));
+                }
+                d
+            }
+        };
+        if let Some(r) = &req.reference {
+            if r.len() > MAX_REFERENCE_LEN {
+                return Err(ApiError::field(
+                    "invalid_reference",
+                    "reference",
+                    format!("a reference has at most {MAX_REFERENCE_LEN} bytes"),
+                ));
+            }
+        }
+        if let Some(route) = &req.route {
+            if !route_exists(route) {
+                return Err(ApiError::field(
+                    "unknown_route",
+                    "route",
+                    format!("no route is named {route:?}"),
+                ));
+            }
+        }
+        let starts = send_at.unwrap_or(now);
+        let status = if send_at.is_some() {
+            Status::Scheduled
+        } else {
+            Status::Queued
+        };
+        let parts = (1..=count.parts.max(1))
+            .map(|i| Part::pending(i as u8))
+            .collect();
+        let mut message = OutboundMessage {
+            id: MessageId::new_at(now.as_millis()),
+            to,
+            from,
+            text: req.text,
+            encoding: encoding_name(count.encoding).to_string(),
+            send_at,
+            expires_at: starts.plus(validity),
+            priority: req.priority.unwrap_or_default(),
+            reference: req.reference,
+            route: req.route,
+            status,
+            parts,
+            history: Vec::new(),
+            attempts: Attempt::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        message.set_status(status, now, None);
+        Ok(message)
+    }
+}
+
+/// The API name of an encoding.
+pub fn encoding_name(e: crate::gsm::Encoding) -> &'static str {
+    match e {
+        crate::gsm::Encoding::Gsm7 => "gsm7",
+        crate::gsm::Encoding::Ucs2 => "ucs2",
+        _ => "binary",
+    }
+}

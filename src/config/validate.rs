@@ -1,0 +1,283 @@
+//! Cross-key validation, collecting every problem with its key and line.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use toml::de::DeTable;
+
+use super::Config;
+
+/// One problem in a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The dotted key (`routes[1].rate`), or empty for file-level problems.
+    pub key: String,
+    /// 1-based line, when it could be found.
+    pub line: Option<usize>,
+    /// What is wrong, and what would be right.
+    pub message: String,
+}
+
+/// Every problem found in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl ConfigErrors {
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Turns a parse error (syntax, unknown key, bad unit) into one located error.
+    pub fn from_parse(text: &str, err: &toml::de::Error) -> Self {
+        let line = err.span().map(|s| line_of(text, s.start));
+        let message = err.message().trim().to_string();
+        let key = err
+            .span()
+            .and_then(|s| text.get(s))
+            .map(|s| s.trim().to_string())
+            .filter(|s| s.len() < 80 && !s.contains('\n'))
+            .unwrap_or_default();
+        ConfigErrors(vec![ConfigError { key, line, message }])
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.key.is_empty()) {
+            (Some(line), false) => write!(f, "line {line}: `{}`: {}", self.key, self.message),
+            (Some(line), true) => write!(f, "line {line}: {}", self.message),
+            (None, false) => write!(f, "`{}`: {}", self.key, self.message),
+            (None, true) => f.write_str(&self.message),
+        }
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(f, "{n} problem{}", if n == 1 { "" } else { "s" })?;
+        for e in &self.0 {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// A step in a key path.
+#[derive(Debug, Clone, Copy)]
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Collects errors, locating each key in the original text.
+struct Collector<'t> {
+    text: &'t str,
+    doc: Option<toml::Spanned<DeTable<'t>>>,
+    errors: Vec<ConfigError>,
+}
+
+impl<'t> Collector<'t> {
+    fn new(text: &'t str) -> Self {
+        Self {
+            text,
+            doc: DeTable::parse(text).ok(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, path: &[Seg<'_>], message: impl Into<String>) {
+        let key = path.iter().fold(String::new(), |mut acc, seg| {
+            match seg {
+                Seg::Key(k) if acc.is_empty() => acc.push_str(k),
+                Seg::Key(k) => {
+                    acc.push('.');
+                    acc.push_str(k);
+                }
+                Seg::Index(i) => acc.push_str(&format!("[{i}]")),
+            }
+            acc
+        });
+        let line = self.locate(path);
+        self.errors.push(ConfigError {
+            key,
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// The line of the deepest part of `path` that exists in the document.
+    fn locate(&self, path: &[Seg<'_>]) -> Option<usize> {
+        let doc = self.doc.as_ref()?;
+        let mut table: Option<&DeTable<'_>> = Some(doc.get_ref());
+        let mut value: Option<&toml::Spanned<toml::de::DeValue<'_>>> = None;
+        let mut start = None;
+        for seg in path {
+            match *seg {
+                Seg::Key(k) => {
+                    let t = match value {
+                        Some(v) => v.get_ref().as_table(),
+                        None => table,
+                    };
+                    let Some((key, v)) =
+                        t.and_then(|t| t.iter().find(|(key, _)| key.get_ref() == k))
+                    else {
+                        break;
+                    };
+                    start = Some(key.span().start);
+                    value = Some(v);
+                    table = None;
+                }
+                Seg::Index(i) => {
+                    let Some(v) = value.and_then(|v| v.get_ref().get(i)) else {
+                        break;
+                    };
+                    start = Some(v.span().start);
+                    value = Some(v);
+                }
+            }
+        }
+        start.map(|s| line_of(self.text, s))
+    }
+}
+
+/// 1-based line number of byte offset `offset`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(offset)
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+impl Config {
+    /// Checks what serde cannot: relations between keys and value ranges. Returns every
+    /// problem, not only the first.
+    pub fn validate(&self, text: &str) -> ConfigErrors {
+        let mut c = Collector::new(text);
+        let server = Seg::Key("server");
+        if !self.server.listen.ip().is_loopback() && self.server.tokens.is_empty() {
+            c.push(
+                &[server, Seg::Key("listen")],
+                format!(
+                    "{} is not a loopback address, so `server.tokens` must list at least one \
+                     bearer token (an open API on the network would let anyone send SMS)",
+                    self.server.listen
+                ),
+            );
+        }
+        for (i, token) in self.server.tokens.iter().enumerate() {
+            if token.len() < 16 {
+                c.push(
+                    &[server, Seg::Key("tokens"), Seg::Index(i)],
+                    "tokens must be at least 16 characters long",
+                );
+            }
+        }
+
+        let messages = Seg::Key("messages");
+        let m = &self.messages;
+        if let Some(cc) = &m.default_country {
+            if cc.is_empty() || cc.len() > 3 || !cc.bytes().all(|b| b.is_ascii_digit()) {
+                c.push(
+                    &[messages, Seg::Key("default_country")],
+                    format!("{cc:?} is not a country calling code (1 to 3 digits, no +)"),
+                );
+            }
+        }
+        if !m.trunk_prefix.bytes().all(|b| b.is_ascii_digit()) {
+            c.push(
+                &[messages, Seg::Key("trunk_prefix")],
+                "the trunk prefix is digits only (usually \"0\")",
+            );
+        }
+        if !(1..=255).contains(&m.max_parts) {
+            c.push(
+                &[messages, Seg::Key("max_parts")],
+                "a message has 1 to 255 parts (TS 23.040 §9.2.3.24.1)",
+            );
+        }
+        if m.max_attempts == 0 {
+            c.push(&[messages, Seg::Key("max_attempts")], "must be at least 1");
+        }
+        if m.default_validity > m.max_validity {
+            c.push(
+                &[messages, Seg::Key("default_validity")],
+                format!("longer than max_validity ({})", m.max_validity),
+            );
+        }
+        if m.retry_base > m.retry_max {
+            c.push(
+                &[messages, Seg::Key("retry_base")],
+                format!("longer than retry_max ({})", m.retry_max),
+            );
+        }
+
+        let mut names = HashSet::new();
+        for (i, route) in self.routes.iter().enumerate() {
+            let at = |key| [Seg::Key("routes"), Seg::Index(i), Seg::Key(key)];
+            if route.name.is_empty()
+                || !route
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+            {
+                c.push(
+                    &at("name"),
+                    "route names are letters, digits, - and _ (they appear in URLs and metrics)",
+                );
+            }
+            if !names.insert(route.name.as_str()) {
+                c.push(
+                    &at("name"),
+                    format!("route {:?} is defined twice", route.name),
+                );
+            }
+            if route.burst == 0 {
+                c.push(&at("burst"), "burst must be at least 1");
+            }
+            if route.daily_limit == Some(0) {
+                c.push(
+                    &at("daily_limit"),
+                    "a daily limit of 0 would never send; remove the route from the rules instead",
+                );
+            }
+        }
+
+        for (i, rule) in self.rules.iter().enumerate() {
+            let rule_path = [Seg::Key("rules"), Seg::Index(i)];
+            let p = &rule.prefix;
+            let body = p.strip_prefix('+').unwrap_or(p);
+            if !body.bytes().all(|b| b.is_ascii_digit()) {
+                c.push(
+                    &[rule_path[0], rule_path[1], Seg::Key("prefix")],
+                    format!("{p:?} is not a number prefix like \"+358\" (or \"\" for all)"),
+                );
+            }
+            if rule.routes.is_empty() {
+                c.push(
+                    &[rule_path[0], rule_path[1], Seg::Key("routes")],
+                    "a rule needs at least one route",
+                );
+            }
+            for (j, name) in rule.routes.iter().enumerate() {
+                if self.route(name).is_none() {
+                    c.push(
+                        &[
+                            rule_path[0],
+                            rule_path[1],
+                            Seg::Key("routes"),
+                            Seg::Index(j),
+                        ],
+                        format!("no route is named {name:?}"),
+                    );
+                }
+            }
+        }
+        ConfigErrors(c.errors)
+    }
+}

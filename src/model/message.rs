@@ -1,0 +1,176 @@
+//! Outbound messages and their parts.
+
+use serde::{Deserialize, Serialize};
+
+use super::{MessageId, Msisdn, Sender, Status, Timestamp};
+
+/// How urgently a message should leave. The dispatcher takes due messages highest priority
+/// first, then oldest first.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Bulk traffic: newsletters, surveys.
+    Low,
+    /// Reminders and notices.
+    #[default]
+    Normal,
+    /// One-time codes and anything a person is waiting for.
+    High,
+}
+
+impl Priority {
+    /// All priorities, most urgent first: the order the dispatcher scans them in.
+    pub const MOST_URGENT_FIRST: [Priority; 3] = [Priority::High, Priority::Normal, Priority::Low];
+
+    /// The first byte of `due` keys: 0 for the most urgent, so key order is dispatch order.
+    pub fn rank(self) -> u8 {
+        match self {
+            Priority::High => 0,
+            Priority::Normal => 1,
+            Priority::Low => 2,
+        }
+    }
+}
+
+/// The state of one part (one SMS) of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartStatus {
+    /// Not handed to a route yet (or to be sent again).
+    Pending,
+    /// Accepted by the network.
+    Sent,
+    /// Reported delivered.
+    Delivered,
+    /// Reported not deliverable.
+    Undelivered,
+    /// Refused by the route or the network.
+    Failed,
+    /// Written to the modem or link, but no answer came: it may or may not have gone out.
+    Unknown,
+}
+
+/// One SMS of a (possibly concatenated) message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// 1-based position in the concatenated message.
+    pub index: u8,
+    /// Where this part is.
+    pub status: PartStatus,
+    /// The route that took it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// The network's id for it (SMPP message_id, or the modem's TP-MR), for delivery reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_id: Option<String>,
+    /// Why it failed, in the route's words (e.g. `+CMS ERROR: 38`, `ESME_RINVDSTADR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// It may have been sent twice (an earlier attempt ended with an unknown outcome).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub possible_duplicate: bool,
+}
+
+impl Part {
+    /// A fresh part waiting to be sent.
+    pub fn pending(index: u8) -> Self {
+        Self {
+            index,
+            status: PartStatus::Pending,
+            route: None,
+            remote_id: None,
+            error: None,
+            possible_duplicate: false,
+        }
+    }
+}
+
+/// One entry of a message's status history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// The new status.
+    pub status: Status,
+    /// When it changed.
+    pub at: Timestamp,
+    /// Why, in words an operator can act on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Bookkeeping of delivery attempts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// How many times the message was handed to a route.
+    pub count: u32,
+    /// When it may be tried again after a temporary error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_at: Option<Timestamp>,
+    /// Routes that refused it temporarily, tried last on the next attempt (failover).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_routes: Vec<String>,
+    /// The last error that made it wait for a retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// A message a client asked us to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundMessage {
+    /// Sortable id, also the creation time.
+    pub id: MessageId,
+    /// Normalised recipient.
+    pub to: Msisdn,
+    /// Who it appears to come from; `None` lets the route choose (the SIM's own number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Sender>,
+    /// The text, as UTF-8; the route chooses the coding.
+    pub text: String,
+    /// `gsm7` or `ucs2`, as counted at submit time.
+    pub encoding: String,
+    /// Not before this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_at: Option<Timestamp>,
+    /// Not after this time: past it the message is `expired`, never sent.
+    pub expires_at: Timestamp,
+    /// Dispatch order among due messages.
+    #[serde(default)]
+    pub priority: Priority,
+    /// The client's own reference (e.g. an appointment id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// A route the client asked for, bypassing the prefix rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// Current status.
+    pub status: Status,
+    /// The parts, one per SMS.
+    pub parts: Vec<Part>,
+    /// Every status change, oldest first.
+    pub history: Vec<StatusChange>,
+    /// Delivery attempts.
+    #[serde(default)]
+    pub attempts: Attempt,
+    /// When it was accepted.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+impl OutboundMessage {
+    /// Moves to `status`, recording when and why in the history.
+    pub fn set_status(&mut self, status: Status, at: Timestamp, reason: Option<String>) {
+        self.status = status;
+        self.updated_at = at;
+        self.history.push(StatusChange { status, at, reason });
+    }
+
+    /// When the dispatcher should look at it next: its `send_at`, its retry time, or now.
+    pub fn due_at(&self) -> Timestamp {
+        self.attempts
+            .next_at
+            .or(self.send_at)
+            .unwrap_or(self.created_at)
+    }
+}

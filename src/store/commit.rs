@@ -1,0 +1,124 @@
+//! Group commit: many writers, one fsync.
+//!
+//! A writer applies its batch in memory (sled), takes a ticket, and waits until a flush that
+//! started after its ticket has finished. A single flusher task runs one flush at a time on a
+//! blocking thread; every writer that took a ticket while a flush was running is covered by the
+//! next one. So N concurrent submitters cause about N / (writes per flush) fsyncs, not N.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::{Notify, watch};
+
+use super::StoreError;
+
+/// What the flusher has made durable so far.
+#[derive(Debug, Clone, Default)]
+struct Flushed {
+    /// Every ticket up to this one is on disk.
+    upto: u64,
+    /// The last flush failed: tickets up to this value got this error.
+    failed: Option<(u64, String)>,
+    /// The flusher has stopped.
+    closed: bool,
+}
+
+/// Shared state between writers and the flusher.
+#[derive(Debug)]
+pub struct GroupCommit {
+    db: sled::Db,
+    issued: AtomicU64,
+    flushes: AtomicU64,
+    kick: Notify,
+    state: watch::Sender<Flushed>,
+}
+
+impl GroupCommit {
+    /// Creates the commit state; [`GroupCommit::run`] must be spawned to make progress.
+    pub fn new(db: sled::Db) -> Arc<Self> {
+        Arc::new(Self {
+            db,
+            issued: AtomicU64::new(0),
+            flushes: AtomicU64::new(0),
+            kick: Notify::new(),
+            state: watch::Sender::new(Flushed::default()),
+        })
+    }
+
+    /// Takes a ticket for writes that have already been applied.
+    pub fn ticket(&self) -> u64 {
+        let t = self.issued.fetch_add(1, Ordering::AcqRel) + 1;
+        self.kick.notify_one();
+        t
+    }
+
+    /// Waits until every write applied before `ticket` was taken is on disk.
+    pub async fn wait(&self, ticket: u64) -> Result<(), StoreError> {
+        let mut rx = self.state.subscribe();
+        loop {
+            {
+                let s = rx.borrow_and_update();
+                if s.upto >= ticket {
+                    return Ok(());
+                }
+                if let Some((upto, err)) = &s.failed {
+                    if *upto >= ticket {
+                        return Err(StoreError::Flush(err.clone()));
+                    }
+                }
+                if s.closed {
+                    return Err(StoreError::Closed);
+                }
+            }
+            if rx.changed().await.is_err() {
+                return Err(StoreError::Closed);
+            }
+        }
+    }
+
+    /// How many flushes ran so far (a test and metrics figure).
+    pub fn flush_count(&self) -> u64 {
+        self.flushes.load(Ordering::Relaxed)
+    }
+
+    /// The flusher loop: one flush at a time, covering every ticket issued before it starts.
+    /// Returns when `shutdown` fires, after a last flush.
+    pub async fn run(self: Arc<Self>, shutdown: tokio_util::sync::CancellationToken) {
+        // The highest ticket a flush was attempted for, successful or not: a failed flush is
+        // not retried in a loop; the next write tries again.
+        let mut attempted = 0;
+        loop {
+            let target = self.issued.load(Ordering::Acquire);
+            if target > attempted {
+                self.flush_upto(target).await;
+                attempted = target;
+                continue;
+            }
+            tokio::select! {
+                _ = self.kick.notified() => {}
+                _ = shutdown.cancelled() => break,
+            }
+        }
+        let target = self.issued.load(Ordering::Acquire);
+        self.flush_upto(target).await;
+        self.state.send_modify(|s| s.closed = true);
+    }
+
+    async fn flush_upto(&self, target: u64) {
+        let db = self.db.clone();
+        let result = tokio::task::spawn_blocking(move || db.flush()).await;
+        self.flushes.fetch_add(1, Ordering::Relaxed);
+        let outcome = match result {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(format!("flush task failed: {e}")),
+        };
+        self.state.send_modify(|s| match outcome {
+            Ok(()) => s.upto = s.upto.max(target),
+            Err(err) => {
+                tracing::error!(target: "smsgw::store", cause = %err, "flush failed");
+                s.failed = Some((target, err));
+            }
+        });
+    }
+}

@@ -1,0 +1,33 @@
+//! Store errors.
+
+/// What went wrong in the store. The API answers 503 for all of these: the request may be
+/// retried, and nothing was half-written (every change is one atomic batch).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// sled reported an error: usually I/O (disk full, read-only file system) or corruption.
+    #[error("store error: {0}")]
+    Sled(#[from] sled::Error),
+    /// Flushing to disk failed, so the write is not known to be durable.
+    #[error("flush to disk failed: {0}")]
+    Flush(String),
+    /// A stored value could not be read back. Names the key so an operator can find it.
+    #[error("corrupt value at key {key}: {reason}")]
+    Corrupt {
+        /// The key, hex-encoded.
+        key: String,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// The on-disk schema is newer than this binary understands.
+    #[error("the store has schema version {found}; this smsgw understands up to {supported}")]
+    SchemaTooNew {
+        /// Version found on disk.
+        found: u32,
+        /// Highest version this build migrates to.
+        supported: u32,
+    },
+    /// The store is shutting down.
+    #[error("the store is closed")]
+    Closed,
+}

@@ -1,0 +1,164 @@
+//! Key layout of the store. Everything lives in one sled tree so that a message, its index
+//! entries and its event are written by one atomic batch; the first byte says what a key is.
+//! Numbers are big-endian so that byte order is numeric (and time) order.
+
+use crate::model::{MessageId, Priority, Status, Timestamp};
+
+/// `M | id` → outbound message (JSON).
+pub const MESSAGE: u8 = b'M';
+/// `D | priority rank | due ms | id` → (): messages waiting to be dispatched, in dispatch order.
+pub const DUE: u8 = b'D';
+/// `S | status | id` → (): messages by status.
+pub const STATUS: u8 = b'S';
+/// `T | recipient | 0 | id` → (): messages by recipient.
+pub const RECIPIENT: u8 = b'T';
+/// `I | id` → inbound message (JSON).
+pub const INBOX: u8 = b'I';
+/// `E | sequence` → event (JSON), the outbox that webhooks and long polls read.
+pub const EVENT: u8 = b'E';
+/// `K | idempotency key` → id (16) + created ms (8).
+pub const IDEMPOTENCY: u8 = b'K';
+/// `U | route | 0 | UTC day` → count (u64): per-route daily usage, for `daily_limit`.
+pub const USAGE: u8 = b'U';
+/// `X | name` → metadata such as the schema version.
+pub const META: u8 = b'X';
+
+/// The meta key holding the schema version.
+pub const SCHEMA_VERSION_KEY: &[u8] = b"Xschema_version";
+
+/// `M | id`.
+pub fn message(id: MessageId) -> [u8; 17] {
+    prefixed(MESSAGE, id)
+}
+
+/// `I | id`.
+pub fn inbound(id: MessageId) -> [u8; 17] {
+    prefixed(INBOX, id)
+}
+
+fn prefixed(tag: u8, id: MessageId) -> [u8; 17] {
+    let mut k = [0u8; 17];
+    k[0] = tag;
+    k[1..].copy_from_slice(&id.to_bytes());
+    k
+}
+
+/// `D | rank | due | id`.
+pub fn due(priority: Priority, due: Timestamp, id: MessageId) -> [u8; 26] {
+    let mut k = [0u8; 26];
+    k[0] = DUE;
+    k[1] = priority.rank();
+    k[2..10].copy_from_slice(&due.as_millis().to_be_bytes());
+    k[10..].copy_from_slice(&id.to_bytes());
+    k
+}
+
+/// The prefix of all due keys of one priority.
+pub fn due_prefix(priority: Priority) -> [u8; 2] {
+    [DUE, priority.rank()]
+}
+
+/// Splits a due key into its due time and id.
+pub fn parse_due(key: &[u8]) -> Option<(Timestamp, MessageId)> {
+    if key.len() != 26 || key[0] != DUE {
+        return None;
+    }
+    let due = u64::from_be_bytes(key[2..10].try_into().ok()?);
+    Some((Timestamp(due), MessageId::from_slice(&key[10..])?))
+}
+
+/// `S | status | id`.
+pub fn status(status: Status, id: MessageId) -> [u8; 18] {
+    let mut k = [0u8; 18];
+    k[0] = STATUS;
+    k[1] = status.code();
+    k[2..].copy_from_slice(&id.to_bytes());
+    k
+}
+
+/// The prefix of all status keys of one status.
+pub fn status_prefix(status: Status) -> [u8; 2] {
+    [STATUS, status.code()]
+}
+
+/// `T | recipient | 0 | id`.
+pub fn recipient(to: &str, id: MessageId) -> Vec<u8> {
+    let mut k = recipient_prefix(to);
+    k.extend_from_slice(&id.to_bytes());
+    k
+}
+
+/// The prefix of all recipient keys of one number.
+pub fn recipient_prefix(to: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(to.len() + 18);
+    k.push(RECIPIENT);
+    k.extend_from_slice(to.as_bytes());
+    k.push(0);
+    k
+}
+
+/// `E | seq`.
+pub fn event(seq: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = EVENT;
+    k[1..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// `K | key`.
+pub fn idempotency(key: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(key.len() + 1);
+    k.push(IDEMPOTENCY);
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+/// `U | route | 0 | day`.
+pub fn usage(route: &str, day: u32) -> Vec<u8> {
+    let mut k = Vec::with_capacity(route.len() + 6);
+    k.push(USAGE);
+    k.extend_from_slice(route.as_bytes());
+    k.push(0);
+    k.extend_from_slice(&day.to_be_bytes());
+    k
+}
+
+/// The id at the end of an index key (status, recipient).
+pub fn trailing_id(key: &[u8]) -> Option<MessageId> {
+    let start = key.len().checked_sub(16)?;
+    MessageId::from_slice(&key[start..])
+}
+
+/// The smallest key greater than every key starting with `prefix`, for range ends.
+pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    vec![u8::MAX; prefix.len() + 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_keys_should_order_by_priority_then_time_then_id() {
+        let a = MessageId::new_at(5);
+        let b = MessageId::new_at(6);
+        let high_late = due(Priority::High, Timestamp(900), a);
+        let normal_early = due(Priority::Normal, Timestamp(100), b);
+        assert!(high_late < normal_early);
+        assert!(due(Priority::Normal, Timestamp(100), a) < normal_early);
+        assert_eq!(parse_due(&normal_early), Some((Timestamp(100), b)));
+    }
+
+    #[test]
+    fn prefix_end_should_bound_every_key_with_the_prefix() {
+        assert_eq!(prefix_end(b"Sa"), b"Sb".to_vec());
+        assert_eq!(prefix_end(&[b'S', 0xff]), vec![b'T']);
+    }
+}

@@ -1,0 +1,134 @@
+//! Every shipped configuration loads, and an unknown key in any table of any of them is refused.
+
+use std::path::PathBuf;
+
+use smsgw::config::Config;
+
+fn shipped() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 2,
+        "expected demo.toml and smsgw.toml in {dir:?}"
+    );
+    files
+}
+
+#[test]
+fn every_shipped_configuration_should_load() {
+    for f in shipped() {
+        Config::load(&f).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// Every table (and every table inside an array of tables) of a document, as paths.
+fn table_paths(v: &toml::Value, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+    match v {
+        toml::Value::Table(t) => {
+            out.push(path.clone());
+            for (k, v) in t {
+                let mut p = path.clone();
+                p.push(k.clone());
+                table_paths(v, p, out);
+            }
+        }
+        toml::Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                let mut p = path.clone();
+                p.push(i.to_string());
+                table_paths(v, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn table_at<'a>(v: &'a mut toml::Value, path: &[String]) -> &'a mut toml::Table {
+    let mut cur = v;
+    for seg in path {
+        cur = match cur {
+            toml::Value::Table(t) => t.get_mut(seg).unwrap(),
+            toml::Value::Array(a) => &mut a[seg.parse::<usize>().unwrap()],
+            _ => unreachable!(),
+        };
+    }
+    cur.as_table_mut().unwrap()
+}
+
+#[test]
+fn an_unknown_key_in_any_table_of_any_shipped_file_should_be_refused() {
+    for f in shipped() {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let doc: toml::Value = toml::from_str(&text).unwrap();
+        let mut paths = Vec::new();
+        table_paths(&doc, Vec::new(), &mut paths);
+        // Tables the file does not write out are checked too, by adding them empty.
+        for section in ["server", "store", "log", "messages"] {
+            let mut with = doc.clone();
+            let t = with.as_table_mut().unwrap();
+            t.entry(section)
+                .or_insert(toml::Value::Table(Default::default()));
+            table_at(&mut with, &[section.to_string()]).insert("no_such_key".into(), 1.into());
+            let err = Config::from_toml(&toml::to_string(&with).unwrap()).unwrap_err();
+            assert!(
+                err.to_string().contains("no_such_key"),
+                "{f:?} [{section}]: {err}"
+            );
+        }
+        for p in paths {
+            let mut with = doc.clone();
+            table_at(&mut with, &p).insert("no_such_key".into(), 1.into());
+            let err = Config::from_toml(&toml::to_string(&with).unwrap());
+            assert!(err.is_err(), "{f:?}: unknown key accepted in table {p:?}");
+        }
+    }
+}
+
+#[test]
+fn validation_should_report_every_problem_with_key_and_line() {
+    let text = r#"
+[server]
+listen = "0.0.0.0:8080"
+
+[messages]
+default_country = "+358"
+max_parts = 0
+
+[[routes]]
+name = "sims"
+type = "modem_pool"
+daily_limit = 0
+
+[[rules]]
+prefix = "+358"
+routes = ["sims", "nope"]
+"#;
+    let errors = Config::from_toml(text).unwrap_err();
+    let found: Vec<(String, Option<usize>)> =
+        errors.0.iter().map(|e| (e.key.clone(), e.line)).collect();
+    for expected in [
+        ("server.listen", 3),
+        ("messages.default_country", 6),
+        ("messages.max_parts", 7),
+        ("routes[0].daily_limit", 12),
+        ("rules[0].routes[1]", 16),
+    ] {
+        assert!(
+            found.contains(&(expected.0.to_string(), Some(expected.1))),
+            "missing {expected:?} in {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_unit_should_be_reported_at_its_line() {
+    let text = "[[routes]]\nname = \"r\"\ntype = \"smpp\"\nrate = \"fast\"\n";
+    let errors = Config::from_toml(text).unwrap_err();
+    assert_eq!(errors.0[0].line, Some(4), "{errors}");
+    assert!(errors.to_string().contains("6/min"), "{errors}");
+}

@@ -1,0 +1,12 @@
+//! In-process tests of the spine: store, dispatcher (with a route double and tokio's paused
+//! clock), configuration files, and API cases that need a route.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../support/fake_route.rs"]
+mod fake_route;
+
+mod api_inprocess;
+mod config_files;
+mod dispatch;
+mod store;
+mod support;

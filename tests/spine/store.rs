@@ -1,0 +1,201 @@
+//! The store: group commit, indexes, idempotency, restart recovery and events.
+
+use std::sync::Arc;
+
+use smsgw::model::{EventKind, PartStatus, Status, Timestamp};
+use smsgw::store::{Inserted, ListFilter, NewMessage};
+use tokio_util::sync::CancellationToken;
+
+use crate::support::{config, insert, message, reopen, temp_store};
+
+fn demo() -> smsgw::config::Config {
+    config("[messages]\ndefault_country = \"358\"\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_durable_writers_should_share_far_fewer_flushes() {
+    let (_dir, store) = temp_store();
+    let stop = CancellationToken::new();
+    let flusher = tokio::spawn(store.group_commit().run(stop.clone()));
+    let config = demo();
+    let before = store.group_commit().flush_count();
+    const WRITERS: usize = 256;
+    let mut tasks = Vec::new();
+    for i in 0..WRITERS {
+        let store = store.clone();
+        let m = message(&config, &format!("+35840{i:07}"), "hi", Timestamp::now());
+        tasks.push(tokio::spawn(async move {
+            insert(&store, vec![m]);
+            store.durable().await.unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let flushes = store.group_commit().flush_count() - before;
+    stop.cancel();
+    flusher.await.unwrap();
+    assert!(flushes >= 1);
+    assert!(
+        flushes <= (WRITERS / 4) as u64,
+        "{WRITERS} writers caused {flushes} flushes"
+    );
+}
+
+#[test]
+fn a_repeated_idempotency_key_should_return_the_original_message() {
+    let (_dir, store) = temp_store();
+    let config = demo();
+    let now = Timestamp::now();
+    let first = message(&config, "+358401234567", "once", now);
+    let second = message(&config, "+358401234567", "once", now);
+    let key = Some("booking-42-reminder".to_string());
+    let a = store
+        .insert_outbound(vec![NewMessage {
+            message: first.clone(),
+            idempotency_key: key.clone(),
+        }])
+        .unwrap();
+    let b = store
+        .insert_outbound(vec![NewMessage {
+            message: second,
+            idempotency_key: key,
+        }])
+        .unwrap();
+    assert!(matches!(&a[0], Inserted::New(m) if m.id == first.id));
+    assert!(matches!(&b[0], Inserted::Existing(m) if m.id == first.id));
+    let all = store
+        .list(&ListFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.items.len(), 1);
+}
+
+#[test]
+fn listing_should_use_indexes_and_page_newest_first() {
+    let (_dir, store) = temp_store();
+    let config = demo();
+    let t = Timestamp::now();
+    let mut msgs = Vec::new();
+    for i in 0..5u64 {
+        msgs.push(message(&config, "+358401111111", "a", Timestamp(t.0 + i)));
+    }
+    msgs.push(message(&config, "+358402222222", "b", Timestamp(t.0 + 10)));
+    let msgs = insert(&store, msgs);
+    store
+        .update(msgs[0].id, |m| {
+            m.set_status(Status::Canceled, t, None);
+            true
+        })
+        .unwrap();
+
+    let page1 = store
+        .list(&ListFilter {
+            to: Some("+358401111111".into()),
+            limit: 3,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        page1.items.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![msgs[4].id, msgs[3].id, msgs[2].id]
+    );
+    let page2 = store
+        .list(&ListFilter {
+            to: Some("+358401111111".into()),
+            before: page1.next_cursor,
+            limit: 3,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page2.items.len(), 2);
+    assert!(page2.next_cursor.is_none());
+
+    let canceled = store
+        .list(&ListFilter {
+            status: Some(Status::Canceled),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(canceled.items.len(), 1);
+    assert_eq!(canceled.items[0].id, msgs[0].id);
+    let counts = store.count_by_status().unwrap();
+    assert!(counts.contains(&(Status::Queued, 5)));
+    assert!(counts.contains(&(Status::Canceled, 1)));
+}
+
+#[test]
+fn messages_left_sending_should_be_requeued_as_possible_duplicates_after_a_restart() {
+    let (dir, store) = temp_store();
+    let config = demo();
+    let now = Timestamp::now();
+    let m = insert(&store, vec![message(&config, "+358401234567", "hi", now)]).remove(0);
+    store
+        .update(m.id, |m| {
+            m.set_status(Status::Sending, now, Some("via r".into()));
+            true
+        })
+        .unwrap();
+    assert!(store.due(now, 10).unwrap().is_empty());
+    store.flush_blocking().unwrap();
+    drop(store);
+
+    let store = reopen(&dir);
+    assert_eq!(store.requeue_in_flight(now).unwrap(), 1);
+    let back = store.get(m.id).unwrap().unwrap();
+    assert_eq!(back.status, Status::Queued);
+    assert!(back.parts[0].possible_duplicate);
+    assert_eq!(back.parts[0].status, PartStatus::Pending);
+    assert_eq!(store.due(now, 10).unwrap(), vec![m.id]);
+}
+
+#[test]
+fn every_status_change_should_append_an_event_in_order() {
+    let (_dir, store) = temp_store();
+    let config = demo();
+    let now = Timestamp::now();
+    let m = insert(&store, vec![message(&config, "+358401234567", "hi", now)]).remove(0);
+    for s in [Status::Sending, Status::Sent] {
+        store
+            .update(m.id, |msg| {
+                msg.set_status(s, now, None);
+                true
+            })
+            .unwrap();
+    }
+    let events = store.events_after(0, 100).unwrap();
+    let statuses: Vec<_> = events.iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            Some(Status::Queued),
+            Some(Status::Sending),
+            Some(Status::Sent)
+        ]
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e.kind == EventKind::MessageStatus && e.message_id == m.id)
+    );
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
+}
+
+#[test]
+fn a_store_from_a_newer_version_should_be_refused() {
+    let (dir, store) = temp_store();
+    drop(store);
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let tree = db.open_tree("smsgw").unwrap();
+        tree.insert(b"Xschema_version", &99u32.to_be_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let err = smsgw::store::Store::open(&dir.path().join("db"), 1 << 20).unwrap_err();
+    assert!(err.to_string().contains("schema version 99"), "{err}");
+    let _unused: Option<Arc<smsgw::store::Store>> = None;
+}

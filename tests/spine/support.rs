@@ -1,0 +1,58 @@
+//! Shared set-up for the in-process tests.
+
+use std::sync::Arc;
+
+use smsgw::api::submit::{SubmitRequest, SubmitRules};
+use smsgw::config::Config;
+use smsgw::model::{OutboundMessage, Timestamp};
+use smsgw::store::{Inserted, NewMessage, Store};
+
+/// A store in a fresh temporary directory (kept alive by the returned guard).
+pub fn temp_store() -> (tempfile::TempDir, Arc<Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db"), 16 << 20).unwrap();
+    (dir, store)
+}
+
+/// Reopens the store in `dir` (after the previous handle was dropped).
+pub fn reopen(dir: &tempfile::TempDir) -> Arc<Store> {
+    Store::open(&dir.path().join("db"), 16 << 20).unwrap()
+}
+
+/// A configuration from TOML text.
+pub fn config(toml: &str) -> Config {
+    Config::from_toml(toml).unwrap_or_else(|e| panic!("test config invalid: {e}"))
+}
+
+/// A validated message to `to` with `text`, created at `now`.
+pub fn message(config: &Config, to: &str, text: &str, now: Timestamp) -> OutboundMessage {
+    let json = serde_json::json!({ "to": to, "text": text });
+    message_from(config, json, now)
+}
+
+/// A validated message from a JSON submit body.
+pub fn message_from(config: &Config, body: serde_json::Value, now: Timestamp) -> OutboundMessage {
+    let req: SubmitRequest = serde_json::from_value(body).unwrap();
+    SubmitRules::new(&config.messages)
+        .validate(req, now, |_| true)
+        .unwrap()
+}
+
+/// Inserts messages (not waiting for durability).
+pub fn insert(store: &Store, msgs: Vec<OutboundMessage>) -> Vec<OutboundMessage> {
+    store
+        .insert_outbound(
+            msgs.into_iter()
+                .map(|message| NewMessage {
+                    message,
+                    idempotency_key: None,
+                })
+                .collect(),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|i| match i {
+            Inserted::New(m) | Inserted::Existing(m) => m,
+        })
+        .collect()
+}
