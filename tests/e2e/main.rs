@@ -1,0 +1,6 @@
+//! End-to-end tests: the real `smsgw` binary in a temporary directory, killed and restarted.
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod harness;
+mod restart;
