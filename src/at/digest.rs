@@ -188,7 +188,7 @@ impl Digester {
     /// Decide what a complete, non-empty line is.
     fn classify(&mut self, line: String) -> Option<Event> {
         if let Some(header) = self.urc_header.take() {
-            if is_hex(&line) {
+            if is_hex(&line) || !urc::header_wants_pdu(&header) {
                 return Some(Event::Urc(urc::two_line(&header, &line)));
             }
             // No PDU after the header: keep the header, then look at this line afresh.

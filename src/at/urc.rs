@@ -144,6 +144,9 @@ pub(crate) fn recognise(line: &str) -> Option<UrcLine> {
     if strip_prefix(t, "+CMT:").is_some() {
         return Some(UrcLine::Header);
     }
+    if PLAIN_URCS.iter().any(|p| t.starts_with(p)) {
+        return single(Urc::Other(t.to_owned()));
+    }
     if let Some(p) = strip_prefix(t, "+CDS:") {
         // PDU mode has a single <length>; text mode is a one-line report.
         return if split(p).len() == 1 {
@@ -199,6 +202,28 @@ pub(crate) fn recognise(line: &str) -> Option<UrcLine> {
         return huawei(rest).map(|h| UrcLine::Single(Urc::Huawei(h)));
     }
     None
+}
+
+/// Plain-text (unprefixed) URCs listed in the SIMCom SIM800 AT Command Manual
+/// V1.09 §"Unsolicited result codes" and the Quectel EC25 manual; recognised so
+/// that they are not taken for an answer line of the command in flight.
+const PLAIN_URCS: &[&str] = &[
+    "DST:",
+    "NORMAL POWER DOWN",
+    "UNDER-VOLTAGE",
+    "OVER-VOLTAGE",
+    "CHARGE-ONLY MODE",
+    "MO RING",
+    "MO CONNECTED",
+    "POWERED DOWN",
+];
+
+/// Whether a two-line URC header announces a PDU body (PDU mode: `+CMT: [<alpha>],<length>`
+/// or `+CDS: <length>`); text-mode headers carry more fields and a text body.
+pub(crate) fn header_wants_pdu(header: &str) -> bool {
+    let t = header.trim();
+    strip_prefix(t, "+CMT:").is_some_and(|p| split(p).len() == 2)
+        || strip_prefix(t, "+CDS:").is_some_and(|p| split(p).len() == 1)
 }
 
 /// Build a two-line URC from its header and body lines.
