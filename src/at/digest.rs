@@ -3,8 +3,10 @@
 //! Framing follows V.250 §5.7.1 (`<CR><LF>text<CR><LF>`), but any run of CR
 //! and LF is accepted as a line end because echo ends with a bare CR, V0
 //! results have no leading CR LF, and some firmware doubles the CR. The
-//! `> ` prompt (TS 27.005 §3.5.1) has no line end and is recognised only
-//! while the command in flight expects one.
+//! `> ` prompt (TS 27.005 §3.5.1) has no line end; it is recognised — as
+//! soon as its `>` arrives, with or without the space — only while the
+//! command in flight expects a prompt that has not been seen yet. At any
+//! other time a line starting with `>` is an ordinary line.
 
 use super::event::{Event, FinalResult, Response};
 use super::expect::Expect;
@@ -295,9 +297,10 @@ mod tests {
         let mut d = Digester::default();
         d.expect(&Expect::new("AT+CMGS=20").prefix("+CMGS:").prompt("0011"));
         d.feed(b"\r\n>");
-        assert_eq!(d.next_event(), None);
-        d.feed(b" ");
         assert_eq!(d.next_event(), Some(Event::Prompt));
+        d.feed(b" 0011\x1a\r\n");
+        assert_eq!(d.next_event(), None);
+        assert!(d.is_busy());
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub(crate) enum Token {
     Incomplete,
     /// Line terminators or other separators: skip this many bytes.
     Skip(usize),
-    /// The `> ` prompt, this many bytes long (TS 27.005 §3.5.1).
+    /// The `> ` prompt (TS 27.005 §3.5.1), or a bare `>` at the end of input, this many bytes long.
     Prompt(usize),
     /// A line of `len` bytes (terminator not included); `garbage` unprintable bytes inside.
     Line {
@@ -51,12 +51,15 @@ pub(crate) fn next_token(input: &[u8], want_prompt: bool, max_line: usize) -> To
         Err(nom::Err::Incomplete(_)) => return Token::Skip(input.len()),
         Err(_) => {}
     }
-    if want_prompt {
-        match prompt(input) {
-            Ok((rest, _)) => return Token::Prompt(input.len() - rest.len()),
-            Err(nom::Err::Incomplete(_)) => return Token::Incomplete,
-            Err(_) => {}
-        }
+    if want_prompt && input.first() == Some(&b'>') {
+        // TS 27.005 §3.5.1 specifies `<CR><LF>> `; u-blox style modems send a bare
+        // `>` and then wait for data, so a `>` cannot be held back for its space.
+        // A space that arrives later is leading whitespace of the next line and
+        // is trimmed there, so the events do not depend on how reads are split.
+        return match prompt(input) {
+            Ok((rest, _)) => Token::Prompt(input.len() - rest.len()),
+            Err(_) => Token::Prompt(1),
+        };
     }
     match line(input) {
         Ok((_, l)) if l.len() <= max_line => Token::Line {
@@ -100,11 +103,13 @@ mod tests {
     }
 
     #[test]
-    fn lone_gt_should_wait_when_prompt_expected() {
-        assert_eq!(next_token(b">", true, 100), Token::Incomplete);
+    fn lone_gt_should_be_prompt_when_prompt_expected() {
+        assert_eq!(next_token(b">", true, 100), Token::Prompt(1));
+        assert_eq!(next_token(b">", false, 100), Token::Incomplete);
         assert_eq!(next_token(b"> ", true, 100), Token::Prompt(2));
+        assert_eq!(next_token(b">x\r", true, 100), Token::Prompt(1));
         assert_eq!(
-            next_token(b">x\r", true, 100),
+            next_token(b">x\r", false, 100),
             Token::Line { len: 2, garbage: 0 }
         );
     }
