@@ -20,6 +20,8 @@
 //! - [`error`]: the layer's error types, [`ErrorClass`](error::ErrorClass) and [`Vendor`](error::Vendor).
 //! - [`fields`]: splitting parameter lists (quotes, ranges).
 
+#![warn(missing_docs)]
+
 pub mod cme_error;
 pub mod cms_error;
 pub mod command;
