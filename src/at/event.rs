@@ -2,6 +2,7 @@
 
 use super::cme_error::CmeError;
 use super::cms_error::CmsError;
+use super::error::{ErrorClass, Vendor};
 use super::fields::strip_prefix;
 use super::urc::Urc;
 
@@ -40,6 +41,27 @@ impl FinalResult {
     /// True for `OK`.
     pub fn is_ok(&self) -> bool {
         matches!(self, FinalResult::Ok)
+    }
+
+    /// How to react to this outcome; `None` for `OK`.
+    ///
+    /// `+CMS`/`+CME ERROR` use their tables (with `vendor`'s codes ≥ 512). A
+    /// plain `ERROR`, a vendor error line or an abandoned command say nothing
+    /// about the cause and are [`ErrorClass::Ambiguous`]; call-progress codes
+    /// (`BUSY`, `NO CARRIER` …) are [`ErrorClass::Temporary`].
+    pub fn class(&self, vendor: Vendor) -> Option<ErrorClass> {
+        Some(match self {
+            FinalResult::Ok => return None,
+            FinalResult::Cms(e) => e.class(vendor),
+            FinalResult::Cme(e) => e.class(vendor),
+            FinalResult::NoCarrier
+            | FinalResult::Busy
+            | FinalResult::NoAnswer
+            | FinalResult::NoDialtone => ErrorClass::Temporary,
+            FinalResult::Error | FinalResult::VendorError(_) | FinalResult::Abandoned => {
+                ErrorClass::Ambiguous
+            }
+        })
     }
 
     /// Recognise a final result code line (verbose form; numeric V0 forms when

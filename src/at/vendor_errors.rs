@@ -5,9 +5,13 @@
 //! codes not listed fall back to [`ErrorClass::Ambiguous`].
 //!
 //! Sources (facts only): SIMCom "SIM800 Series AT Command Manual" V1.09,
-//! summary of CMS ERROR codes; Quectel "M95/UC20 AT Commands Manual" summary
-//! of CMS ERROR codes (EC25 manuals list a subset); Wavecom/Sierra CME 515 as
-//! exercised by python-gsmmodem's fake Wavecom modem. No Huawei codes ≥ 512
+//! summary of CMS ERROR codes; Quectel "M95 AT Commands Manual" V3.1 summary
+//! of CMS ERROR codes (reused for EC25, whose manual we could not re-check —
+//! treat as best effort); Wavecom/Sierra codes from the Wavecom AT command
+//! interface guide as echoed by the Multi-Tech reference guide (513 "Lower
+//! layer failure (for SMS)") and the Sierra forum thread "CMS ERROR 512"
+//! (https://forum.sierrawireless.com/t/cms-error-512/1173); CME 515 as
+//! produced by python-gsmmodem's fake Wavecom modem. No Huawei codes ≥ 512
 //! are listed because the public Huawei specifications we checked define none
 //! for SMS; Huawei therefore uses only the standard tables.
 
@@ -55,6 +59,18 @@ static QUECTEL_CMS: &[(u16, &str, ErrorClass)] = &[
     (538, "Invalid parameter", P),
 ];
 
+/// Wavecom/Sierra `+CMS ERROR` codes: radio/link failures while sending are worth a retry.
+static WAVECOM_CMS: &[(u16, &str, ErrorClass)] = &[
+    (512, "MM establishment failure (for SMS)", T),
+    (513, "Lower layer failure (for SMS)", T),
+    (514, "CP error (for SMS)", T),
+    (
+        515,
+        "Please wait, init or command processing in progress",
+        T,
+    ),
+];
+
 /// Wavecom/Sierra `+CME ERROR` codes.
 static WAVECOM_CME: &[(u16, &str, ErrorClass)] = &[(
     515,
@@ -69,6 +85,7 @@ pub(crate) fn cms_table(vendor: Vendor) -> &'static [(u16, &'static str, ErrorCl
     match vendor {
         Vendor::Simcom => SIMCOM_CMS,
         Vendor::Quectel => QUECTEL_CMS,
+        Vendor::Wavecom => WAVECOM_CMS,
         _ => EMPTY,
     }
 }
@@ -88,7 +105,7 @@ mod tests {
 
     #[test]
     fn vendor_tables_should_be_sorted() {
-        for t in [SIMCOM_CMS, QUECTEL_CMS, WAVECOM_CME] {
+        for t in [SIMCOM_CMS, QUECTEL_CMS, WAVECOM_CMS, WAVECOM_CME] {
             assert!(t.windows(2).all(|w| w[0].0 < w[1].0));
         }
     }
