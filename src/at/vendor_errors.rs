@@ -120,4 +120,14 @@ mod tests {
             Some("Invalid (non-hex) chars in PDU")
         );
     }
+
+    #[test]
+    fn wavecom_515_should_be_temporary_for_wavecom() {
+        use crate::at::cme_error::CmeError;
+        use crate::at::event::FinalResult;
+        let r = FinalResult::Cme(CmeError::from_code(515));
+        assert_eq!(r.class(Vendor::Wavecom), Some(ErrorClass::Temporary));
+        assert_eq!(r.class(Vendor::Generic), Some(ErrorClass::Ambiguous));
+        assert_eq!(FinalResult::Ok.class(Vendor::Generic), None);
+    }
 }
