@@ -1,9 +1,311 @@
-//! Placeholder: filled in by the issue that owns this benchmark.
-use criterion::{Criterion, criterion_group, criterion_main};
+//! Durable submit throughput of the HTTP API, and start-up over a large queue.
+//!
+//! Not a criterion benchmark: it runs the daemon in-process on loopback, drives it with 64
+//! concurrent HTTP clients for a few seconds per round, and prints medians over rounds. A
+//! reference is measured in the same run (`GET /healthz` with the same clients: HTTP cost
+//! without the store), so figures can be compared across noisy machines as ratios.
+//!
+//! Then it fills a store with `SMSGW_BENCH_QUEUE` (default 1,000,000) queued messages and
+//! starts the real `smsgw` binary over it, measuring time to ready, RSS and size on disk.
+//!
+//!   cargo bench --bench submit_throughput
+//!   SMSGW_BENCH_SECS=3 SMSGW_BENCH_ROUNDS=3 SMSGW_BENCH_QUEUE=200000 cargo bench --bench submit_throughput
+#![allow(clippy::unwrap_used)]
 
-fn bench(c: &mut Criterion) {
-    c.bench_function("noop", |b| b.iter(|| std::hint::black_box(1 + 1)));
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+use smsgw::api::submit::{SubmitRequest, SubmitRules};
+use smsgw::config::Config;
+use smsgw::model::Timestamp;
+use smsgw::store::{NewMessage, Store};
+use tokio::net::TcpListener;
+
+const CLIENTS: usize = 64;
+const BATCH: usize = 100;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+#[derive(Clone, Copy)]
+enum Load {
+    Health,
+    Single,
+    Batch,
+}
+
+struct Round {
+    /// Requests per second.
+    requests: f64,
+    /// Messages per second (requests × batch size for batches).
+    messages: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+async fn round(base: &str, load: Load, secs: u64) -> Round {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .unwrap();
+    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let http = http.clone();
+        let base = base.to_string();
+        let latencies = latencies.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let resp = match load {
+                    Load::Health => http.get(format!("{base}/healthz")).send().await,
+                    Load::Single => {
+                        http.post(format!("{base}/v1/messages"))
+                            .json(&json!({"to": format!("+3584{:08}", c * 1_000_000 + n as usize), "text": "Reminder: your visit is tomorrow at 10:00"}))
+                            .send()
+                            .await
+                    }
+                    Load::Batch => {
+                        let items: Vec<Value> = (0..BATCH)
+                            .map(|i| json!({"to": format!("+3585{:08}", i), "text": "Your order is ready for pick-up"}))
+                            .collect();
+                        http.post(format!("{base}/v1/messages/batch"))
+                            .json(&json!({ "messages": items }))
+                            .send()
+                            .await
+                    }
+                };
+                let resp = resp.unwrap();
+                assert!(resp.status().is_success(), "{}", resp.status());
+                let _ = resp.bytes().await.unwrap();
+                mine.push(t.elapsed());
+                n += 1;
+            }
+            latencies.lock().extend(mine);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut lat = latencies.lock().clone();
+    lat.sort();
+    let requests = lat.len() as f64 / elapsed;
+    let per = match load {
+        Load::Batch => BATCH as f64,
+        _ => 1.0,
+    };
+    Round {
+        requests,
+        messages: requests * per,
+        p50: percentile(&lat, 0.5),
+        p99: percentile(&lat, 0.99),
+    }
+}
+
+fn throughput(secs: u64, rounds: u64) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir_in(".").unwrap();
+        let mut config =
+            Config::from_toml("[messages]\ndefault_country = \"358\"\n[log]\nfilter = \"error\"\n")
+                .unwrap();
+        config.store.data_dir = dir.path().join("data");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(smsgw::daemon::serve(
+            config,
+            Vec::new(),
+            listener,
+            async move {
+                let _ = stop_rx.await;
+            },
+            move || {
+                let _ = ready_tx.send(());
+            },
+        ));
+        ready_rx.await.unwrap();
+        println!("HTTP API, {CLIENTS} concurrent clients, {secs} s per round, {rounds} rounds, medians:");
+        let mut reference = 0.0;
+        for (name, load) in [
+            ("reference GET /healthz", Load::Health),
+            ("durable single submits", Load::Single),
+            ("durable batch submits (100/batch)", Load::Batch),
+        ] {
+            let mut rs = Vec::new();
+            for _ in 0..rounds {
+                rs.push(round(&base, load, secs).await);
+            }
+            let req = median(rs.iter().map(|r| r.requests).collect());
+            let msgs = median(rs.iter().map(|r| r.messages).collect());
+            let p50 = median(rs.iter().map(|r| r.p50.as_secs_f64() * 1000.0).collect());
+            let p99 = median(rs.iter().map(|r| r.p99.as_secs_f64() * 1000.0).collect());
+            if let Load::Health = load {
+                reference = req;
+            }
+            println!(
+                "  {name:36} {req:>9.0} req/s  {msgs:>9.0} msg/s  p50 {p50:>6.2} ms  p99 {p99:>6.2} ms  ({:.2}x reference req/s)",
+                req / reference
+            );
+        }
+        let _ = stop_tx.send(());
+        server.await.unwrap().unwrap();
+    });
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn dir_size(path: &std::path::Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for e in entries.flatten() {
+            let p = e.path();
+            total += if p.is_dir() {
+                dir_size(&p)
+            } else {
+                e.metadata().map(|m| m.len()).unwrap_or(0)
+            };
+        }
+    }
+    total
+}
+
+fn large_queue(n: u64, rounds: u64) {
+    let dir = tempfile::tempdir_in(".").unwrap();
+    let data = dir.path().join("data");
+    let config_text = "[messages]\ndefault_country = \"358\"\n[log]\nfilter = \"warn\"\n";
+    let config = Config::from_toml(config_text).unwrap();
+    let rules = SubmitRules::new(&config.messages);
+    let fill = Instant::now();
+    {
+        let store = Store::open(&data, config.store.cache_bytes).unwrap();
+        let mut done = 0u64;
+        while done < n {
+            let now = Timestamp::now();
+            let batch: Vec<NewMessage> = (0..1000.min(n - done))
+                .map(|i| {
+                    let req: SubmitRequest = serde_json::from_value(json!({
+                        "to": format!("+3584{:08}", done + i),
+                        "text": "Reminder: your visit is tomorrow at 10:00. Reply NO to cancel.",
+                        "reference": format!("appt-{}", done + i),
+                    }))
+                    .unwrap();
+                    NewMessage {
+                        message: rules.validate(req, now, |_| true).unwrap(),
+                        idempotency_key: None,
+                    }
+                })
+                .collect();
+            done += batch.len() as u64;
+            store.insert_outbound(batch).unwrap();
+        }
+        store.flush_blocking().unwrap();
+    }
+    let fill_secs = fill.elapsed().as_secs_f64();
+    let size = dir_size(&data);
+    println!(
+        "Store with {n} queued messages: filled in {fill_secs:.1} s ({:.0} msg/s, direct), {:.0} MiB on disk ({:.0} bytes/message)",
+        n as f64 / fill_secs,
+        size as f64 / 1048576.0,
+        size as f64 / n as f64
+    );
+    let config_path = dir.path().join("bench.toml");
+    std::fs::write(&config_path, config_text).unwrap();
+    let mut starts = Vec::new();
+    let mut rss = Vec::new();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_smsgw"))
+            .args(["run", "--config"])
+            .arg(&config_path)
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines.next().unwrap().unwrap();
+            if let Some(url) = line.strip_prefix("smsgw: listening on ") {
+                break url.to_string();
+            }
+        };
+        let ready = t.elapsed();
+        // One request that touches the store, then memory as it stands.
+        let out = Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                &format!("{base}/v1/messages?limit=10"),
+            ])
+            .status();
+        let _ = out;
+        std::thread::sleep(Duration::from_millis(500));
+        rss.push(rss_kib(child.id()) as f64 / 1024.0);
+        starts.push(ready.as_secs_f64() * 1000.0);
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+    }
+    println!(
+        "Daemon start over that store (to API listening, median of {rounds}): {:.0} ms; RSS after start {:.0} MiB",
+        median(starts),
+        median(rss)
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing we need.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let secs = env_num("SMSGW_BENCH_SECS", 5);
+    let rounds = env_num("SMSGW_BENCH_ROUNDS", 3);
+    let queue = env_num("SMSGW_BENCH_QUEUE", 1_000_000);
+    throughput(secs, rounds);
+    large_queue(queue, rounds);
+}
