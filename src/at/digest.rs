@@ -108,6 +108,16 @@ impl Digester {
         })
     }
 
+    /// Forget all buffered bytes and state (port reopened, modem power-cycled).
+    pub fn reset(&mut self) {
+        self.buf.clear();
+        self.pos = 0;
+        self.discarding = None;
+        self.inflight = None;
+        self.urc_header = None;
+        self.requeue = None;
+    }
+
     /// Append bytes read from the port.
     pub fn feed(&mut self, bytes: &[u8]) {
         if self.pos > 0 && self.pos == self.buf.len() {
@@ -331,5 +341,18 @@ mod tests {
         let ev = drain(&mut d);
         assert!(matches!(ev[0], Event::Urc(Urc::Registration(_))));
         assert!(matches!(&ev[1], Event::Response(r) if r.lines == ["+CREG: 0,1"]));
+    }
+
+    #[test]
+    fn reset_should_drop_partial_input_and_command() {
+        let mut d = Digester::default();
+        d.expect(&Expect::new("AT+CSQ").prefix("+CSQ:"));
+        d.feed(b"+CSQ: 1");
+        d.reset();
+        assert!(!d.is_busy());
+        assert_eq!(d.buffered(), 0);
+        d.feed(b"0\r\nRING\r\n");
+        assert_eq!(d.next_event(), Some(Event::Urc(Urc::Other("0".into()))));
+        assert_eq!(d.next_event(), Some(Event::Urc(Urc::Ring)));
     }
 }
