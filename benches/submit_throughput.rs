@@ -273,16 +273,13 @@ fn large_queue(n: u64, rounds: u64) {
             }
         };
         let ready = t.elapsed();
-        // One request that touches the store, then memory as it stands.
-        let out = Command::new("curl")
-            .args([
-                "-s",
-                "-o",
-                "/dev/null",
-                &format!("{base}/v1/messages?limit=10"),
-            ])
-            .status();
-        let _ = out;
+        // One request that touches the store (plain HTTP/1.0 over a socket), then memory as it stands.
+        let addr = base.trim_start_matches("http://").to_string();
+        if let Ok(mut sock) = std::net::TcpStream::connect(&addr) {
+            use std::io::{Read, Write};
+            let _ = sock.write_all(b"GET /v1/messages?limit=10 HTTP/1.0\r\n\r\n");
+            let _ = sock.read_to_end(&mut Vec::new());
+        }
         std::thread::sleep(Duration::from_millis(500));
         rss.push(rss_kib(child.id()) as f64 / 1024.0);
         starts.push(ready.as_secs_f64() * 1000.0);
