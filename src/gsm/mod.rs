@@ -1,19 +1,47 @@
-//! SANS-IO GSM SMS codec (3GPP TS 23.038 alphabets, TS 23.040 TPDUs). No I/O, no async.
+//! SANS-IO GSM SMS codec: alphabets (3GPP TS 23.038), segmentation and TPDUs (TS 23.040),
+//! reassembly, and the AT PDU-mode framing of TS 27.005. Pure functions and plain data: no
+//! I/O, no clocks, no async (time comes in as arguments).
 //!
-//! Temporary: only part counting, until the full codec lands (it replaces this file).
+//! # Public API (all re-exported here)
+//! - Alphabets: [`Gsm7Charset`] (`lookup`, `encode_into`, `decode`, `septet_len`),
+//!   [`NationalLanguage`] (Turkish, Spanish, Portuguese), [`septet`] (`pack`, `unpack`,
+//!   `fill_bits`), [`ucs2`] (`encode`, `decode`).
+//! - Data coding: [`Encoding`] (`Gsm7`, `Ucs2`, `Binary`), [`DataCoding`] (TP-DCS octet with
+//!   `encoding()`, `class()`, `compressed()`, `group()`), [`MessageClass`].
+//! - Addresses and time: [`Address`] (`from_user`, `international`, `alphanumeric`, ...),
+//!   [`Timestamp`] (`to_rfc3339`), [`ValidityPeriod`] (`relative_at_least(Duration)`).
+//! - User data: [`UserData`] { header, body: [`Body`] }, [`UserDataHeader`],
+//!   [`InformationElement`], [`Concat`].
+//! - TPDUs: [`Tpdu`] (`decode(bytes, Direction)`, `decode_any`, `encode`), [`Submit`],
+//!   [`Deliver`], [`StatusReport`] with [`TpStatus`] → [`DeliveryState`].
+//! - AT PDU mode: [`AtPdu`] (`hex`, `tpdu_len`), [`decode_pdu_hex`] → [`ReceivedPdu`],
+//!   [`encode_pdu_hex`].
+//! - Error: [`GsmError`] (byte offsets on every parse error).
 
-/// The coding a text needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Encoding {
-    /// GSM 7-bit default alphabet.
-    Gsm7,
-    /// UCS-2 (UTF-16).
-    Ucs2,
-    /// 8-bit data.
-    Binary,
-}
+mod address;
+mod alphabet;
+mod at_pdu;
+mod dcs;
+mod error;
+pub mod septet;
+mod tables;
+mod time;
+mod tpdu;
+pub mod ucs2;
+mod udh;
+mod user_data;
 
+pub use address::{Address, MAX_ALPHANUMERIC, MAX_DIGITS, NPI_ISDN, TypeOfNumber};
+pub use alphabet::{ESCAPE, Gsm7Charset, NationalLanguage, Septets};
+pub use at_pdu::{AtPdu, ReceivedPdu, decode_pdu_hex, encode_pdu_hex};
+pub use dcs::{DataCoding, DcsGroup, Encoding, MessageClass};
+pub use error::GsmError;
+pub use time::{Timestamp, ValidityPeriod};
+pub use tpdu::{Deliver, DeliveryState, Direction, StatusReport, Submit, TpStatus, Tpdu};
+pub use udh::{Concat, InformationElement, UserDataHeader};
+pub use user_data::{Body, MAX_USER_DATA_OCTETS, UserData};
+
+// Temporary until segment.rs lands.
 /// Segmentation options.
 #[derive(Debug, Clone, Default)]
 pub struct SegmentOptions {
