@@ -30,6 +30,9 @@ pub struct SegmentOptions {
     /// National languages whose shift tables may be used (TS 23.038 Annex A). Only enable
     /// languages the recipients' phones are known to support.
     pub national_languages: Vec<NationalLanguage>,
+    /// Also try the locking-shift tables of those languages (TS 23.038 A.3). They save
+    /// more septets than single shifts, but fewer phones render them, so this is opt-in.
+    pub use_locking_shift: bool,
     /// Replace typographic characters with no GSM equivalent (curly quotes, dashes,
     /// ellipsis, special spaces) by plain ones when that avoids UCS-2. Never touches letters.
     pub replace_lookalikes: bool,
@@ -143,11 +146,12 @@ fn candidates(opts: &SegmentOptions) -> impl Iterator<Item = Gsm7Charset> + '_ {
             locking: None,
             single: Some(l),
         };
-        let locking = l.has_locking_table().then_some(Gsm7Charset {
+        let lock = opts.use_locking_shift && l.has_locking_table();
+        let locking = lock.then_some(Gsm7Charset {
             locking: Some(l),
             single: None,
         });
-        let both = l.has_locking_table().then_some(Gsm7Charset {
+        let both = lock.then_some(Gsm7Charset {
             locking: Some(l),
             single: Some(l),
         });
@@ -362,6 +366,7 @@ mod tests {
     fn turkish_text_should_prefer_a_shift_table_over_ucs2() {
         let o = SegmentOptions {
             national_languages: vec![NationalLanguage::Turkish],
+            use_locking_shift: true,
             ..opts()
         };
         let c = count_parts("Şişli'de buluşalım mı? Çok güzel ığdır", &o);
