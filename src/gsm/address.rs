@@ -233,6 +233,12 @@ fn decode_bcd(octets: &[u8], digits: usize) -> String {
 /// `tp-address = len:u8 (semi-octets) toa:u8 value:ceil(len/2)` (TS 23.040 §9.1.2.5).
 pub(crate) fn parse_tp(input: &[u8]) -> PResult<'_, Address> {
     let (rest, len) = context("address length", be_u8).parse(input)?;
+    if usize::from(len) > MAX_DIGITS {
+        return Err(NomError::invalid(
+            input,
+            "address length (more than 20 semi-octets)",
+        ));
+    }
     let (rest, toa) = context("type of address", be_u8).parse(rest)?;
     let (rest, value) = context("address", take(usize::from(len).div_ceil(2))).parse(rest)?;
     let ton = TypeOfNumber::from_bits(toa);
@@ -259,6 +265,12 @@ pub(crate) fn parse_smsc(input: &[u8]) -> PResult<'_, Option<Address>> {
     let (rest, len) = context("SMSC length", be_u8).parse(input)?;
     if len == 0 {
         return Ok((rest, None));
+    }
+    if usize::from(len) > 1 + MAX_DIGITS / 2 {
+        return Err(NomError::invalid(
+            input,
+            "SMSC address length (more than 11 octets)",
+        ));
     }
     let (rest, body) = context("SMSC address", take(len)).parse(rest)?;
     let toa = body[0];

@@ -135,6 +135,9 @@ pub(crate) fn parse(input: &[u8], dcs: DataCoding, udhi: bool) -> PResult<'_, Us
     } else {
         udl
     };
+    if octet_len > MAX_USER_DATA_OCTETS {
+        return Err(NomError::invalid(input, "TP-UDL (more than 140 octets)"));
+    }
     let (rest, data) = context("TP-UD", take(octet_len)).parse(rest)?;
     let (header, hdr_len) = if udhi {
         let (_, h) = udh::parse(data)?;
