@@ -2,7 +2,7 @@
 //! national shifts): pick the coding that needs the fewest parts, then cut the text between
 //! characters, so an escape sequence or a surrogate pair never straddles two parts.
 //!
-//! [`count_parts`] and [`segment`] share one greedy packing loop ([`pack_greedy`]), so the
+//! [`count_parts`] and [`segment`] share one greedy packing loop (`pack_greedy`), so the
 //! count the API promises is the count the route sends.
 
 use std::borrow::Cow;
@@ -108,33 +108,38 @@ fn cost(coding: Coding, c: char) -> Option<usize> {
     }
 }
 
-/// The one packing loop: fills each part greedily with whole characters, calling `cut`
-/// with the byte index where each new part starts. Returns the part count, or `None` if
-/// a character cannot be written in `coding`.
+/// The one packing loop: fills each part greedily with whole characters, recording in
+/// `cuts` (when given) the byte index where each new part starts. One pass computes both
+/// the single-part total and the multi-part split. Returns the part count, or `None` if a
+/// character cannot be written in `coding`.
 fn pack_greedy(
     text: &str,
     coding: Coding,
     opts: &SegmentOptions,
-    mut cut: impl FnMut(usize),
+    mut cuts: Option<&mut Vec<usize>>,
 ) -> Option<usize> {
     let (single, multi) = capacities(coding, opts);
     let mut total = 0usize;
-    for c in text.chars() {
-        total += cost(coding, c)?;
-    }
-    if total <= single {
-        return Some(1);
-    }
     let mut parts = 1;
     let mut used = 0;
+    let mark = cuts.as_ref().map_or(0, |c| c.len());
     for (i, c) in text.char_indices() {
         let n = cost(coding, c)?;
+        total += n;
         if used + n > multi {
             parts += 1;
             used = 0;
-            cut(i);
+            if let Some(cuts) = cuts.as_deref_mut() {
+                cuts.push(i);
+            }
         }
         used += n;
+    }
+    if total <= single {
+        if let Some(cuts) = cuts {
+            cuts.truncate(mark);
+        }
+        return Some(1);
     }
     Some(parts)
 }
@@ -165,7 +170,7 @@ fn choose<'t>(text: &'t str, opts: &SegmentOptions) -> (Cow<'t, str>, Coding, us
         let mut best: Option<(Coding, usize)> = None;
         for cs in candidates(opts) {
             let coding = Coding::Gsm7(cs);
-            if let Some(n) = pack_greedy(t, coding, opts, |_| {}) {
+            if let Some(n) = pack_greedy(t, coding, opts, None) {
                 if best.is_none_or(|(_, b)| n < b) {
                     best = Some((coding, n));
                 }
@@ -176,7 +181,7 @@ fn choose<'t>(text: &'t str, opts: &SegmentOptions) -> (Cow<'t, str>, Coding, us
         }
         best
     };
-    let ucs2 = |t: &str| pack_greedy(t, Coding::Ucs2, opts, |_| {}).unwrap_or(usize::MAX);
+    let ucs2 = |t: &str| pack_greedy(t, Coding::Ucs2, opts, None).unwrap_or(usize::MAX);
     if let Some((coding, n)) = best7(text) {
         let u = if n > 1 { ucs2(text) } else { usize::MAX };
         return if u < n {
@@ -228,7 +233,7 @@ pub fn segment(text: &str, opts: &SegmentOptions, reference: u16) -> Result<Segm
     let (encoding, charset) = describe(coding);
     let mut cuts = Vec::with_capacity(parts + 1);
     cuts.push(0);
-    pack_greedy(&text, coding, opts, |i| cuts.push(i));
+    pack_greedy(&text, coding, opts, Some(&mut cuts));
     cuts.push(text.len());
     let national = national_elements(charset);
     let total = parts as u8;
