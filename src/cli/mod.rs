@@ -5,6 +5,7 @@
 //! 3 `send --wait` timed out.
 
 pub mod send;
+pub mod smpp;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub enum Command {
     },
     /// Submit a message through a running gateway's API.
     Send(send::SendArgs),
+    /// SMPP debugging tools (`smpp decode HEX`).
+    Smpp(smpp::SmppArgs),
 }
 
 /// `smsgw run`.

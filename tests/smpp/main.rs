@@ -3,6 +3,7 @@
 //! crate, and the `smsgw smpp decode` command.
 #![allow(clippy::unwrap_used)]
 
+mod cli;
 mod framing;
 mod interop;
 mod props;
