@@ -48,8 +48,7 @@ impl Address {
         field: &'static str,
         max: usize,
     ) -> Result<(), EncodeError> {
-        dst.put_u8(self.ton);
-        dst.put_u8(self.npi);
+        dst.put_slice(&[self.ton, self.npi]);
         put_cstr(dst, field, max, &self.addr)
     }
 }

@@ -246,7 +246,7 @@ pub(crate) fn put_cstr(
             max,
         });
     }
-    dst.put_slice(&s.0);
+    dst.extend_from_slice(&s.0);
     dst.put_u8(0);
     Ok(())
 }
@@ -276,6 +276,6 @@ pub(crate) fn put_short_message(dst: &mut BytesMut, sm: &OctetString) -> Result<
         return Err(EncodeError::ShortMessageTooLong { len });
     }
     dst.put_u8(l);
-    dst.put_slice(&sm.0);
+    dst.extend_from_slice(&sm.0);
     Ok(())
 }

@@ -109,10 +109,11 @@ impl Pdu {
     pub fn encode(&self, dst: &mut BytesMut) -> Result<(), EncodeError> {
         let start = dst.len();
         dst.reserve(HEADER_LEN + 64);
-        dst.put_u32(0); // command_length, patched below
-        dst.put_u32(self.command_id().as_u32());
-        dst.put_u32(self.command_status.as_u32());
-        dst.put_u32(self.sequence_number);
+        let mut header = [0u8; HEADER_LEN]; // command_length (0..4) is patched below
+        header[4..8].copy_from_slice(&self.command_id().as_u32().to_be_bytes());
+        header[8..12].copy_from_slice(&self.command_status.as_u32().to_be_bytes());
+        header[12..16].copy_from_slice(&self.sequence_number.to_be_bytes());
+        dst.put_slice(&header);
         let omit = self.command_status != CommandStatus::Ok && self.body.is_empty_response();
         if !omit {
             if let Err(e) = self.body.encode(dst) {

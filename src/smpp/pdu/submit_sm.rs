@@ -83,18 +83,20 @@ impl SubmitSm {
     }
 
     pub(crate) fn encode(&self, dst: &mut BytesMut) -> Result<(), EncodeError> {
+        // Fixed-size runs are written as one slice: per-octet puts dominated the profile.
+        dst.reserve(48 + self.short_message.0.len());
         put_cstr(dst, "service_type", 6, &self.service_type)?;
         self.source.put(dst, "source_addr", 21)?;
         self.dest.put(dst, "destination_addr", 21)?;
-        dst.put_u8(self.esm_class);
-        dst.put_u8(self.protocol_id);
-        dst.put_u8(self.priority_flag);
+        dst.put_slice(&[self.esm_class, self.protocol_id, self.priority_flag]);
         put_time(dst, "schedule_delivery_time", &self.schedule_delivery_time)?;
         put_time(dst, "validity_period", &self.validity_period)?;
-        dst.put_u8(self.registered_delivery);
-        dst.put_u8(self.replace_if_present_flag);
-        dst.put_u8(self.data_coding);
-        dst.put_u8(self.sm_default_msg_id);
+        dst.put_slice(&[
+            self.registered_delivery,
+            self.replace_if_present_flag,
+            self.data_coding,
+            self.sm_default_msg_id,
+        ]);
         put_short_message(dst, &self.short_message)?;
         self.tlvs.encode(dst)
     }
