@@ -8,5 +8,6 @@ mod framing;
 mod interop;
 mod props;
 mod receipts;
+mod smsc;
 mod strategies;
 mod vectors;
