@@ -562,3 +562,48 @@ async fn ten_thousand_pipelined_submits_should_all_be_answered_with_receipts() {
     assert_eq!(h.stats().receipts_sent, u64::from(n));
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn submit_with_reserved_registered_delivery_bits_should_be_refused_with_rinvregdlvflg() {
+    use smsgw::smpp::codec::SmppCodec;
+    use smsgw::smpp::pdu::{Address, Bind, SubmitSm};
+    let h = smsc(Faults::default()).await;
+    let mut e = Framed::new(
+        TcpStream::connect(h.smpp_addr).await.unwrap(),
+        SmppCodec::new(),
+    );
+    let bind = Bind {
+        system_id: "smsgw".try_into().unwrap(),
+        password: "secret".try_into().unwrap(),
+        interface_version: 0x34,
+        ..Bind::default()
+    };
+    e.send(Pdu::new(1, Body::BindTransceiver(bind)))
+        .await
+        .unwrap();
+    let r = tokio::time::timeout(LIMIT, e.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.command_status, CommandStatus::Ok);
+    let sm = SubmitSm {
+        dest: Address::new(1, 1, "358401234567").unwrap(),
+        registered_delivery: 0x81,
+        ..SubmitSm::default()
+    };
+    e.send(Pdu::new(2, Body::SubmitSm(sm))).await.unwrap();
+    let r = tokio::time::timeout(LIMIT, e.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.sequence_number, r.command_status),
+        (2, CommandStatus::InvalidRegisteredDeliveryFlag)
+    );
+    assert!(h.submitted().is_empty());
+    h.shutdown().await;
+}

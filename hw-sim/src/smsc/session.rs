@@ -223,6 +223,17 @@ impl Session {
                     self.reply(seq, CommandStatus::InvalidBindStatus, r);
                 }
             }
+            ref body @ (Body::SubmitSm(_) | Body::SubmitMulti(_) | Body::DataSm(_))
+                if body.check_values().is_err() =>
+            {
+                let status = body
+                    .check_values()
+                    .err()
+                    .unwrap_or(CommandStatus::SystemError);
+                if let Some(r) = response_for(body) {
+                    self.respond(seq, status, r);
+                }
+            }
             Body::SubmitSm(s) => self.submit(seq, "submit_sm", &s.source, &s.dest, &s, false),
             Body::DataSm(d) => self.data_sm(seq, &d),
             Body::SubmitMulti(m) => {

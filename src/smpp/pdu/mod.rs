@@ -21,6 +21,8 @@
 //!   [`replace_sm`], [`alert_notification`]; bodiless operations (unbind, generic_nack,
 //!   enquire_link and their responses) are unit variants of [`Body`].
 //! - [`body`]: the [`Body`] enum and dispatch by command_id; [`frame`]: the whole [`Pdu`] of one frame.
+//! - [`validate`]: reserved bits and restricted values ([`Body::check_values`]), kept apart
+//!   from decoding so an ESME never drops a receipt over an odd flag.
 //! - [`error`]: [`DecodeError`] and [`EncodeError`].
 
 pub mod address;
@@ -41,6 +43,7 @@ pub mod status;
 pub mod submit_multi;
 pub mod submit_sm;
 pub mod tlv;
+pub mod validate;
 pub mod values;
 
 pub use address::Address;
