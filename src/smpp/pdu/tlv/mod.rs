@@ -88,7 +88,7 @@ impl Tlv {
         }
     }
 
-    /// Any tag from its wire octets, typed as [`parse_tlvs`] would type it. A known tag whose
+    /// Any tag from its wire octets, typed as decoding would type it. A known tag whose
     /// octets do not fit its definition is kept raw, and encoding it then fails.
     pub fn raw(tag: u16, value: impl Into<Bytes>) -> Tlv {
         let tag = TlvTag::from_u16(tag);
