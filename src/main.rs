@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Send(args) => block_on(smsgw::cli::send::run(args)),
         Command::Pdu(args) => smsgw::cli::pdu::run(args),
+        Command::Smpp(args) => smsgw::cli::smpp::run(args),
     };
     ExitCode::from(code)
 }

@@ -2,3 +2,5 @@
 //!
 //! The library is what smsgw's own tests drive in-process; the `hw-sim` binary exposes the same
 //! simulators to people and to third-party software.
+
+pub mod smsc;

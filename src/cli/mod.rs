@@ -6,6 +6,7 @@
 
 pub mod pdu;
 pub mod send;
+pub mod smpp;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ pub enum Command {
     Send(send::SendArgs),
     /// Decode or encode GSM SMS PDUs (AT PDU mode hex).
     Pdu(pdu::PduArgs),
+    /// SMPP debugging tools (`smpp decode HEX`).
+    Smpp(smpp::SmppArgs),
 }
 
 /// `smsgw run`.

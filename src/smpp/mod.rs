@@ -1,2 +1,9 @@
-//! SMPP 3.4 / 5.0: the SANS-IO PDU codec lives in [`pdu`]; framing for byte streams in `codec`.
+//! SMPP 3.4 / 5.0 (ESME side, and the pieces hw-sim's SMSC reuses).
+//!
+//! - [`pdu`]: SANS-IO PDU codec: header, every 3.4 operation, TLVs of 3.4 and 5.0, statuses.
+//! - [`codec`]: length framing for byte streams (tokio-util `Decoder`/`Encoder`), delegating to
+//!   [`pdu`]; malformed bodies are reported per frame so a session can `generic_nack` and go on.
+//! - [`receipt`]: pure parsing of delivery-receipt text and SMSC message-id normalisation.
+pub mod codec;
 pub mod pdu;
+pub mod receipt;

@@ -1,0 +1,288 @@
+//! State shared by the SMSC's tasks: accounts, faults, the record of submitted messages, the
+//! registry of bound sessions (to route receipts and MO messages to a receiving bind of the
+//! right account), and counters. Locks are std mutexes held for short sections only, never
+//! across `.await`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use serde::Serialize;
+use smsgw::smpp::pdu::Body;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::config::{Faults, OutcomeMix, SmscConfig};
+use super::text::Concat;
+
+/// Something another task asks a session to send.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A request PDU body (deliver_sm…); the session numbers it.
+    Request(Box<Body>),
+    /// Raw octets, sent as they are (malformed-PDU fault).
+    Raw(Bytes),
+}
+
+/// A bound session, as the registry sees it.
+#[derive(Debug)]
+pub struct SessionEntry {
+    /// The account it bound as.
+    pub system_id: String,
+    /// Bound as receiver or transceiver: may get deliver_sm.
+    pub receives: bool,
+    /// Its outbound queue.
+    pub tx: mpsc::UnboundedSender<Outbound>,
+    /// Cancels the session (drop-connection fault, shutdown).
+    pub cancel: CancellationToken,
+}
+
+/// One message an ESME submitted, decoded for tests and people.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submitted {
+    /// The id the SMSC answered with.
+    pub message_id: String,
+    /// Which operation carried it (`submit_sm`, `data_sm`, `submit_multi`).
+    pub command: &'static str,
+    /// The account.
+    pub system_id: String,
+    /// The session (connection) number.
+    pub session: u64,
+    /// The request's sequence number.
+    pub sequence_number: u32,
+    /// Sender address.
+    pub source: String,
+    /// Sender TON.
+    pub source_ton: u8,
+    /// Sender NPI.
+    pub source_npi: u8,
+    /// Recipient address.
+    pub destination: String,
+    /// Recipient TON.
+    pub dest_ton: u8,
+    /// Recipient NPI.
+    pub dest_npi: u8,
+    /// data_coding as sent.
+    pub data_coding: u8,
+    /// esm_class as sent.
+    pub esm_class: u8,
+    /// registered_delivery as sent.
+    pub registered_delivery: u8,
+    /// The user data as text, when the coding has one (UDH removed).
+    pub text: Option<String>,
+    /// UDH concatenation info, or SAR TLVs mapped to the same shape.
+    pub concat: Option<Concat>,
+    /// True when the body came in message_payload rather than short_message.
+    pub payload_tlv: bool,
+    /// The raw user data (short_message or message_payload), hex.
+    pub user_data_hex: String,
+    /// The receipt outcome planned for it (`DELIVRD`…), if a receipt was requested.
+    pub receipt_stat: Option<&'static str>,
+}
+
+/// Counters, readable at any time.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Successful binds.
+    pub binds_ok: AtomicU64,
+    /// Refused binds.
+    pub binds_refused: AtomicU64,
+    /// submit_sm/data_sm/submit_multi received.
+    pub submits: AtomicU64,
+    /// Submits answered ESME_RTHROTTLED or ESME_RMSGQFUL.
+    pub throttled: AtomicU64,
+    /// Submits accepted with a message id.
+    pub accepted: AtomicU64,
+    /// Receipts sent.
+    pub receipts_sent: AtomicU64,
+    /// MO deliver_sm sent.
+    pub mo_sent: AtomicU64,
+    /// deliver_sm_resp / data_sm_resp received.
+    pub deliver_resps: AtomicU64,
+    /// generic_nack received from ESMEs.
+    pub generic_nacks_received: AtomicU64,
+    /// Frames from ESMEs that did not decode (answered with generic_nack).
+    pub malformed_received: AtomicU64,
+    /// Connections dropped by fault.
+    pub dropped: AtomicU64,
+}
+
+/// A point-in-time copy of [`Stats`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct StatsSnapshot {
+    /// See [`Stats`].
+    pub binds_ok: u64,
+    /// See [`Stats`].
+    pub binds_refused: u64,
+    /// See [`Stats`].
+    pub submits: u64,
+    /// See [`Stats`].
+    pub throttled: u64,
+    /// See [`Stats`].
+    pub accepted: u64,
+    /// See [`Stats`].
+    pub receipts_sent: u64,
+    /// See [`Stats`].
+    pub mo_sent: u64,
+    /// See [`Stats`].
+    pub deliver_resps: u64,
+    /// See [`Stats`].
+    pub generic_nacks_received: u64,
+    /// See [`Stats`].
+    pub malformed_received: u64,
+    /// See [`Stats`].
+    pub dropped: u64,
+    /// Sessions currently bound.
+    pub bound_sessions: u64,
+}
+
+/// Deterministic deciders: fractions and weights spread evenly over submits.
+#[derive(Debug, Default)]
+pub struct Deciders {
+    throttle_acc: f64,
+    queue_full_acc: f64,
+    swrr: [i64; 4],
+}
+
+/// The four receipt outcomes: (stat word, message_state, err).
+pub const OUTCOMES: [(&str, u8, u16); 4] = [
+    ("DELIVRD", 2, 0),
+    ("UNDELIV", 5, 1),
+    ("EXPIRED", 3, 27),
+    ("REJECTD", 8, 11),
+];
+
+impl Deciders {
+    /// Adds `fraction` to an accumulator and fires when it reaches 1.
+    fn fire(acc: &mut f64, fraction: f64) -> bool {
+        *acc += fraction.clamp(0.0, 1.0);
+        if *acc >= 1.0 - 1e-9 {
+            *acc -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Whether this submit is throttled, and with which status code.
+    pub fn throttle(&mut self, f: &Faults) -> Option<u32> {
+        if Self::fire(&mut self.throttle_acc, f.throttle_fraction) {
+            Some(0x58)
+        } else if Self::fire(&mut self.queue_full_acc, f.queue_full_fraction) {
+            Some(0x14)
+        } else {
+            None
+        }
+    }
+
+    /// Smooth weighted round robin over the outcome weights; index into [`OUTCOMES`].
+    pub fn outcome(&mut self, m: &OutcomeMix) -> usize {
+        let w = [
+            i64::from(m.delivered),
+            i64::from(m.undeliverable),
+            i64::from(m.expired),
+            i64::from(m.rejected),
+        ];
+        let total: i64 = w.iter().sum();
+        if total == 0 {
+            return 0;
+        }
+        for (c, w) in self.swrr.iter_mut().zip(w) {
+            *c += w;
+        }
+        let best = (0..4)
+            .max_by_key(|&i| (self.swrr[i], -(i as i64)))
+            .unwrap_or(0);
+        self.swrr[best] -= total;
+        best
+    }
+}
+
+/// Everything the SMSC's tasks share.
+#[derive(Debug)]
+pub struct Shared {
+    /// Static configuration.
+    pub config: SmscConfig,
+    /// Faults in force.
+    pub faults: Mutex<Faults>,
+    /// Deterministic fault/outcome deciders.
+    pub deciders: Mutex<Deciders>,
+    /// Submitted messages, oldest first, capped at `config.max_records`.
+    pub submitted: Mutex<VecDeque<Submitted>>,
+    /// Bound sessions by session number.
+    pub sessions: Mutex<HashMap<u64, SessionEntry>>,
+    /// Counters.
+    pub stats: Stats,
+    /// Next message id number.
+    pub next_message_id: AtomicU64,
+    /// Next session number.
+    pub next_session: AtomicU64,
+    /// Round-robin cursor for choosing a receiving session.
+    pub rr: AtomicU64,
+    /// Receipts to schedule.
+    pub receipts: mpsc::UnboundedSender<super::receipts::Pending>,
+}
+
+impl Shared {
+    /// A copy of the current faults.
+    pub fn faults(&self) -> Faults {
+        self.faults.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    /// Records a submitted message, dropping the oldest beyond the cap.
+    pub fn record(&self, s: Submitted) {
+        if let Ok(mut v) = self.submitted.lock() {
+            if v.len() >= self.config.max_records.max(1) {
+                v.pop_front();
+            }
+            v.push_back(s);
+        }
+    }
+
+    /// Sends to a receiving session of `system_id` (any account when `None`), round robin.
+    /// Returns the session number, or gives the message back when no such session is bound.
+    pub fn send_to_receiver(
+        &self,
+        system_id: Option<&str>,
+        out: Outbound,
+    ) -> Result<u64, Outbound> {
+        let Ok(sessions) = self.sessions.lock() else {
+            return Err(out);
+        };
+        let mut ids: Vec<u64> = sessions
+            .iter()
+            .filter(|(_, e)| e.receives && system_id.is_none_or(|s| s == e.system_id))
+            .map(|(id, _)| *id)
+            .collect();
+        if ids.is_empty() {
+            return Err(out);
+        }
+        ids.sort_unstable();
+        let pick = ids[(self.rr.fetch_add(1, Ordering::Relaxed) as usize) % ids.len()];
+        match sessions.get(&pick) {
+            Some(e) => e.tx.send(out).map(|()| pick).map_err(|e| e.0),
+            None => Err(out),
+        }
+    }
+
+    /// A snapshot of the counters.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let s = &self.stats;
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        StatsSnapshot {
+            binds_ok: g(&s.binds_ok),
+            binds_refused: g(&s.binds_refused),
+            submits: g(&s.submits),
+            throttled: g(&s.throttled),
+            accepted: g(&s.accepted),
+            receipts_sent: g(&s.receipts_sent),
+            mo_sent: g(&s.mo_sent),
+            deliver_resps: g(&s.deliver_resps),
+            generic_nacks_received: g(&s.generic_nacks_received),
+            malformed_received: g(&s.malformed_received),
+            dropped: g(&s.dropped),
+            bound_sessions: self.sessions.lock().map(|s| s.len() as u64).unwrap_or(0),
+        }
+    }
+}
