@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::dispatch::{Clock, Dispatcher, Route, SystemClock};
 use crate::model::Timestamp;
 use crate::store::Store;
+use crate::webhook::{self, HttpTransport, Webhooks};
 
 /// How often expired idempotency keys are purged.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
@@ -94,6 +95,14 @@ pub async fn serve(
     let commit_task = tokio::spawn(store.group_commit().run(commit_stop.clone()));
 
     let route_names: Vec<String> = routes.iter().map(|r| r.name().to_string()).collect();
+    let webhooks = Webhooks::start(
+        store.clone(),
+        webhook::targets_from(&config),
+        Arc::new(HttpTransport::new().map_err(anyhow::Error::msg)?),
+        clock.clone(),
+        &tracker,
+        work.clone(),
+    );
     let (dispatcher, handle) = Dispatcher::new(store.clone(), routes, &config, clock)
         .context("cannot start the dispatcher")?;
     tracker.spawn(dispatcher.run(work.clone(), config.server.shutdown_grace.get()));
@@ -102,8 +111,12 @@ pub async fn serve(
     let state = AppState {
         store: store.clone(),
         dispatch: handle,
-        rules: Arc::new(SubmitRules::new(&config.messages)),
+        rules: Arc::new(SubmitRules {
+            callbacks_enabled: config.callbacks.is_some(),
+            ..SubmitRules::new(&config.messages)
+        }),
         tokens: Arc::new(config.server.tokens.clone()),
+        webhooks,
     };
     let app = api::router(state);
     let api_stop = work.clone();

@@ -18,6 +18,7 @@
 //! - [`at`]: SANS-IO TS 27.005/27.007 AT response digester and command builders.
 //! - [`smpp`]: SANS-IO SMPP 3.4/5.0 PDU codec and framing.
 //! - [`telemetry`]: tracing subscriber set-up.
+//! - [`webhook`]: events from the store's outbox POSTed to HTTP targets, signed, retried, dead-lettered.
 
 pub mod api;
 pub mod at;
@@ -30,3 +31,4 @@ pub mod model;
 pub mod smpp;
 pub mod store;
 pub mod telemetry;
+pub mod webhook;

@@ -11,6 +11,7 @@ mod inbox;
 mod json;
 mod messages;
 pub mod submit;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -38,6 +39,8 @@ pub struct AppState {
     pub rules: Arc<SubmitRules>,
     /// Accepted bearer tokens (empty: no authentication).
     pub tokens: Arc<Vec<String>>,
+    /// The running webhook targets (backlog, dead-letter replay).
+    pub webhooks: Arc<crate::webhook::Webhooks>,
 }
 
 /// Builds the router.
@@ -58,6 +61,19 @@ pub fn router(state: AppState) -> Router {
             get(messages::get_one).delete(messages::cancel),
         )
         .route("/v1/inbox", get(inbox::list))
+        .route("/v1/webhooks", get(webhooks::list))
+        .route(
+            "/v1/webhooks/{name}/dead-letters",
+            get(webhooks::dead_letters),
+        )
+        .route(
+            "/v1/webhooks/{name}/dead-letters/replay",
+            post(webhooks::replay_all),
+        )
+        .route(
+            "/v1/webhooks/{name}/dead-letters/{event}/replay",
+            post(webhooks::replay_one),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

@@ -8,6 +8,7 @@
 
 mod units;
 mod validate;
+mod webhook;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use units::{HumanDuration, Rate};
-pub use validate::{ConfigError, ConfigErrors};
+pub use validate::{ConfigError, ConfigErrors, is_http_url};
+pub use webhook::{
+    CALLBACK_TARGET, CallbacksConfig, DeliveryConfig, EventName, Template, WebhookConfig,
+};
 
 use crate::model::NumberPlan;
 
@@ -41,6 +45,12 @@ pub struct Config {
     /// Which routes serve which number prefixes, in failover order.
     #[serde(default)]
     pub rules: Vec<RuleConfig>,
+    /// HTTP targets that receive events (`message.status`, `message.received`).
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
+    /// Per-message `callback_url` delivery; absent means clients may not set one.
+    #[serde(default)]
+    pub callbacks: Option<CallbacksConfig>,
 }
 
 /// `[server]`: the local HTTP API.

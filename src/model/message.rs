@@ -143,6 +143,10 @@ pub struct OutboundMessage {
     /// A route the client asked for, bypassing the prefix rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// Where this message's `message.status` events are POSTed, besides the configured
+    /// webhooks (the client's own `callback_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
     /// Current status.
     pub status: Status,
     /// The parts, one per SMS.
