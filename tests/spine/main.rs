@@ -4,9 +4,13 @@
 
 #[path = "../support/fake_route.rs"]
 mod fake_route;
+mod integration_config;
+#[path = "../support/webhook_receiver.rs"]
+mod webhook_receiver;
 
 mod api_inprocess;
 mod config_files;
 mod dispatch;
 mod store;
 mod support;
+mod webhooks;
