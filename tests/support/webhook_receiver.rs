@@ -1,6 +1,8 @@
 //! A webhook receiver for tests: an HTTP server on a loopback port that checks signatures,
 //! records every request, and fails on demand (the first attempts of each event, or all while
 //! it is "down").
+//! (Shared by the spine and e2e test binaries; each uses part of it.)
+#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::sync::Arc;
