@@ -117,6 +117,7 @@ pub async fn serve(
         }),
         tokens: Arc::new(config.server.tokens.clone()),
         webhooks,
+        stop: work.clone(),
     };
     let app = api::router(state);
     let api_stop = work.clone();

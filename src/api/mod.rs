@@ -41,6 +41,8 @@ pub struct AppState {
     pub tokens: Arc<Vec<String>>,
     /// The running webhook targets (backlog, dead-letter replay).
     pub webhooks: Arc<crate::webhook::Webhooks>,
+    /// Cancelled at shutdown: long polls return at once instead of holding shutdown up.
+    pub stop: tokio_util::sync::CancellationToken,
 }
 
 /// Builds the router.
@@ -61,6 +63,7 @@ pub fn router(state: AppState) -> Router {
             get(messages::get_one).delete(messages::cancel),
         )
         .route("/v1/inbox", get(inbox::list))
+        .route("/v1/inbox/ack", post(inbox::ack))
         .route("/v1/webhooks", get(webhooks::list))
         .route(
             "/v1/webhooks/{name}/dead-letters",

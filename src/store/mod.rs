@@ -13,6 +13,7 @@
 
 pub mod commit;
 mod error;
+mod inbox_cursor;
 pub mod keys;
 mod value;
 pub mod webhook;

@@ -4,6 +4,7 @@
 
 #[path = "../support/fake_route.rs"]
 mod fake_route;
+mod inbox_longpoll;
 mod integration_config;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
