@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
-use crate::api::{self, AppState, submit::SubmitRules};
+use crate::api::{self, AppState, backpressure::Pressure, submit::SubmitRules};
 use crate::config::Config;
 use crate::dispatch::{Clock, Dispatcher, Route, SystemClock};
 use crate::model::Timestamp;
@@ -108,6 +108,13 @@ pub async fn serve(
     tracker.spawn(dispatcher.run(work.clone(), config.server.shutdown_grace.get()));
 
     let addr: SocketAddr = listener.local_addr().context("no local address")?;
+    let pressure = Pressure::new(config.limits.clone());
+    pressure.refresh(&store, &config.store.data_dir).await;
+    tracker.spawn(
+        pressure
+            .clone()
+            .run(store.clone(), config.store.data_dir.clone(), work.clone()),
+    );
     let state = AppState {
         store: store.clone(),
         dispatch: handle,
@@ -117,6 +124,7 @@ pub async fn serve(
         }),
         tokens: Arc::new(config.server.tokens.clone()),
         webhooks,
+        pressure: pressure.clone(),
         stop: work.clone(),
     };
     let app = api::router(state);

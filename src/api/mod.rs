@@ -5,6 +5,7 @@
 //! `{"error": {"code", "message", "field"?}}` ([`error::ApiError`]).
 
 mod auth;
+pub mod backpressure;
 pub mod error;
 mod health;
 mod inbox;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub tokens: Arc<Vec<String>>,
     /// The running webhook targets (backlog, dead-letter replay).
     pub webhooks: Arc<crate::webhook::Webhooks>,
+    /// Queue limit and disk floor for submissions.
+    pub pressure: Arc<backpressure::Pressure>,
     /// Cancelled at shutdown: long polls return at once instead of holding shutdown up.
     pub stop: tokio_util::sync::CancellationToken,
 }

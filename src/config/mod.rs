@@ -6,6 +6,7 @@
 //! parsing, then [`Config::validate`] checks what relates keys to each other (a rule naming an
 //! unknown route, a public listener without tokens) and collects all such problems at once.
 
+mod limits;
 mod units;
 mod validate;
 mod webhook;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use limits::{ByteSize, LimitsConfig};
 pub use units::{HumanDuration, Rate};
 pub use validate::{ConfigError, ConfigErrors, is_http_url};
 pub use webhook::{
@@ -51,6 +53,9 @@ pub struct Config {
     /// Per-message `callback_url` delivery; absent means clients may not set one.
     #[serde(default)]
     pub callbacks: Option<CallbacksConfig>,
+    /// Back-pressure: queue limit and disk floor.
+    #[serde(default)]
+    pub limits: LimitsConfig,
 }
 
 /// `[server]`: the local HTTP API.

@@ -318,6 +318,12 @@ impl Config {
                 vec![Seg::Key("webhooks"), Seg::Index(i), Seg::Key(key)]
             });
         }
+        if self.limits.max_queued == Some(0) {
+            c.push(
+                &[Seg::Key("limits"), Seg::Key("max_queued")],
+                "a limit of 0 would refuse every message; remove it for no limit",
+            );
+        }
         if let Some(cb) = &self.callbacks {
             if cb.secret.len() < 16 {
                 c.push(

@@ -531,6 +531,11 @@ impl Store {
         Ok(n)
     }
 
+    /// Counts messages in one status by walking its index (cost grows with that status only).
+    pub fn count_in_status(&self, s: Status) -> u64 {
+        self.tree.scan_prefix(keys::status_prefix(s)).keys().count() as u64
+    }
+
     /// Counts messages in each status by walking the status index (for metrics and tests;
     /// cost grows with the number of messages).
     pub fn count_by_status(&self) -> Result<Vec<(Status, u64)>, StoreError> {

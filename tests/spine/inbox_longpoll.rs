@@ -27,6 +27,7 @@ pub async fn serve(store: Arc<Store>, config: &Config) -> String {
         rules: Arc::new(SubmitRules::new(&config.messages)),
         tokens: Arc::new(config.server.tokens.clone()),
         webhooks: Webhooks::none(),
+        pressure: smsgw::api::backpressure::Pressure::unlimited(),
         stop,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -10,6 +10,7 @@ mod integration_config;
 mod webhook_receiver;
 
 mod api_inprocess;
+mod backpressure;
 mod config_files;
 mod dispatch;
 mod store;
