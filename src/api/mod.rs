@@ -39,7 +39,7 @@ pub struct AppState {
     /// Validation rules for submissions.
     pub rules: Arc<SubmitRules>,
     /// Accepted bearer tokens (empty: no authentication).
-    pub tokens: Arc<Vec<String>>,
+    pub tokens: Arc<Vec<crate::config::ApiToken>>,
     /// The running webhook targets (backlog, dead-letter replay).
     pub webhooks: Arc<crate::webhook::Webhooks>,
     /// Queue limit and disk floor for submissions.

@@ -7,6 +7,7 @@
 //! unknown route, a public listener without tokens) and collects all such problems at once.
 
 mod limits;
+mod tokens;
 mod units;
 mod validate;
 mod webhook;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use limits::{ByteSize, LimitsConfig};
+pub use tokens::{ALL_SCOPES, ApiToken, Scope, TokenSecret};
 pub use units::{HumanDuration, Rate};
 pub use validate::{ConfigError, ConfigErrors, is_http_url};
 pub use webhook::{
@@ -65,10 +67,10 @@ pub struct ServerConfig {
     /// Address to listen on. Loopback by default: the API is for local applications.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
-    /// Bearer tokens accepted by the API. Empty means no authentication, which is only allowed
-    /// on a loopback address.
+    /// Bearer tokens accepted by the API: plain strings (every scope) or tables with `scopes`.
+    /// Empty means no authentication, which is only allowed on a loopback address.
     #[serde(default)]
-    pub tokens: Vec<String>,
+    pub tokens: Vec<ApiToken>,
     /// How long shutdown waits for sends already handed to a route.
     #[serde(default = "default_shutdown_grace")]
     pub shutdown_grace: HumanDuration,

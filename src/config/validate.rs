@@ -171,10 +171,30 @@ impl Config {
             );
         }
         for (i, token) in self.server.tokens.iter().enumerate() {
-            if token.len() < 16 {
+            if token.secret.0.len() < 16 {
                 c.push(
                     &[server, Seg::Key("tokens"), Seg::Index(i)],
                     "tokens must be at least 16 characters long",
+                );
+            }
+            if token.scopes.is_empty() {
+                c.push(
+                    &[
+                        server,
+                        Seg::Key("tokens"),
+                        Seg::Index(i),
+                        Seg::Key("scopes"),
+                    ],
+                    "list at least one of \"send\", \"read\", \"admin\"",
+                );
+            }
+            if self.server.tokens[..i]
+                .iter()
+                .any(|t| t.secret == token.secret)
+            {
+                c.push(
+                    &[server, Seg::Key("tokens"), Seg::Index(i)],
+                    "the same token is listed twice; each holder should have its own",
                 );
             }
         }
@@ -305,7 +325,7 @@ impl Config {
             if !is_http_url(&hook.url) {
                 c.push(&at("url"), "an http:// or https:// URL with a host");
             }
-            if hook.secret.len() < 16 {
+            if hook.secret.0.len() < 16 {
                 c.push(&at("secret"), "secrets must be at least 16 characters long");
             }
             if hook.events.is_empty() {
@@ -325,7 +345,7 @@ impl Config {
             );
         }
         if let Some(cb) = &self.callbacks {
-            if cb.secret.len() < 16 {
+            if cb.secret.0.len() < 16 {
                 c.push(
                     &[Seg::Key("callbacks"), Seg::Key("secret")],
                     "secrets must be at least 16 characters long",

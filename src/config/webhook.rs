@@ -28,7 +28,7 @@ pub struct WebhookConfig {
     pub url: String,
     /// HMAC-SHA256 key (at least 16 characters) for the `X-Smsgw-Signature` header, so the
     /// receiver can check that a request comes from this gateway.
-    pub secret: String,
+    pub secret: super::TokenSecret,
     /// Which events to send; both when absent.
     #[serde(default = "all_events")]
     pub events: Vec<EventName>,
@@ -62,7 +62,7 @@ pub struct WebhookConfig {
 #[serde(deny_unknown_fields)]
 pub struct CallbacksConfig {
     /// HMAC-SHA256 key for the signature header of callback requests.
-    pub secret: String,
+    pub secret: super::TokenSecret,
     /// How long one request may take before it counts as failed.
     #[serde(default = "default_timeout")]
     pub timeout: HumanDuration,

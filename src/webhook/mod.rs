@@ -46,7 +46,7 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
         .map(|w| Target {
             name: w.name.clone(),
             url: Some(w.url.clone()),
-            secret: w.secret.as_bytes().to_vec(),
+            secret: w.secret.0.as_bytes().to_vec(),
             events: w
                 .events
                 .iter()
@@ -64,7 +64,7 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
         out.push(Target {
             name: CALLBACK_TARGET.to_string(),
             url: None,
-            secret: cb.secret.as_bytes().to_vec(),
+            secret: cb.secret.0.as_bytes().to_vec(),
             events: vec![EventKind::MessageStatus],
             per_message: true,
             template: None,

@@ -31,7 +31,7 @@ impl Api {
             "[messages]\ndefault_country = \"358\"\nmax_parts = 3\n{extra}\n"
         ));
         cfg.store.data_dir = dir.path().join("data");
-        let token = cfg.server.tokens.first().cloned();
+        let token = cfg.server.tokens.first().map(|t| t.secret.0.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();

@@ -15,4 +15,5 @@ mod config_files;
 mod dispatch;
 mod store;
 mod support;
+mod tokens;
 mod webhooks;
