@@ -125,6 +125,7 @@ pub async fn serve(
         tokens: Arc::new(config.server.tokens.clone()),
         webhooks,
         pressure: pressure.clone(),
+        kannel: Arc::new(config.kannel.clone()),
         stop: work.clone(),
     };
     let app = api::router(state);

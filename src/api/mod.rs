@@ -10,6 +10,8 @@ pub mod error;
 mod health;
 mod inbox;
 mod json;
+pub mod kannel;
+mod kannel_params;
 mod messages;
 pub mod submit;
 mod webhooks;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub tokens: Arc<Vec<crate::config::ApiToken>>,
     /// The running webhook targets (backlog, dead-letter replay).
     pub webhooks: Arc<crate::webhook::Webhooks>,
+    /// The Kannel-compatible interface's settings (its route exists only when enabled).
+    pub kannel: Arc<crate::config::KannelConfig>,
     /// Queue limit and disk floor for submissions.
     pub pressure: Arc<backpressure::Pressure>,
     /// Cancelled at shutdown: long polls return at once instead of holding shutdown up.
@@ -84,10 +88,19 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::require_token,
         ));
-    Router::new()
+    let mut open = Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .merge(protected)
+        .route("/readyz", get(health::readyz));
+    if state.kannel.enabled {
+        // Kannel clients authenticate with username/password parameters, not bearer tokens.
+        open = open.route(
+            "/cgi-bin/sendsms",
+            get(kannel::sendsms)
+                .post(kannel::sendsms)
+                .layer(DefaultBodyLimit::max(MAX_BODY)),
+        );
+    }
+    open.merge(protected)
         .fallback(|| async {
             error::ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,

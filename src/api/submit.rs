@@ -245,6 +245,7 @@ impl SubmitRules {
             reference: req.reference,
             route: req.route,
             callback_url: req.callback_url,
+            dlr: None,
             status,
             parts,
             history: Vec::new(),

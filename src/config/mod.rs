@@ -6,6 +6,7 @@
 //! parsing, then [`Config::validate`] checks what relates keys to each other (a rule naming an
 //! unknown route, a public listener without tokens) and collects all such problems at once.
 
+mod kannel;
 mod limits;
 mod tokens;
 mod units;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use kannel::{KANNEL_DLR_TARGET, KannelConfig, KannelUser};
 pub use limits::{ByteSize, LimitsConfig};
 pub use tokens::{ALL_SCOPES, ApiToken, Scope, TokenSecret};
 pub use units::{HumanDuration, Rate};
@@ -58,6 +60,9 @@ pub struct Config {
     /// Back-pressure: queue limit and disk floor.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// The Kannel-compatible `sendsms` interface.
+    #[serde(default)]
+    pub kannel: KannelConfig,
 }
 
 /// `[server]`: the local HTTP API.

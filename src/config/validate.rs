@@ -303,6 +303,7 @@ impl Config {
             let at = |key| [Seg::Key("webhooks"), Seg::Index(i), Seg::Key(key)];
             if hook.name.is_empty()
                 || hook.name == super::CALLBACK_TARGET
+                || hook.name == super::KANNEL_DLR_TARGET
                 || !hook
                     .name
                     .chars()
@@ -311,8 +312,9 @@ impl Config {
                 c.push(
                     &at("name"),
                     format!(
-                        "webhook names are letters, digits, - and _, and not {:?} (reserved for callback_url)",
-                        super::CALLBACK_TARGET
+                        "webhook names are letters, digits, - and _, and not {:?} or {:?} (reserved)",
+                        super::CALLBACK_TARGET,
+                        super::KANNEL_DLR_TARGET
                     ),
                 );
             }
@@ -337,6 +339,32 @@ impl Config {
             check_delivery(&mut c, &hook.delivery(), |key| {
                 vec![Seg::Key("webhooks"), Seg::Index(i), Seg::Key(key)]
             });
+        }
+        let mut kannel_users = HashSet::new();
+        for (i, u) in self.kannel.users.iter().enumerate() {
+            let at = |key| {
+                [
+                    Seg::Key("kannel"),
+                    Seg::Key("users"),
+                    Seg::Index(i),
+                    Seg::Key(key),
+                ]
+            };
+            if u.username.is_empty() || !kannel_users.insert(u.username.as_str()) {
+                c.push(&at("username"), "usernames are non-empty and unique");
+            }
+            if u.password.0.len() < 8 {
+                c.push(
+                    &at("password"),
+                    "passwords must be at least 8 characters long",
+                );
+            }
+        }
+        if self.kannel.enabled && self.kannel.users.is_empty() {
+            c.push(
+                &[Seg::Key("kannel"), Seg::Key("users")],
+                "the Kannel interface is enabled but has no users, so every request would be refused",
+            );
         }
         if self.limits.max_queued == Some(0) {
             c.push(

@@ -13,8 +13,10 @@
 //! - [`sign`]: the HMAC-SHA256 signature headers (and `verify` for receivers and tests).
 //! - [`backoff`]: retry pacing.
 //! - [`transport`]: the HTTP client behind a trait.
+//! - [`kannel_dlr`]: Kannel `dlr-url` report types and escapes.
 
 pub mod backoff;
+pub mod kannel_dlr;
 pub mod payload;
 pub mod sign;
 pub mod transport;
@@ -27,13 +29,13 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::{CALLBACK_TARGET, Config, EventName};
+use crate::config::{CALLBACK_TARGET, Config, DeliveryConfig, EventName, KANNEL_DLR_TARGET};
 use crate::dispatch::Clock;
 use crate::model::{EventKind, Timestamp};
 use crate::store::webhook::Delivery;
 use crate::store::{Store, StoreError};
 pub use transport::{HttpRequest, HttpTransport, Transport};
-pub use worker::{Target, TargetStats, Worker};
+pub use worker::{Target, TargetKind, TargetStats, Worker};
 
 #[cfg(test)]
 mod tests;
@@ -55,7 +57,7 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
                     EventName::MessageReceived => EventKind::MessageReceived,
                 })
                 .collect(),
-            per_message: false,
+            kind: TargetKind::Webhook,
             template: w.template.clone(),
             delivery: w.delivery(),
         })
@@ -66,9 +68,26 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
             url: None,
             secret: cb.secret.0.as_bytes().to_vec(),
             events: vec![EventKind::MessageStatus],
-            per_message: true,
+            kind: TargetKind::Callback,
             template: None,
             delivery: cb.delivery(),
+        });
+    }
+    if config.kannel.enabled {
+        out.push(Target {
+            name: KANNEL_DLR_TARGET.to_string(),
+            url: None,
+            secret: Vec::new(),
+            events: vec![EventKind::MessageStatus],
+            kind: TargetKind::KannelDlr,
+            template: None,
+            delivery: DeliveryConfig {
+                timeout: std::time::Duration::from_secs(10),
+                retry_base: std::time::Duration::from_secs(10),
+                retry_max: std::time::Duration::from_secs(15 * 60),
+                retry_for: std::time::Duration::from_secs(24 * 3600),
+                max_in_flight: 4,
+            },
         });
     }
     out

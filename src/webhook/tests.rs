@@ -42,7 +42,7 @@ struct Receiver {
 }
 
 impl Transport for Receiver {
-    fn post(&self, req: HttpRequest) -> BoxFuture<Result<u16, String>> {
+    fn send(&self, req: HttpRequest) -> BoxFuture<Result<u16, String>> {
         let header = |n: &str| {
             req.headers
                 .iter()
@@ -107,7 +107,7 @@ fn target(delivery: DeliveryConfig) -> Target {
         url: Some("http://127.0.0.1:9/hook".into()),
         secret: SECRET.to_vec(),
         events: vec![EventKind::MessageStatus, EventKind::MessageReceived],
-        per_message: false,
+        kind: super::TargetKind::Webhook,
         template: None,
         delivery,
     }

@@ -9,9 +9,20 @@ use std::time::Duration;
 /// A boxed future, so transports can be trait objects.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-/// One POST.
+/// The request method: webhooks POST, Kannel delivery reports GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    /// GET without a body.
+    Get,
+    /// POST with the body.
+    Post,
+}
+
+/// One request.
 #[derive(Debug, Clone)]
 pub struct HttpRequest {
+    /// GET or POST.
+    pub method: HttpMethod,
     /// Where to.
     pub url: String,
     /// Header names (lowercase) and values.
@@ -24,8 +35,8 @@ pub struct HttpRequest {
 
 /// Sends requests. Only the status code matters: any 2xx acknowledges, no reply body is read.
 pub trait Transport: Send + Sync + Debug + 'static {
-    /// POSTs `req`; `Err` says why no status came back (refused, timed out, …).
-    fn post(&self, req: HttpRequest) -> BoxFuture<Result<u16, String>>;
+    /// Sends `req`; `Err` says why no status came back (refused, timed out, …).
+    fn send(&self, req: HttpRequest) -> BoxFuture<Result<u16, String>>;
 }
 
 /// The real thing: reqwest, without redirects (a 3xx is not an acknowledgement and a redirect
@@ -48,12 +59,15 @@ impl HttpTransport {
 }
 
 impl Transport for HttpTransport {
-    fn post(&self, req: HttpRequest) -> BoxFuture<Result<u16, String>> {
-        let mut builder = self.client.post(&req.url).timeout(req.timeout);
+    fn send(&self, req: HttpRequest) -> BoxFuture<Result<u16, String>> {
+        let mut builder = match req.method {
+            HttpMethod::Get => self.client.get(&req.url),
+            HttpMethod::Post => self.client.post(&req.url).body(req.body),
+        }
+        .timeout(req.timeout);
         for (k, v) in &req.headers {
             builder = builder.header(*k, v);
         }
-        let builder = builder.body(req.body);
         Box::pin(async move {
             // Errors leave the URL out: it may carry a token in its query.
             match builder.send().await {

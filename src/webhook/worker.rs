@@ -17,9 +17,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use super::backoff;
+use super::kannel_dlr;
 use super::payload::{received_document, status_document, type_name};
 use super::sign::{EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
-use super::transport::{HttpRequest, Transport};
+use super::transport::{HttpMethod, HttpRequest, Transport};
 use crate::config::{DeliveryConfig, Template};
 use crate::dispatch::Clock;
 use crate::model::{Event, EventKind, MessageId, Timestamp};
@@ -45,8 +46,8 @@ pub struct Target {
     pub secret: Vec<u8>,
     /// Which events it wants.
     pub events: Vec<EventKind>,
-    /// Only messages with a `callback_url`, POSTed there.
-    pub per_message: bool,
+    /// What kind of target it is.
+    pub kind: TargetKind,
     /// Body template, when the target wants a ready-made body.
     pub template: Option<Template>,
     /// Timeouts and retry pacing.
@@ -58,10 +59,22 @@ impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Target")
             .field("name", &self.name)
-            .field("per_message", &self.per_message)
+            .field("kind", &self.kind)
             .field("events", &self.events)
             .finish_non_exhaustive()
     }
+}
+
+/// Where a target's deliveries go and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// A configured webhook: POST the event document (or its template) to `url`.
+    Webhook,
+    /// Each message's own `callback_url`: POST the event document there.
+    Callback,
+    /// Each message's Kannel `dlr-url`: GET it with the escapes filled, for the report types
+    /// its `dlr-mask` asks for.
+    KannelDlr,
 }
 
 /// Live figures of one target, for metrics and the API.
@@ -216,18 +229,21 @@ impl Worker {
                 let Some(m) = self.store.get(e.message_id)? else {
                     return Ok(None);
                 };
-                let url = if self.target.per_message {
-                    match &m.callback_url {
+                let url = match self.target.kind {
+                    TargetKind::Webhook => None,
+                    TargetKind::Callback => match &m.callback_url {
                         Some(u) => Some(u.clone()),
                         None => return Ok(None),
-                    }
-                } else {
-                    None
+                    },
+                    TargetKind::KannelDlr => match kannel_dlr_url(e, &m) {
+                        Some(u) => Some(u),
+                        None => return Ok(None),
+                    },
                 };
                 (status_document(e, &m), url)
             }
             EventKind::MessageReceived => {
-                if self.target.per_message {
+                if self.target.kind != TargetKind::Webhook {
                     return Ok(None);
                 }
                 let Some(m) = self.store.get_inbound(e.message_id)? else {
@@ -352,7 +368,40 @@ async fn sleep_for(d: Option<Duration>) {
     }
 }
 
-/// One request: render, sign, POST. Any 2xx acknowledges.
+/// The `dlr-url` to fetch for this status event, if the message asked for this report type.
+fn kannel_dlr_url(e: &Event, m: &crate::model::OutboundMessage) -> Option<String> {
+    let dlr = m.dlr.as_ref()?;
+    let t = e.status.and_then(kannel_dlr::dlr_type)?;
+    if dlr.mask & t == 0 {
+        return None;
+    }
+    let first = e.parts.first();
+    let status = e.status.map(|s| s.as_str()).unwrap_or_default();
+    let reply = e
+        .reason
+        .as_deref()
+        .or_else(|| first.and_then(|p| p.error.as_deref()))
+        .unwrap_or(status);
+    let id = m.id.to_string();
+    let from = m.from.as_ref().map(|f| f.as_str()).unwrap_or_default();
+    let values = kannel_dlr::DlrValues {
+        dlr_type: t,
+        reply,
+        smsc: first.and_then(|p| p.route.as_deref()).unwrap_or_default(),
+        id: &id,
+        foreign_id: first
+            .and_then(|p| p.remote_id.as_deref())
+            .unwrap_or_default(),
+        from,
+        to: m.to.as_str(),
+        at: e.at,
+        user: dlr.user.as_deref().unwrap_or_default(),
+        text: &m.text,
+    };
+    Some(kannel_dlr::substitute(&dlr.url, &values))
+}
+
+/// One request: render, sign, POST (or GET a Kannel `dlr-url`). Any 2xx acknowledges.
 async fn attempt(
     target: Arc<Target>,
     transport: Arc<dyn Transport>,
@@ -368,7 +417,18 @@ async fn attempt(
         return (d, Err("no URL for this delivery".into()), started);
     };
     let ts = started.as_millis() / 1000;
+    if target.kind == TargetKind::KannelDlr {
+        let req = HttpRequest {
+            method: HttpMethod::Get,
+            url,
+            headers: Vec::new(),
+            body: Vec::new(),
+            timeout: target.delivery.timeout,
+        };
+        return (d, outcome(&target, transport, req).await, started);
+    }
     let req = HttpRequest {
+        method: HttpMethod::Post,
         url,
         headers: vec![
             ("content-type", "application/json".to_string()),
@@ -380,9 +440,17 @@ async fn attempt(
         body,
         timeout: target.delivery.timeout,
     };
+    (d, outcome(&target, transport, req).await, started)
+}
+
+async fn outcome(
+    target: &Target,
+    transport: Arc<dyn Transport>,
+    req: HttpRequest,
+) -> Result<(), String> {
     // The transport has its own timeout; this one also bounds a transport that forgets it.
     let limit = target.delivery.timeout + Duration::from_secs(1);
-    let result = match tokio::time::timeout(limit, transport.post(req)).await {
+    match tokio::time::timeout(limit, transport.send(req)).await {
         Ok(Ok(code)) if (200..300).contains(&code) => Ok(()),
         Ok(Ok(code)) => Err(format!("HTTP {code}")),
         Ok(Err(e)) => Err(e),
@@ -390,6 +458,5 @@ async fn attempt(
             "no answer within {}",
             humantime::format_duration(limit)
         )),
-    };
-    (d, result, started)
+    }
 }

@@ -28,6 +28,7 @@ pub async fn serve(store: Arc<Store>, config: &Config) -> String {
         tokens: Arc::new(config.server.tokens.clone()),
         webhooks: Webhooks::none(),
         pressure: smsgw::api::backpressure::Pressure::unlimited(),
+        kannel: Arc::new(config.kannel.clone()),
         stop,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -6,6 +6,7 @@
 mod fake_route;
 mod inbox_longpoll;
 mod integration_config;
+mod kannel;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
 

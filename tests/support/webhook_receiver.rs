@@ -21,6 +21,8 @@ use smsgw::webhook::sign::{EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, 
 pub struct Hit {
     /// The request path (`/hook`, `/cb`).
     pub path: String,
+    /// The query string (Kannel delivery reports are GETs with their values in it).
+    pub query: String,
     /// `X-Smsgw-Event-Id`.
     pub event: u64,
     /// The parsed body.
@@ -136,6 +138,7 @@ async fn receive(
         StatusCode::NO_CONTENT
     };
     inner.hits.lock().push(Hit {
+        query: uri.query().unwrap_or("").to_string(),
         path,
         event,
         doc: serde_json::from_slice(&body).unwrap_or(Value::Null),
