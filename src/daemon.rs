@@ -115,6 +115,10 @@ pub async fn serve(
             .clone()
             .run(store.clone(), config.store.data_dir.clone(), work.clone()),
     );
+    let metrics = crate::metrics::Registry::new();
+    let activity = crate::metrics::activity::Activity::new();
+    metrics.register(activity.clone());
+    tracker.spawn(activity.clone().run(store.clone(), work.clone()));
     let state = AppState {
         store: store.clone(),
         dispatch: handle,
@@ -126,6 +130,8 @@ pub async fn serve(
         webhooks,
         pressure: pressure.clone(),
         kannel: Arc::new(config.kannel.clone()),
+        metrics,
+        activity,
         stop: work.clone(),
     };
     let app = api::router(state);

@@ -31,6 +31,7 @@ pub async fn submit(
     headers: HeaderMap,
     ApiJson(req): ApiJson<SubmitRequest>,
 ) -> Result<Response, ApiError> {
+    let started = std::time::Instant::now();
     let key = idempotency_key(&headers)?;
     state.pressure.admit(1)?;
     let now = Timestamp::now();
@@ -44,6 +45,7 @@ pub async fn submit(
     }])?;
     state.pressure.accepted(1);
     store.durable().await?;
+    state.metrics.submit_latency.observe(started.elapsed());
     state.dispatch.notify();
     let (message, repeated) = match inserted.pop() {
         Some(Inserted::New(m)) => (m, false),

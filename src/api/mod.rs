@@ -13,6 +13,7 @@ mod json;
 pub mod kannel;
 mod kannel_params;
 mod messages;
+mod metrics;
 pub mod submit;
 mod webhooks;
 
@@ -46,6 +47,10 @@ pub struct AppState {
     pub webhooks: Arc<crate::webhook::Webhooks>,
     /// The Kannel-compatible interface's settings (its route exists only when enabled).
     pub kannel: Arc<crate::config::KannelConfig>,
+    /// The metrics registry (collectors, submit latency).
+    pub metrics: Arc<crate::metrics::Registry>,
+    /// Recent activity from the event log (rates for the status page).
+    pub activity: Arc<crate::metrics::activity::Activity>,
     /// Queue limit and disk floor for submissions.
     pub pressure: Arc<backpressure::Pressure>,
     /// Cancelled at shutdown: long polls return at once instead of holding shutdown up.
@@ -72,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/inbox", get(inbox::list))
         .route("/v1/inbox/ack", post(inbox::ack))
         .route("/v1/webhooks", get(webhooks::list))
+        .route("/metrics", get(metrics::metrics))
         .route(
             "/v1/webhooks/{name}/dead-letters",
             get(webhooks::dead_letters),

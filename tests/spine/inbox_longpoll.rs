@@ -29,6 +29,8 @@ pub async fn serve(store: Arc<Store>, config: &Config) -> String {
         webhooks: Webhooks::none(),
         pressure: smsgw::api::backpressure::Pressure::unlimited(),
         kannel: Arc::new(config.kannel.clone()),
+        metrics: smsgw::metrics::Registry::new(),
+        activity: smsgw::metrics::activity::Activity::new(),
         stop,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

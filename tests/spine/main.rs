@@ -7,6 +7,7 @@ mod fake_route;
 mod inbox_longpoll;
 mod integration_config;
 mod kannel;
+mod metrics;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
 
