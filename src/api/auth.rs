@@ -40,7 +40,8 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .map(str::trim)
+        .or_else(|| page_token(&req));
     let matched = presented.and_then(|p| {
         state.tokens.iter().fold(None, |found, t| {
             let eq = constant_time_eq(t.secret.0.as_bytes(), p.as_bytes());
@@ -91,6 +92,19 @@ fn scope_name(s: Scope) -> &'static str {
         Scope::Read => "read",
         Scope::Admin => "admin",
     }
+}
+
+/// The status page (`GET /`) may carry its token as `?access_token=` (RFC 6750 §2.3), since a
+/// browser cannot send a bearer header when navigating; nowhere else is a token in a URL
+/// accepted.
+fn page_token(req: &Request) -> Option<&str> {
+    if req.method() != Method::GET || req.uri().path() != "/" {
+        return None;
+    }
+    req.uri()
+        .query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("access_token="))
 }
 
 /// Compares without an early exit, so timing does not reveal how much of a token matched.

@@ -14,6 +14,8 @@ pub mod kannel;
 mod kannel_params;
 mod messages;
 mod metrics;
+pub mod openapi;
+mod status_page;
 pub mod submit;
 mod webhooks;
 
@@ -78,6 +80,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/inbox/ack", post(inbox::ack))
         .route("/v1/webhooks", get(webhooks::list))
         .route("/metrics", get(metrics::metrics))
+        .route("/v1/status", get(status_page::status))
+        .route("/", get(status_page::page))
         .route(
             "/v1/webhooks/{name}/dead-letters",
             get(webhooks::dead_letters),
@@ -96,7 +100,8 @@ pub fn router(state: AppState) -> Router {
         ));
     let mut open = Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
+        .route("/readyz", get(health::readyz))
+        .route("/v1/openapi.json", get(openapi::openapi));
     if state.kannel.enabled {
         // Kannel clients authenticate with username/password parameters, not bearer tokens.
         open = open.route(

@@ -8,6 +8,7 @@ mod inbox_longpoll;
 mod integration_config;
 mod kannel;
 mod metrics;
+mod openapi;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
 
