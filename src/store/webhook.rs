@@ -208,4 +208,24 @@ impl Store {
         self.tree.apply_batch(batch)?;
         Ok(out)
     }
+
+    /// Removes events with a sequence number up to `upto` that happened before `before`;
+    /// returns how many. Callers pass the lowest cursor of the running targets, so no target
+    /// loses an event it has not read.
+    pub fn prune_events(&self, upto: u64, before: Timestamp) -> Result<usize, StoreError> {
+        let end = keys::event(upto.saturating_add(1));
+        let mut batch = Batch::default();
+        let mut n = 0;
+        for kv in self.tree.range(keys::event(1).as_slice()..end.as_slice()) {
+            let (k, v) = kv?;
+            let event: crate::model::Event = decode(&k, &v)?;
+            if event.at >= before {
+                break;
+            }
+            batch.remove(k);
+            n += 1;
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(n)
+    }
 }

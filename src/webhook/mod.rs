@@ -93,6 +93,48 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
     out
 }
 
+/// How long events are kept after every target has read them (for diagnosis and for targets
+/// added later, which start at the newest event anyway).
+pub const EVENT_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
+/// How often old events are pruned.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Hourly: removes events older than [`EVENT_RETENTION`] that every target in `targets` has
+/// read (all of them when there are no targets). Runs until `stop`.
+pub async fn prune_events(store: Arc<Store>, targets: Vec<String>, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
+        let s = store.clone();
+        let t = targets.clone();
+        let pruned = tokio::task::spawn_blocking(move || -> Result<usize, StoreError> {
+            let mut upto = s.last_event_seq()?;
+            for name in &t {
+                upto = upto.min(s.webhook_cursor(name)?);
+            }
+            let before = Timestamp::now()
+                .as_millis()
+                .saturating_sub(EVENT_RETENTION.as_millis() as u64);
+            s.prune_events(upto, Timestamp(before))
+        })
+        .await;
+        match pruned {
+            Ok(Ok(n)) if n > 0 => {
+                tracing::info!(target: "smsgw::webhook", pruned = n, "old events removed")
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(target: "smsgw::webhook", cause = %e, "cannot prune events")
+            }
+            Err(e) => {
+                tracing::warn!(target: "smsgw::webhook", cause = %e, "event pruning task failed")
+            }
+        }
+    }
+}
+
 /// A running target, as the API and metrics see it.
 #[derive(Debug)]
 pub struct TargetHandle {
@@ -125,6 +167,11 @@ impl Webhooks {
         stop: CancellationToken,
     ) -> Arc<Self> {
         let mut handles = Vec::with_capacity(targets.len());
+        tracker.spawn(prune_events(
+            store.clone(),
+            targets.iter().map(|t| t.name.clone()).collect(),
+            stop.clone(),
+        ));
         for target in targets {
             // The cursor is fixed now, before the API takes requests, so a new target starts
             // exactly after the events that existed before it (and misses none after).

@@ -317,3 +317,20 @@ async fn a_new_target_should_start_after_existing_events_and_skip_unwanted_kinds
     );
     f.stop.cancel();
 }
+
+#[tokio::test(start_paused = true)]
+async fn pruning_should_remove_only_old_events_that_every_target_has_read() {
+    let f = fixture();
+    f.message_with_three_events();
+    f.message_with_three_events();
+    let head = f.store.last_event_seq().unwrap();
+    assert_eq!(f.store.events_after(0, 100).unwrap().len(), 6);
+    // The test's events happened at 1–2 ms after the epoch: "before 3 ms" covers them all,
+    // but only those up to the lowest cursor go.
+    assert_eq!(f.store.prune_events(head - 3, Timestamp(3)).unwrap(), 3);
+    assert_eq!(f.store.events_after(0, 100).unwrap().len(), 3);
+    // Nothing at or after `before` is removed, whatever the cursor.
+    assert_eq!(f.store.prune_events(head, Timestamp(1)).unwrap(), 0);
+    assert_eq!(f.store.events_after(0, 100).unwrap().len(), 3);
+    f.stop.cancel();
+}

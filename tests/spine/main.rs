@@ -9,6 +9,7 @@ mod integration_config;
 mod kannel;
 mod metrics;
 mod openapi;
+mod status_page;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
 
