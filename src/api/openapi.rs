@@ -60,6 +60,9 @@ fn path_param(name: &str, description: &str) -> Value {
 
 const ID: &str = "01JD8X3Q9M2V7C4K5T6R8W0Y1Z";
 
+/// A ULID (Crockford base 32, 26 characters) or nothing.
+const ULID_OR_EMPTY: &str = "^([0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26})?$";
+
 fn message_example() -> Value {
     json!({
         "id": ID, "to": "+358401234567", "text": "Muistutus: aika huomenna klo 10.00",
@@ -104,7 +107,7 @@ fn schemas() -> Value {
         "SubmitRequest": {
             "type": "object", "required": ["to", "text"], "additionalProperties": false,
             "properties": {
-                "to": { "type": "string", "description": "Recipient, international or national form." },
+                "to": { "type": "string", "minLength": 3, "maxLength": 32, "pattern": "^[+0-9][0-9 ()./-]*$", "description": "Recipient, international or national form." },
                 "text": { "type": "string", "minLength": 1 },
                 "from": { "type": ["string", "null"] },
                 "send_at": { "type": ["string", "null"], "format": "date-time" },
@@ -194,7 +197,8 @@ fn schemas() -> Value {
         },
         "AckRequest": {
             "type": "object", "required": ["cursor"], "additionalProperties": false,
-            "properties": { "cursor": { "type": "string" }, "consumer": { "type": ["string", "null"] } }
+            "properties": { "cursor": { "type": "string", "pattern": "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$" },
+                "consumer": { "type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,64}$" } }
         },
         "AckResult": {
             "type": "object", "required": ["consumer", "cursor"], "additionalProperties": false,
@@ -278,13 +282,13 @@ fn responses() -> Value {
 pub fn document() -> Value {
     let cursor = query(
         "cursor",
-        "Continue from a previous page's next_cursor.",
-        json!({ "type": "string" }),
+        "Continue from a previous page's next_cursor (a message id).",
+        json!({ "type": "string", "pattern": ULID_OR_EMPTY }),
     );
     let limit = query(
         "limit",
-        "Page size (1–500, default 50).",
-        json!({ "type": "integer", "minimum": 1 }),
+        "Page size, default 50; values outside 1–500 are clamped into it.",
+        json!({ "type": "integer", "minimum": 0, "maximum": u64::MAX }),
     );
     let sec = json!([{ "bearer": [] }]);
     let submit_errors = error_responses(&[400, 401, 403, 413, 415, 429, 503]);
@@ -335,8 +339,8 @@ pub fn document() -> Value {
             "/v1/inbox": { "get": {
                 "summary": "Received messages after a cursor; long poll with wait", "operationId": "listInbox",
                 "parameters": [cursor, limit.clone(),
-                    query("wait", "Hold an empty answer until a message arrives, up to this long (\"30s\" or seconds, at most 120 s).", json!({ "type": "string" })),
-                    query("consumer", "Whose acknowledged cursor to start from when no cursor is given.", json!({ "type": "string" }))],
+                    query("wait", "Hold an empty answer until a message arrives, up to this long (\"30s\" or seconds, at most 120 s).", json!({ "type": "string", "pattern": "^([0-9]{1,3}|[0-9]{1,3}(ms|s|m))?$" })),
+                    query("consumer", "Whose acknowledged cursor to start from when no cursor is given.", json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" }))],
                 "responses": with(json!({ "200": ok("A page.", "InboxPage", json!({"messages": [inbound_example()], "next_cursor": ID, "more": false})) }),
                     error_responses(&[400, 401, 403, 503]))
             }},
@@ -344,7 +348,7 @@ pub fn document() -> Value {
                 "summary": "Acknowledge how far a consumer has processed the inbox", "operationId": "ackInbox",
                 "requestBody": with(json!({ "required": true }), json_body("AckRequest", json!({"cursor": ID, "consumer": "crm"}))),
                 "responses": with(json!({ "200": ok("Recorded on disk.", "AckResult", json!({"consumer": "crm", "cursor": ID})) }),
-                    error_responses(&[400, 401, 403, 503]))
+                    error_responses(&[400, 401, 403, 413, 415, 503]))
             }},
             "/v1/webhooks": { "get": {
                 "summary": "Webhook targets with their backlog", "operationId": "listWebhooks",
@@ -357,7 +361,7 @@ pub fn document() -> Value {
                 "responses": with(json!({ "200": ok("Dead letters, oldest first.", "DeadLetters", json!({"dead_letters": [{"seq": 7, "kind": "message.status", "message_id": ID,
                     "payload": {"id": 7, "type": "message.status", "created_at": "2026-11-23T08:00:03Z", "data": {"id": ID, "status": "sent"}},
                     "attempts": 12, "first_attempt_at": "2026-11-23T08:00:03Z", "next_at": "2026-11-24T08:00:03Z", "last_error": "HTTP 503"}]})) }),
-                    error_responses(&[401, 403, 404, 503]))
+                    error_responses(&[400, 401, 403, 404, 503]))
             }},
             "/v1/webhooks/{name}/dead-letters/replay": { "post": {
                 "summary": "Put every dead letter back in the queue", "operationId": "replayDeadLetters",
