@@ -321,10 +321,10 @@ pub fn document() -> Value {
             },
             "/v1/messages/batch": { "post": {
                 "summary": "Submit up to 1000 messages in one write", "operationId": "submitBatch",
-                "requestBody": with(json!({ "required": true }), json_body("BatchRequest", json!({"messages": [{"to": "+358401234567", "text": "A"}, {"to": "x", "text": "B"}]}))),
+                "requestBody": with(json!({ "required": true }), json_body("BatchRequest", json!({"messages": [{"to": "+358401234567", "text": "A"}, {"to": "+999", "text": "B"}]}))),
                 "responses": with(json!({ "202": ok("Each item's result, in order.", "BatchResult", json!({"accepted": 1, "rejected": 1, "results": [
                     {"id": ID, "status": "queued", "parts": 1, "encoding": "gsm7"},
-                    {"error": {"code": "invalid_number", "message": "the number contains 'x', which is not a digit", "field": "to"}}]})) }),
+                    {"error": {"code": "invalid_number", "message": "a number has 7 to 15 digits in international form (got 3)", "field": "to"}}]})) }),
                     submit_errors)
             }},
             "/v1/messages/{id}": {
