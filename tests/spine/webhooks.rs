@@ -160,3 +160,52 @@ async fn a_callback_url_should_be_refused_without_callbacks_or_when_not_http() {
     );
     api.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_target_that_hangs_should_not_slow_sending() {
+    // A "receiver" that accepts connections and never answers.
+    let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = black_hole.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((c, _)) = black_hole.accept().await {
+            conns.push(c);
+        }
+    });
+    let cfg = format!(
+        "{ROUTE}\n[[webhooks]]\nname = \"slow\"\nurl = \"http://{addr}/hook\"\nsecret = \"{SECRET}\"\ntimeout = \"1h\"\nmax_in_flight = 2\n"
+    );
+    let route = Arc::new(FakeRoute::accepting("r", 8));
+    let api = Api::start(&cfg, vec![route.clone()]).await;
+    let started = std::time::Instant::now();
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let (s, b) = api
+            .post(
+                "/v1/messages",
+                json!({"to": "+358401234567", "text": format!("m{i}")}),
+            )
+            .await;
+        assert_eq!(s, 202);
+        ids.push(b["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        api.wait_status(id, "sent").await;
+    }
+    // Sending finished while every webhook request hangs (a 1 h timeout).
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(route.sends().len(), 20);
+    // Every event is queued for the hanging target (it reads the log a moment after the store).
+    let mut pending = 0;
+    for _ in 0..400 {
+        let (_, hooks) = api.get("/v1/webhooks").await;
+        pending = hooks["webhooks"][0]["pending"].as_u64().unwrap();
+        if pending == 60 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(pending, 60, "20 messages × queued, sending, sent");
+    api.stop().await;
+    held.abort();
+}
