@@ -18,11 +18,12 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
-use crate::api::{self, AppState, submit::SubmitRules};
+use crate::api::{self, AppState, backpressure::Pressure, submit::SubmitRules};
 use crate::config::Config;
 use crate::dispatch::{Clock, Dispatcher, Route, SystemClock};
 use crate::model::Timestamp;
 use crate::store::Store;
+use crate::webhook::{self, HttpTransport, Webhooks};
 
 /// How often expired idempotency keys are purged.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
@@ -94,16 +95,44 @@ pub async fn serve(
     let commit_task = tokio::spawn(store.group_commit().run(commit_stop.clone()));
 
     let route_names: Vec<String> = routes.iter().map(|r| r.name().to_string()).collect();
+    let webhooks = Webhooks::start(
+        store.clone(),
+        webhook::targets_from(&config),
+        Arc::new(HttpTransport::new().map_err(anyhow::Error::msg)?),
+        clock.clone(),
+        &tracker,
+        work.clone(),
+    );
     let (dispatcher, handle) = Dispatcher::new(store.clone(), routes, &config, clock)
         .context("cannot start the dispatcher")?;
     tracker.spawn(dispatcher.run(work.clone(), config.server.shutdown_grace.get()));
 
     let addr: SocketAddr = listener.local_addr().context("no local address")?;
+    let pressure = Pressure::new(config.limits.clone());
+    pressure.refresh(&store, &config.store.data_dir).await;
+    tracker.spawn(
+        pressure
+            .clone()
+            .run(store.clone(), config.store.data_dir.clone(), work.clone()),
+    );
+    let metrics = crate::metrics::Registry::new();
+    let activity = crate::metrics::activity::Activity::new();
+    metrics.register(activity.clone());
+    tracker.spawn(activity.clone().run(store.clone(), work.clone()));
     let state = AppState {
         store: store.clone(),
         dispatch: handle,
-        rules: Arc::new(SubmitRules::new(&config.messages)),
+        rules: Arc::new(SubmitRules {
+            callbacks_enabled: config.callbacks.is_some(),
+            ..SubmitRules::new(&config.messages)
+        }),
         tokens: Arc::new(config.server.tokens.clone()),
+        webhooks,
+        pressure: pressure.clone(),
+        kannel: Arc::new(config.kannel.clone()),
+        metrics,
+        activity,
+        stop: work.clone(),
     };
     let app = api::router(state);
     let api_stop = work.clone();

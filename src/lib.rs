@@ -12,12 +12,14 @@
 //! - [`api`]: the axum HTTP API; validates requests and talks to the store and dispatcher.
 //! - [`dispatch`]: what goes next: due time, priority, routing by prefix with failover, shaping, retries.
 //! - [`store`]: sled trees, keys, group commit; the single source of truth for message state.
+//! - [`metrics`]: a small metrics registry (Prometheus text) that drivers add collectors to.
 //! - [`model`]: plain data types shared by every layer (ids, numbers, messages, statuses).
 //! - [`config`]: the strict TOML configuration, human units and collect-all-errors validation.
 //! - [`gsm`]: SANS-IO TS 23.038/23.040 codec: alphabets, segmentation, TPDUs.
 //! - [`at`]: SANS-IO TS 27.005/27.007 AT response digester and command builders.
 //! - [`smpp`]: SANS-IO SMPP 3.4/5.0 PDU codec and framing.
 //! - [`telemetry`]: tracing subscriber set-up.
+//! - [`webhook`]: events from the store's outbox POSTed to HTTP targets, signed, retried, dead-lettered.
 
 pub mod api;
 pub mod at;
@@ -26,7 +28,9 @@ pub mod config;
 pub mod daemon;
 pub mod dispatch;
 pub mod gsm;
+pub mod metrics;
 pub mod model;
 pub mod smpp;
 pub mod store;
 pub mod telemetry;
+pub mod webhook;

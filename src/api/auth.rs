@@ -1,16 +1,36 @@
-//! Bearer-token authentication.
+//! Bearer-token authentication with scopes.
+//!
+//! The scope a request needs follows from its method and route ([`required_scope`]), so a
+//! route added later is covered without touching this file: reads need `read`, writes
+//! `admin`, unless listed here.
 
-use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::error::ApiError;
+use crate::config::Scope;
 
-/// Requires `Authorization: Bearer <token>` with a configured token, unless none are
-/// configured (loopback-only set-ups, enforced by config validation). Tokens are compared in
-/// constant time and never logged.
+/// The scope a request needs: submitting and canceling need `send`; webhook administration
+/// `admin`; any other read (and acknowledging the inbox) `read`; any other write `admin`.
+pub fn required_scope(method: &Method, route: &str) -> Scope {
+    match (method, route) {
+        (&Method::POST, "/v1/messages" | "/v1/messages/batch")
+        | (&Method::DELETE, "/v1/messages/{id}")
+        | (_, "/cgi-bin/sendsms") => Scope::Send,
+        (_, r) if r.starts_with("/v1/webhooks") => Scope::Admin,
+        (&Method::POST, "/v1/inbox/ack") => Scope::Read,
+        (&Method::GET | &Method::HEAD, _) => Scope::Read,
+        _ => Scope::Admin,
+    }
+}
+
+/// Requires `Authorization: Bearer <token>` with a configured token holding the scope the
+/// route needs, unless no tokens are configured (loopback-only set-ups, enforced by config
+/// validation). Every configured token is compared, in constant time, whatever matches, and
+/// no token is ever logged.
 pub async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if state.tokens.is_empty() {
         return next.run(req).await;
@@ -20,15 +40,19 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let ok = presented.is_some_and(|p| {
-        state.tokens.iter().fold(false, |acc, t| {
-            acc | constant_time_eq(t.as_bytes(), p.as_bytes())
+        .map(str::trim)
+        .or_else(|| page_token(&req));
+    let matched = presented.and_then(|p| {
+        state.tokens.iter().fold(None, |found, t| {
+            let eq = constant_time_eq(t.secret.0.as_bytes(), p.as_bytes());
+            if eq && found.is_none() {
+                Some(t)
+            } else {
+                found
+            }
         })
     });
-    if ok {
-        next.run(req).await
-    } else {
+    let Some(token) = matched else {
         let mut resp = ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -39,12 +63,52 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
             header::WWW_AUTHENTICATE,
             axum::http::HeaderValue::from_static("Bearer"),
         );
-        resp
+        return resp;
+    };
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| req.uri().path().to_string());
+    let needed = required_scope(req.method(), &route);
+    if !token.allows(needed) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "this token lacks the `{}` scope that {} {route} needs",
+                scope_name(needed),
+                req.method()
+            ),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+fn scope_name(s: Scope) -> &'static str {
+    match s {
+        Scope::Send => "send",
+        Scope::Read => "read",
+        Scope::Admin => "admin",
     }
 }
 
+/// The status page (`GET /`) may carry its token as `?access_token=` (RFC 6750 §2.3), since a
+/// browser cannot send a bearer header when navigating; nowhere else is a token in a URL
+/// accepted.
+fn page_token(req: &Request) -> Option<&str> {
+    if req.method() != Method::GET || req.uri().path() != "/" {
+        return None;
+    }
+    req.uri()
+        .query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("access_token="))
+}
+
 /// Compares without an early exit, so timing does not reveal how much of a token matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -53,12 +117,35 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::constant_time_eq;
+    use super::*;
 
     #[test]
     fn equal_tokens_should_match_and_others_not() {
         assert!(constant_time_eq(b"secret-token-123", b"secret-token-123"));
         assert!(!constant_time_eq(b"secret-token-123", b"secret-token-124"));
         assert!(!constant_time_eq(b"short", b"longer"));
+    }
+
+    #[test]
+    fn routes_should_need_the_documented_scopes() {
+        assert_eq!(required_scope(&Method::POST, "/v1/messages"), Scope::Send);
+        assert_eq!(
+            required_scope(&Method::DELETE, "/v1/messages/{id}"),
+            Scope::Send
+        );
+        assert_eq!(
+            required_scope(&Method::GET, "/v1/messages/{id}"),
+            Scope::Read
+        );
+        assert_eq!(required_scope(&Method::GET, "/metrics"), Scope::Read);
+        assert_eq!(required_scope(&Method::POST, "/v1/inbox/ack"), Scope::Read);
+        assert_eq!(
+            required_scope(&Method::GET, "/v1/webhooks/{name}/dead-letters"),
+            Scope::Admin
+        );
+        assert_eq!(
+            required_scope(&Method::POST, "/v1/modems/{id}/reset"),
+            Scope::Admin
+        );
     }
 }

@@ -31,7 +31,9 @@ pub async fn submit(
     headers: HeaderMap,
     ApiJson(req): ApiJson<SubmitRequest>,
 ) -> Result<Response, ApiError> {
+    let started = std::time::Instant::now();
     let key = idempotency_key(&headers)?;
+    state.pressure.admit(1)?;
     let now = Timestamp::now();
     let message = state
         .rules
@@ -41,7 +43,9 @@ pub async fn submit(
         message,
         idempotency_key: key,
     }])?;
+    state.pressure.accepted(1);
     store.durable().await?;
+    state.metrics.submit_latency.observe(started.elapsed());
     state.dispatch.notify();
     let (message, repeated) = match inserted.pop() {
         Some(Inserted::New(m)) => (m, false),
@@ -108,6 +112,7 @@ pub async fn submit_batch(
             ),
         ));
     }
+    state.pressure.admit(req.messages.len() as u64)?;
     let now = Timestamp::now();
     let mut results: Vec<Option<Value>> = Vec::with_capacity(req.messages.len());
     let mut valid = Vec::new();
@@ -135,6 +140,7 @@ pub async fn submit_batch(
     let accepted = valid.len();
     if !valid.is_empty() {
         let inserted = state.store.insert_outbound(valid)?;
+        state.pressure.accepted(accepted as u64);
         state.store.durable().await?;
         state.dispatch.notify();
         for (slot, ins) in slots.into_iter().zip(inserted) {

@@ -5,12 +5,19 @@
 //! `{"error": {"code", "message", "field"?}}` ([`error::ApiError`]).
 
 mod auth;
+pub mod backpressure;
 pub mod error;
 mod health;
 mod inbox;
 mod json;
+pub mod kannel;
+mod kannel_params;
 mod messages;
+mod metrics;
+pub mod openapi;
+mod status_page;
 pub mod submit;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -37,7 +44,19 @@ pub struct AppState {
     /// Validation rules for submissions.
     pub rules: Arc<SubmitRules>,
     /// Accepted bearer tokens (empty: no authentication).
-    pub tokens: Arc<Vec<String>>,
+    pub tokens: Arc<Vec<crate::config::ApiToken>>,
+    /// The running webhook targets (backlog, dead-letter replay).
+    pub webhooks: Arc<crate::webhook::Webhooks>,
+    /// The Kannel-compatible interface's settings (its route exists only when enabled).
+    pub kannel: Arc<crate::config::KannelConfig>,
+    /// The metrics registry (collectors, submit latency).
+    pub metrics: Arc<crate::metrics::Registry>,
+    /// Recent activity from the event log (rates for the status page).
+    pub activity: Arc<crate::metrics::activity::Activity>,
+    /// Queue limit and disk floor for submissions.
+    pub pressure: Arc<backpressure::Pressure>,
+    /// Cancelled at shutdown: long polls return at once instead of holding shutdown up.
+    pub stop: tokio_util::sync::CancellationToken,
 }
 
 /// Builds the router.
@@ -58,14 +77,41 @@ pub fn router(state: AppState) -> Router {
             get(messages::get_one).delete(messages::cancel),
         )
         .route("/v1/inbox", get(inbox::list))
+        .route("/v1/inbox/ack", post(inbox::ack))
+        .route("/v1/webhooks", get(webhooks::list))
+        .route("/metrics", get(metrics::metrics))
+        .route("/v1/status", get(status_page::status))
+        .route("/", get(status_page::page))
+        .route(
+            "/v1/webhooks/{name}/dead-letters",
+            get(webhooks::dead_letters),
+        )
+        .route(
+            "/v1/webhooks/{name}/dead-letters/replay",
+            post(webhooks::replay_all),
+        )
+        .route(
+            "/v1/webhooks/{name}/dead-letters/{event}/replay",
+            post(webhooks::replay_one),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
         ));
-    Router::new()
+    let mut open = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .merge(protected)
+        .route("/v1/openapi.json", get(openapi::openapi));
+    if state.kannel.enabled {
+        // Kannel clients authenticate with username/password parameters, not bearer tokens.
+        open = open.route(
+            "/cgi-bin/sendsms",
+            get(kannel::sendsms)
+                .post(kannel::sendsms)
+                .layer(DefaultBodyLimit::max(MAX_BODY)),
+        );
+    }
+    open.merge(protected)
         .fallback(|| async {
             error::ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,

@@ -45,7 +45,14 @@ pub struct SubmitRequest {
     /// Force a route by name instead of the prefix rules.
     #[serde(default)]
     pub route: Option<String>,
+    /// An http(s) URL that receives this message's `message.status` events (signed with the
+    /// `[callbacks]` secret). Refused when the gateway has no `[callbacks]` table.
+    #[serde(default)]
+    pub callback_url: Option<String>,
 }
+
+/// Longest accepted `callback_url`.
+pub const MAX_CALLBACK_URL_LEN: usize = 2048;
 
 /// A validity as text (`"2d"`) or seconds.
 #[derive(Debug, Clone, Deserialize)]
@@ -91,6 +98,8 @@ pub struct SubmitRules {
     pub plan: NumberPlan,
     /// Alphabet choices for part counting.
     pub segment: SegmentOptions,
+    /// Whether submissions may carry a `callback_url` (a `[callbacks]` table is configured).
+    pub callbacks_enabled: bool,
 }
 
 impl SubmitRules {
@@ -100,6 +109,7 @@ impl SubmitRules {
             plan: messages.number_plan(),
             segment: SegmentOptions::default(),
             messages: messages.clone(),
+            callbacks_enabled: false,
         }
     }
 
@@ -198,6 +208,22 @@ impl SubmitRules {
                 ));
             }
         }
+        if let Some(url) = &req.callback_url {
+            if !self.callbacks_enabled {
+                return Err(ApiError::field(
+                    "callbacks_disabled",
+                    "callback_url",
+                    "this gateway has no [callbacks] table, so it does not call per-message URLs",
+                ));
+            }
+            if url.len() > MAX_CALLBACK_URL_LEN || !crate::config::is_http_url(url) {
+                return Err(ApiError::field(
+                    "invalid_callback_url",
+                    "callback_url",
+                    format!("an http:// or https:// URL of at most {MAX_CALLBACK_URL_LEN} bytes"),
+                ));
+            }
+        }
         let starts = send_at.unwrap_or(now);
         let status = if send_at.is_some() {
             Status::Scheduled
@@ -218,6 +244,8 @@ impl SubmitRules {
             priority: req.priority.unwrap_or_default(),
             reference: req.reference,
             route: req.route,
+            callback_url: req.callback_url,
+            dlr: None,
             status,
             parts,
             history: Vec::new(),

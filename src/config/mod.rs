@@ -6,16 +6,26 @@
 //! parsing, then [`Config::validate`] checks what relates keys to each other (a rule naming an
 //! unknown route, a public listener without tokens) and collects all such problems at once.
 
+mod kannel;
+mod limits;
+mod tokens;
 mod units;
 mod validate;
+mod webhook;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use kannel::{KANNEL_DLR_TARGET, KannelConfig, KannelUser};
+pub use limits::{ByteSize, LimitsConfig};
+pub use tokens::{ALL_SCOPES, ApiToken, Scope, TokenSecret};
 pub use units::{HumanDuration, Rate};
-pub use validate::{ConfigError, ConfigErrors};
+pub use validate::{ConfigError, ConfigErrors, is_http_url};
+pub use webhook::{
+    CALLBACK_TARGET, CallbacksConfig, DeliveryConfig, EventName, Template, WebhookConfig,
+};
 
 use crate::model::NumberPlan;
 
@@ -41,6 +51,18 @@ pub struct Config {
     /// Which routes serve which number prefixes, in failover order.
     #[serde(default)]
     pub rules: Vec<RuleConfig>,
+    /// HTTP targets that receive events (`message.status`, `message.received`).
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
+    /// Per-message `callback_url` delivery; absent means clients may not set one.
+    #[serde(default)]
+    pub callbacks: Option<CallbacksConfig>,
+    /// Back-pressure: queue limit and disk floor.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// The Kannel-compatible `sendsms` interface.
+    #[serde(default)]
+    pub kannel: KannelConfig,
 }
 
 /// `[server]`: the local HTTP API.
@@ -50,10 +72,10 @@ pub struct ServerConfig {
     /// Address to listen on. Loopback by default: the API is for local applications.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
-    /// Bearer tokens accepted by the API. Empty means no authentication, which is only allowed
-    /// on a loopback address.
+    /// Bearer tokens accepted by the API: plain strings (every scope) or tables with `scopes`.
+    /// Empty means no authentication, which is only allowed on a loopback address.
     #[serde(default)]
-    pub tokens: Vec<String>,
+    pub tokens: Vec<ApiToken>,
     /// How long shutdown waits for sends already handed to a route.
     #[serde(default = "default_shutdown_grace")]
     pub shutdown_grace: HumanDuration,

@@ -171,10 +171,30 @@ impl Config {
             );
         }
         for (i, token) in self.server.tokens.iter().enumerate() {
-            if token.len() < 16 {
+            if token.secret.0.len() < 16 {
                 c.push(
                     &[server, Seg::Key("tokens"), Seg::Index(i)],
                     "tokens must be at least 16 characters long",
+                );
+            }
+            if token.scopes.is_empty() {
+                c.push(
+                    &[
+                        server,
+                        Seg::Key("tokens"),
+                        Seg::Index(i),
+                        Seg::Key("scopes"),
+                    ],
+                    "list at least one of \"send\", \"read\", \"admin\"",
+                );
+            }
+            if self.server.tokens[..i]
+                .iter()
+                .any(|t| t.secret == token.secret)
+            {
+                c.push(
+                    &[server, Seg::Key("tokens"), Seg::Index(i)],
+                    "the same token is listed twice; each holder should have its own",
                 );
             }
         }
@@ -278,6 +298,124 @@ impl Config {
                 }
             }
         }
+        let mut hook_names = HashSet::new();
+        for (i, hook) in self.webhooks.iter().enumerate() {
+            let at = |key| [Seg::Key("webhooks"), Seg::Index(i), Seg::Key(key)];
+            if hook.name.is_empty()
+                || hook.name == super::CALLBACK_TARGET
+                || hook.name == super::KANNEL_DLR_TARGET
+                || !hook
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+            {
+                c.push(
+                    &at("name"),
+                    format!(
+                        "webhook names are letters, digits, - and _, and not {:?} or {:?} (reserved)",
+                        super::CALLBACK_TARGET,
+                        super::KANNEL_DLR_TARGET
+                    ),
+                );
+            }
+            if !hook_names.insert(hook.name.as_str()) {
+                c.push(
+                    &at("name"),
+                    format!("webhook {:?} is defined twice", hook.name),
+                );
+            }
+            if !is_http_url(&hook.url) {
+                c.push(&at("url"), "an http:// or https:// URL with a host");
+            }
+            if hook.secret.0.len() < 16 {
+                c.push(&at("secret"), "secrets must be at least 16 characters long");
+            }
+            if hook.events.is_empty() {
+                c.push(
+                    &at("events"),
+                    "list at least one event, or remove the webhook",
+                );
+            }
+            check_delivery(&mut c, &hook.delivery(), |key| {
+                vec![Seg::Key("webhooks"), Seg::Index(i), Seg::Key(key)]
+            });
+        }
+        let mut kannel_users = HashSet::new();
+        for (i, u) in self.kannel.users.iter().enumerate() {
+            let at = |key| {
+                [
+                    Seg::Key("kannel"),
+                    Seg::Key("users"),
+                    Seg::Index(i),
+                    Seg::Key(key),
+                ]
+            };
+            if u.username.is_empty() || !kannel_users.insert(u.username.as_str()) {
+                c.push(&at("username"), "usernames are non-empty and unique");
+            }
+            if u.password.0.len() < 8 {
+                c.push(
+                    &at("password"),
+                    "passwords must be at least 8 characters long",
+                );
+            }
+        }
+        if self.kannel.enabled && self.kannel.users.is_empty() {
+            c.push(
+                &[Seg::Key("kannel"), Seg::Key("users")],
+                "the Kannel interface is enabled but has no users, so every request would be refused",
+            );
+        }
+        if self.limits.max_queued == Some(0) {
+            c.push(
+                &[Seg::Key("limits"), Seg::Key("max_queued")],
+                "a limit of 0 would refuse every message; remove it for no limit",
+            );
+        }
+        if let Some(cb) = &self.callbacks {
+            if cb.secret.0.len() < 16 {
+                c.push(
+                    &[Seg::Key("callbacks"), Seg::Key("secret")],
+                    "secrets must be at least 16 characters long",
+                );
+            }
+            check_delivery(&mut c, &cb.delivery(), |key| {
+                vec![Seg::Key("callbacks"), Seg::Key(key)]
+            });
+        }
         ConfigErrors(c.errors)
+    }
+}
+
+/// Whether `url` is an absolute http(s) URL with a host.
+pub fn is_http_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty() && !r.chars().any(char::is_whitespace)
+    })
+}
+
+fn check_delivery<'a>(
+    c: &mut Collector<'_>,
+    d: &super::DeliveryConfig,
+    at: impl Fn(&'a str) -> Vec<Seg<'a>>,
+) {
+    if d.max_in_flight == 0 || d.max_in_flight > 64 {
+        c.push(&at("max_in_flight"), "between 1 and 64");
+    }
+    if d.timeout.is_zero() {
+        c.push(&at("timeout"), "must be longer than 0s");
+    }
+    if d.retry_base.is_zero() || d.retry_base > d.retry_max {
+        c.push(
+            &at("retry_base"),
+            "longer than 0s and not longer than retry_max",
+        );
+    }
+    if d.retry_for < d.retry_base {
+        c.push(&at("retry_for"), "at least retry_base");
     }
 }

@@ -115,6 +115,20 @@ pub struct Attempt {
     pub last_error: Option<String>,
 }
 
+/// What a Kannel `sendsms` client asked to be told, and where (Kannel user guide, "Delivery
+/// reports": `dlr-mask` bits 1 delivered to phone, 2 non-delivered to phone, 4 queued on SMSC,
+/// 8 delivered to SMSC, 16 non-delivered to SMSC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DlrRequest {
+    /// The URL template with `%d`, `%p`, … escapes, fetched with GET.
+    pub url: String,
+    /// Which report types to send.
+    pub mask: u8,
+    /// The `sendsms` user that submitted it (`%n`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+}
+
 /// A message a client asked us to send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboundMessage {
@@ -143,6 +157,14 @@ pub struct OutboundMessage {
     /// A route the client asked for, bypassing the prefix rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// Where this message's `message.status` events are POSTed, besides the configured
+    /// webhooks (the client's own `callback_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
+    /// A Kannel-style delivery report request (`dlr-url`, `dlr-mask`) from the Kannel-compatible
+    /// `sendsms` interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dlr: Option<DlrRequest>,
     /// Current status.
     pub status: Status,
     /// The parts, one per SMS.

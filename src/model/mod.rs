@@ -16,6 +16,6 @@ pub use address::{AddressError, Msisdn, NumberPlan, Sender};
 pub use event::{Event, EventKind};
 pub use id::MessageId;
 pub use inbound::InboundMessage;
-pub use message::{Attempt, OutboundMessage, Part, PartStatus, Priority, StatusChange};
+pub use message::{Attempt, DlrRequest, OutboundMessage, Part, PartStatus, Priority, StatusChange};
 pub use status::Status;
 pub use time::Timestamp;

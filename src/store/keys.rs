@@ -20,6 +20,9 @@ pub const EVENT: u8 = b'E';
 pub const IDEMPOTENCY: u8 = b'K';
 /// `U | route | 0 | UTC day` → count (u64): per-route daily usage, for `daily_limit`.
 pub const USAGE: u8 = b'U';
+/// `W | tag | target …` → webhook cursors, pending deliveries and dead letters
+/// (layout in `store::webhook`).
+pub const WEBHOOK: u8 = b'W';
 /// `X | name` → metadata such as the schema version.
 pub const META: u8 = b'X';
 

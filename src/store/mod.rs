@@ -13,8 +13,10 @@
 
 pub mod commit;
 mod error;
+mod inbox_cursor;
 pub mod keys;
 mod value;
+pub mod webhook;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -43,6 +45,9 @@ pub struct Store {
     tree: sled::Tree,
     write_lock: Mutex<()>,
     commit: Arc<GroupCommit>,
+    /// Bumped after every batch that appended events, so webhook workers and long polls wake
+    /// instead of polling ([`Store::subscribe_events`]).
+    events_written: tokio::sync::watch::Sender<u64>,
 }
 
 /// A message to insert, with the client's idempotency key if it sent one.
@@ -99,6 +104,7 @@ impl Store {
             db,
             tree,
             write_lock: Mutex::new(()),
+            events_written: tokio::sync::watch::Sender::new(0),
         };
         store.migrate()?;
         Ok(Arc::new(store))
@@ -132,6 +138,12 @@ impl Store {
     /// The group-commit state; the daemon spawns its flusher with [`GroupCommit::run`].
     pub fn group_commit(&self) -> Arc<GroupCommit> {
         self.commit.clone()
+    }
+
+    /// A receiver that changes whenever events were appended: wait on it, then read
+    /// [`Store::events_after`] from your cursor.
+    pub fn subscribe_events(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.events_written.subscribe()
     }
 
     /// Waits until everything written before this call is on disk.
@@ -181,6 +193,7 @@ impl Store {
             out.push(Inserted::New(msg));
         }
         self.tree.apply_batch(batch)?;
+        self.events_written.send_modify(|n| *n += 1);
         Ok(out)
     }
 
@@ -238,6 +251,7 @@ impl Store {
             self.push_status_event(&mut batch, &new)?;
         }
         self.tree.apply_batch(batch)?;
+        self.events_written.send_modify(|n| *n += 1);
         Ok(Some(new))
     }
 
@@ -272,6 +286,8 @@ impl Store {
             message_id: m.id,
             status: Some(m.status),
             reason: m.history.last().and_then(|h| h.reason.clone()),
+            parts: m.parts.clone(),
+            attempts: m.attempts.count,
         };
         batch.insert(&keys::event(seq), encode(&event)?);
         Ok(())
@@ -378,9 +394,12 @@ impl Store {
             message_id: msg.id,
             status: None,
             reason: None,
+            parts: Vec::new(),
+            attempts: 0,
         };
         batch.insert(&keys::event(seq), encode(&event)?);
         self.tree.apply_batch(batch)?;
+        self.events_written.send_modify(|n| *n += 1);
         Ok(())
     }
 
@@ -510,6 +529,11 @@ impl Store {
             }
         }
         Ok(n)
+    }
+
+    /// Counts messages in one status by walking its index (cost grows with that status only).
+    pub fn count_in_status(&self, s: Status) -> u64 {
+        self.tree.scan_prefix(keys::status_prefix(s)).keys().count() as u64
     }
 
     /// Counts messages in each status by walking the status index (for metrics and tests;

@@ -4,3 +4,6 @@
 mod cli;
 mod harness;
 mod restart;
+#[path = "../support/webhook_receiver.rs"]
+mod webhook_receiver;
+mod webhooks;

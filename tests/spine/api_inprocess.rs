@@ -14,8 +14,9 @@ use tokio::sync::{Semaphore, oneshot};
 use crate::fake_route::FakeRoute;
 use crate::support::config;
 
-struct Api {
-    base: String,
+pub(crate) struct Api {
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) base: String,
     http: reqwest::Client,
     token: Option<String>,
     stop: Option<oneshot::Sender<()>>,
@@ -24,13 +25,13 @@ struct Api {
 }
 
 impl Api {
-    async fn start(extra: &str, routes: Vec<Arc<dyn Route>>) -> Api {
+    pub(crate) async fn start(extra: &str, routes: Vec<Arc<dyn Route>>) -> Api {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg: Config = config(&format!(
             "[messages]\ndefault_country = \"358\"\nmax_parts = 3\n{extra}\n"
         ));
         cfg.store.data_dir = dir.path().join("data");
-        let token = cfg.server.tokens.first().cloned();
+        let token = cfg.server.tokens.first().map(|t| t.secret.0.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -58,7 +59,7 @@ impl Api {
         }
     }
 
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let r = self.http.request(method, format!("{}{path}", self.base));
         match &self.token {
             Some(t) => r.bearer_auth(t),
@@ -66,7 +67,7 @@ impl Api {
         }
     }
 
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let resp = self
             .req(reqwest::Method::POST, path)
             .json(&body)
@@ -77,13 +78,13 @@ impl Api {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
-    async fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
         let resp = self.req(reqwest::Method::GET, path).send().await.unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
-    async fn delete(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn delete(&self, path: &str) -> (u16, Value) {
         let resp = self
             .req(reqwest::Method::DELETE, path)
             .send()
@@ -93,7 +94,7 @@ impl Api {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
-    async fn wait_status(&self, id: &str, want: &str) {
+    pub(crate) async fn wait_status(&self, id: &str, want: &str) {
         for _ in 0..200 {
             let (_, m) = self.get(&format!("/v1/messages/{id}")).await;
             if m["status"] == want {
@@ -104,7 +105,7 @@ impl Api {
         panic!("message {id} never became {want}");
     }
 
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
@@ -114,7 +115,7 @@ impl Api {
     }
 }
 
-const ROUTE: &str =
+pub(crate) const ROUTE: &str =
     "[[routes]]\nname = \"r\"\ntype = \"smpp\"\n[[rules]]\nprefix = \"\"\nroutes = [\"r\"]\n";
 
 fn code(v: &Value) -> &str {

@@ -4,9 +4,20 @@
 
 #[path = "../support/fake_route.rs"]
 mod fake_route;
+mod inbox_longpoll;
+mod integration_config;
+mod kannel;
+mod metrics;
+mod openapi;
+mod status_page;
+#[path = "../support/webhook_receiver.rs"]
+mod webhook_receiver;
 
 mod api_inprocess;
+mod backpressure;
 mod config_files;
 mod dispatch;
 mod store;
 mod support;
+mod tokens;
+mod webhooks;

@@ -1,0 +1,137 @@
+//! Back-pressure: submissions are refused with a reason and `Retry-After` when the queue is at
+//! its configured limit (429) or the disk is below its free-space floor (503), instead of
+//! being accepted into a gateway that cannot keep up or cannot write.
+//!
+//! Both figures are refreshed by one background task ([`Pressure::run`]), so a submission
+//! costs a few atomic loads. Between refreshes, accepted submissions are added to the last
+//! count. Submissions accepted while a count runs are taken as included in it, so concurrent
+//! submitters can overshoot the limit by at most what is accepted during one count.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use tokio_util::sync::CancellationToken;
+
+use super::error::ApiError;
+use crate::config::LimitsConfig;
+use crate::model::Status;
+use crate::store::Store;
+
+/// How often the queue depth and free space are measured.
+pub const REFRESH: Duration = Duration::from_secs(1);
+/// `Retry-After` for a full queue: about what a busy route needs to drain a little.
+pub const QUEUE_RETRY_AFTER: u32 = 30;
+/// `Retry-After` for a full disk: an operator has to act.
+pub const DISK_RETRY_AFTER: u32 = 300;
+
+/// Current figures against the configured limits.
+#[derive(Debug)]
+pub struct Pressure {
+    limits: LimitsConfig,
+    /// Messages counted `queued` or `sending` at the last refresh, and the value of `added`
+    /// when that count ended.
+    base: parking_lot::Mutex<(u64, u64)>,
+    /// Messages accepted since start (monotonic).
+    added: AtomicU64,
+    /// Free bytes for unprivileged writers at the last refresh (`u64::MAX` when unknown).
+    free_disk: AtomicU64,
+}
+
+impl Pressure {
+    /// Pressure with `limits`; figures start at "fine" until the first refresh.
+    pub fn new(limits: LimitsConfig) -> Arc<Self> {
+        Arc::new(Self {
+            limits,
+            base: parking_lot::Mutex::new((0, 0)),
+            added: AtomicU64::new(0),
+            free_disk: AtomicU64::new(u64::MAX),
+        })
+    }
+
+    /// No limits (tests, and gateways without a `[limits]` table).
+    pub fn unlimited() -> Arc<Self> {
+        Self::new(LimitsConfig::default())
+    }
+
+    /// Whether `n` more messages may be accepted now.
+    pub fn admit(&self, n: u64) -> Result<(), ApiError> {
+        if let Some(floor) = self.limits.min_free_disk {
+            let free = self.free_disk.load(Ordering::Relaxed);
+            if free < floor.0 {
+                let mut e = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "disk_full",
+                    format!(
+                        "the store's disk has {free} bytes free, below the configured floor of {}; nothing was accepted",
+                        floor.0
+                    ),
+                );
+                e.retry_after = Some(DISK_RETRY_AFTER);
+                return Err(e);
+            }
+        }
+        if let Some(max) = self.limits.max_queued {
+            let waiting = self.waiting();
+            if waiting.saturating_add(n) > max {
+                let mut e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "queue_full",
+                    format!(
+                        "{waiting} messages are waiting to be sent and the limit is {max}; nothing was accepted, retry later"
+                    ),
+                );
+                e.retry_after = Some(QUEUE_RETRY_AFTER);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts `n` accepted messages until the next refresh.
+    pub fn accepted(&self, n: u64) {
+        self.added.fetch_add(n, Ordering::AcqRel);
+    }
+
+    /// Messages waiting at the last measurement plus those accepted since.
+    pub fn waiting(&self) -> u64 {
+        let (base, mark) = *self.base.lock();
+        base.saturating_add(self.added.load(Ordering::Acquire).saturating_sub(mark))
+    }
+
+    /// Measures once: queue depth from the store, free space of `dir`'s file system.
+    pub async fn refresh(&self, store: &Arc<Store>, dir: &std::path::Path) {
+        let s = store.clone();
+        let d = dir.to_path_buf();
+        let measured = tokio::task::spawn_blocking(move || {
+            let waiting = s.count_in_status(Status::Queued) + s.count_in_status(Status::Sending);
+            (waiting, free_space(&d))
+        })
+        .await;
+        if let Ok((waiting, free)) = measured {
+            *self.base.lock() = (waiting, self.added.load(Ordering::Acquire));
+            self.free_disk
+                .store(free.unwrap_or(u64::MAX), Ordering::Relaxed);
+        }
+    }
+
+    /// Refreshes every [`REFRESH`] until `stop`.
+    pub async fn run(self: Arc<Self>, store: Arc<Store>, dir: PathBuf, stop: CancellationToken) {
+        loop {
+            self.refresh(&store, &dir).await;
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(REFRESH) => {}
+            }
+        }
+    }
+}
+
+/// Bytes available to unprivileged writers on `dir`'s file system (statvfs `f_bavail ·
+/// f_frsize`, POSIX.1-2008), or `None` when it cannot be read.
+pub fn free_space(dir: &std::path::Path) -> Option<u64> {
+    let st = rustix::fs::statvfs(dir).ok()?;
+    Some(st.f_bavail.saturating_mul(st.f_frsize))
+}

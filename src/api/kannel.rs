@@ -1,0 +1,294 @@
+//! `GET|POST /cgi-bin/sendsms`: Kannel's smsbox sendsms interface, so that scripts and
+//! applications written for Kannel (playSMS, RapidPro, home-grown scripts) submit through
+//! smsgw unchanged and get the answers they parse.
+//!
+//! The answers are Kannel's protocol strings with Kannel's status codes (smsbox's delayed
+//! reply: `0: Accepted for delivery` and `3: Queued for later delivery` with 202, `Not
+//! routable. Do not try again.` 403, `Temporal failure, try again later.` 503, and the
+//! `… misformed, rejected` 400s). Where smsgw refuses what Kannel would pass on (an invalid
+//! number format, binary messages), the text follows Kannel's style and says smsgw. Every
+//! accepted message's id is in the `X-Smsgw-Message-Id` header (comma-separated for several
+//! receivers). What is and is not supported is listed in the README ("Kannel compatibility").
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::auth::constant_time_eq;
+use super::kannel_params::{Params, decode_text};
+use super::submit::{SubmitRequest, Validity};
+use crate::config::KannelUser;
+use crate::dispatch::Readiness;
+use crate::model::{DlrRequest, MessageId, Priority, Timestamp};
+use crate::store::{Inserted, NewMessage};
+
+/// smsbox's answer when bearerbox accepted the message.
+pub const ACCEPTED: &str = "0: Accepted for delivery";
+/// smsbox's answer when bearerbox stored it because no SMSC could take it now.
+pub const QUEUED: &str = "3: Queued for later delivery";
+/// Bad credentials (403).
+pub const AUTH_FAILED: &str = "Authorization failed for sendsms";
+/// No `to` (400).
+pub const MISSING_RECEIVER: &str = "Missing receiver number, rejected";
+/// `to=` empty (400).
+pub const EMPTY_RECEIVER: &str = "Empty receiver number not allowed, rejected";
+/// Every receiver refused (400).
+pub const ALL_DENIED: &str = "Number(s) has/have been denied by white- and/or black-lists.";
+/// The `smsc` names no route (403).
+pub const NOT_ROUTABLE: &str = "Not routable. Do not try again.";
+/// Back-pressure or a store that cannot write (503).
+pub const TEMPORARY: &str = "Temporal failure, try again later.";
+
+/// The response header with smsgw's message ids.
+pub const MESSAGE_ID_HEADER: &str = "x-smsgw-message-id";
+
+fn answer(status: StatusCode, text: &str, ids: &[MessageId]) -> Response {
+    let mut resp = (status, text.to_string()).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if !ids.is_empty() {
+        let list = ids
+            .iter()
+            .map(MessageId::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        if let Ok(v) = HeaderValue::from_str(&list) {
+            h.insert(MESSAGE_ID_HEADER, v);
+        }
+    }
+    resp
+}
+
+fn rejected(text: &str) -> Response {
+    answer(StatusCode::BAD_REQUEST, text, &[])
+}
+
+fn temporary(retry_after: u32) -> Response {
+    let mut r = answer(StatusCode::SERVICE_UNAVAILABLE, TEMPORARY, &[]);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    r
+}
+
+/// Reads the request's variables: the query string, then a form body, or (for a plain-text
+/// POST) the body as `text` with the `X-Kannel-*` headers.
+fn params(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Params, Option<String>) {
+    let mut p = Params::default();
+    if let Some(q) = uri.query() {
+        p.add_form(q.as_bytes());
+    }
+    let mut charset = None;
+    if method == Method::POST {
+        let ctype = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        charset = ctype
+            .split(';')
+            .filter_map(|s| s.trim().strip_prefix("charset="))
+            .map(|s| s.trim_matches('"').to_string())
+            .next();
+        if ctype.starts_with("application/x-www-form-urlencoded") {
+            p.add_form(body);
+        } else {
+            p.add_kannel_headers(headers);
+            if !body.is_empty() {
+                p.add("text", body.to_vec());
+            }
+        }
+    }
+    (p, charset)
+}
+
+fn authorise<'a>(users: &'a [KannelUser], p: &Params) -> Option<&'a KannelUser> {
+    let name = p.text(&["username", "user"])?;
+    let pass = p.text(&["password", "pass"])?;
+    // Every user's password is compared, so timing does not tell which names exist.
+    users.iter().fold(None, |found, u| {
+        let ok = constant_time_eq(u.password.0.as_bytes(), pass.as_bytes()) && u.username == name;
+        if ok && found.is_none() {
+            Some(u)
+        } else {
+            found
+        }
+    })
+}
+
+/// Options smsgw does not implement: refused rather than silently ignored.
+const UNSUPPORTED: [(&str, &str); 6] = [
+    ("mclass", "MClass"),
+    ("pid", "PID"),
+    ("rpi", "RPI"),
+    ("alt-dcs", "Alt-DCS"),
+    ("mwi", "MWI"),
+    ("compress", "Compress"),
+];
+
+/// `GET|POST /cgi-bin/sendsms`.
+pub async fn sendsms(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (p, body_charset) = params(&method, &uri, &headers, &body);
+    let Some(user) = authorise(&state.kannel.users, &p) else {
+        return answer(StatusCode::FORBIDDEN, AUTH_FAILED, &[]);
+    };
+    let Some(to) = p.text(&["to"]) else {
+        return rejected(MISSING_RECEIVER);
+    };
+    if to.trim().is_empty() {
+        return rejected(EMPTY_RECEIVER);
+    }
+    if p.raw("udh").is_some_and(|u| !u.is_empty()) {
+        return rejected("UDH field is not supported by smsgw, rejected");
+    }
+    for (key, name) in UNSUPPORTED {
+        if p.int(&[key]).is_some_and(|v| v != -1) {
+            return rejected(&format!("{name} field is not supported by smsgw, rejected"));
+        }
+    }
+    let dlr_url = p.text(&["dlr-url", "dlrurl"]).filter(|u| !u.is_empty());
+    if let Some(u) = &dlr_url {
+        let lower = u.to_ascii_lowercase();
+        if u.len() < 8 || !(lower.starts_with("http://") || lower.starts_with("https://")) {
+            return rejected("DLR-URL field misformed, rejected");
+        }
+    }
+    let dlr_mask = p.int(&["dlr-mask", "dlrmask"]);
+    if dlr_mask.is_some_and(|m| !(-1..=63).contains(&m)) {
+        return rejected("DLR-Mask field misformed, rejected");
+    }
+    let coding = p.int(&["coding"]).unwrap_or(-1);
+    if !(-1..=2).contains(&coding) {
+        return rejected("Coding field misformed, rejected");
+    }
+    if coding == 1 {
+        return rejected("8-bit coding is not supported by smsgw, rejected");
+    }
+    let validity = p.int(&["validity"]);
+    if validity.is_some_and(|v| v < -1) {
+        return rejected("Validity field misformed, rejected");
+    }
+    let deferred = p.int(&["deferred"]);
+    if deferred.is_some_and(|v| v < -1) {
+        return rejected("Deferred field misformed, rejected");
+    }
+    let priority = match p.int(&["priority"]) {
+        None | Some(-1) => None,
+        Some(0) => Some(Priority::Low),
+        Some(1) => Some(Priority::Normal),
+        Some(2 | 3) => Some(Priority::High),
+        Some(_) => return rejected("Priority field misformed, rejected"),
+    };
+    let charset = p
+        .text(&["charset"])
+        .or(body_charset)
+        .unwrap_or_else(|| if coding == 2 { "UTF-16BE" } else { "UTF-8" }.to_string());
+    let raw_text = p.raw("text").unwrap_or_default();
+    let Some(text) = decode_text(raw_text, &charset) else {
+        return rejected("Charset or body misformed, rejected");
+    };
+    let from = p
+        .text(&["from"])
+        .filter(|f| !f.trim().is_empty())
+        .or_else(|| user.default_sender.clone());
+    let smsc = p.text(&["smsc"]).filter(|s| !s.is_empty());
+    let now = Timestamp::now();
+    let send_at = deferred.filter(|&d| d > 0).map(|d| {
+        now.plus(std::time::Duration::from_secs(d as u64 * 60))
+            .to_rfc3339()
+    });
+    let dlr = match (dlr_url, dlr_mask) {
+        (Some(url), Some(mask)) if mask > 0 => Some(DlrRequest {
+            url,
+            mask: mask as u8,
+            user: Some(user.username.clone()),
+        }),
+        _ => None,
+    };
+
+    let receivers: Vec<&str> = to.split_whitespace().collect();
+    if let Err(e) = state.pressure.admit(receivers.len() as u64) {
+        return temporary(e.retry_after.unwrap_or(30));
+    }
+    let mut messages = Vec::with_capacity(receivers.len());
+    for r in &receivers {
+        let req = SubmitRequest {
+            to: (*r).to_string(),
+            text: text.clone(),
+            from: from.clone(),
+            send_at: send_at.clone(),
+            validity: validity
+                .filter(|&v| v > 0)
+                .map(|v| Validity::Seconds(v as u64 * 60)),
+            priority,
+            reference: None,
+            route: smsc.clone(),
+            callback_url: None,
+        };
+        match state
+            .rules
+            .validate(req, now, |n| state.dispatch.has_route(n))
+        {
+            Ok(mut m) => {
+                m.dlr = dlr.clone();
+                messages.push(NewMessage {
+                    message: m,
+                    idempotency_key: None,
+                });
+            }
+            Err(e) => match e.code {
+                "invalid_number" => {}
+                "unknown_route" => return answer(StatusCode::FORBIDDEN, NOT_ROUTABLE, &[]),
+                "invalid_sender" => return rejected("Sender field misformed, rejected"),
+                "empty_text" => return rejected("Empty text not allowed, rejected"),
+                "too_many_parts" => return rejected("Text too long, rejected"),
+                "invalid_validity" => return rejected("Validity field misformed, rejected"),
+                "invalid_send_at" => return rejected("Deferred field misformed, rejected"),
+                _ => return rejected(&format!("{}, rejected", e.message)),
+            },
+        }
+    }
+    if messages.is_empty() {
+        return rejected(ALL_DENIED);
+    }
+    let count = messages.len() as u64;
+    let inserted = match state.store.insert_outbound(messages) {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::error!(target: "smsgw::api", cause = %e, "kannel sendsms: store error");
+            return temporary(5);
+        }
+    };
+    state.pressure.accepted(count);
+    if let Err(e) = state.store.durable().await {
+        tracing::error!(target: "smsgw::api", cause = %e, "kannel sendsms: flush failed");
+        return temporary(5);
+    }
+    state.dispatch.notify();
+    let ids: Vec<MessageId> = inserted
+        .into_iter()
+        .map(|i| match i {
+            Inserted::New(m) | Inserted::Existing(m) => m.id,
+        })
+        .collect();
+    let any_route_up = state
+        .dispatch
+        .readiness()
+        .iter()
+        .any(|(_, r)| matches!(r, Readiness::Ready { .. }));
+    let text = if any_route_up { ACCEPTED } else { QUEUED };
+    answer(StatusCode::ACCEPTED, text, &ids)
+}

@@ -1,0 +1,458 @@
+//! `GET /v1/openapi.json`: the API described in OpenAPI 3.1.
+//!
+//! Written out here rather than generated: the request and response types live in `model/`,
+//! which depends on nothing of ours, and their JSON is shaped by hand-written serde impls
+//! (ids, numbers, timestamps) that a generator would describe wrongly. The document is kept
+//! true by tests (`tests/spine/openapi.rs`): every route in the router is in it with its
+//! methods, every example validates against its schema, and real answers of a running
+//! gateway validate against the schemas of their routes.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// `GET /v1/openapi.json`.
+pub async fn openapi() -> Response {
+    Json(document()).into_response()
+}
+
+fn error_responses(codes: &[u16]) -> Value {
+    let mut m = serde_json::Map::new();
+    for c in codes {
+        m.insert(
+            c.to_string(),
+            json!({ "$ref": format!("#/components/responses/E{c}") }),
+        );
+    }
+    Value::Object(m)
+}
+
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    base
+}
+
+fn json_body(schema: &str, example: Value) -> Value {
+    json!({ "content": { "application/json": {
+        "schema": { "$ref": format!("#/components/schemas/{schema}") },
+        "example": example,
+    }}})
+}
+
+fn ok(description: &str, schema: &str, example: Value) -> Value {
+    with(
+        json!({ "description": description }),
+        json_body(schema, example),
+    )
+}
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
+const ID: &str = "01JD8X3Q9M2V7C4K5T6R8W0Y1Z";
+
+/// A ULID (Crockford base 32, 26 characters) or nothing.
+const ULID_OR_EMPTY: &str = "^([0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26})?$";
+
+fn message_example() -> Value {
+    json!({
+        "id": ID, "to": "+358401234567", "text": "Muistutus: aika huomenna klo 10.00",
+        "encoding": "gsm7", "expires_at": "2026-11-25T08:00:00Z", "priority": "normal",
+        "reference": "appt-1", "status": "sent",
+        "parts": [{"index": 1, "status": "sent", "route": "sims", "remote_id": "17"}],
+        "history": [
+            {"status": "queued", "at": "2026-11-23T08:00:00Z"},
+            {"status": "sending", "at": "2026-11-23T08:00:01Z"},
+            {"status": "sent", "at": "2026-11-23T08:00:03Z"}
+        ],
+        "attempts": {"count": 1},
+        "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:03Z"
+    })
+}
+
+fn inbound_example() -> Value {
+    json!({
+        "id": ID, "from": "+358401234567", "text": "Kyllä, tulen.", "route": "sims",
+        "received_at": "2026-11-23T09:00:00Z", "parts": 1
+    })
+}
+
+fn schemas() -> Value {
+    let ts = json!({ "type": "string", "format": "date-time" });
+    let status = json!({ "type": "string", "enum": [
+        "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed", "expired", "canceled"
+    ]});
+    json!({
+        "Error": {
+            "type": "object", "required": ["error"], "additionalProperties": false,
+            "properties": { "error": {
+                "type": "object", "required": ["code", "message"], "additionalProperties": false,
+                "properties": {
+                    "code": { "type": "string", "description": "Stable machine-readable code." },
+                    "message": { "type": "string" },
+                    "field": { "type": ["string", "null"] }
+                }
+            }}
+        },
+        "Status": status,
+        "SubmitRequest": {
+            "type": "object", "required": ["to", "text"], "additionalProperties": false,
+            "properties": {
+                "to": { "type": "string", "minLength": 3, "maxLength": 32, "pattern": "^[+0-9][0-9 ()./-]*$", "description": "Recipient, international or national form." },
+                "text": { "type": "string", "minLength": 1 },
+                "from": { "type": ["string", "null"] },
+                "send_at": { "type": ["string", "null"], "format": "date-time" },
+                "validity": { "type": ["string", "integer", "null"], "description": "\"30m\", \"2d\" or seconds." },
+                "priority": { "type": ["string", "null"], "enum": ["low", "normal", "high", null] },
+                "reference": { "type": ["string", "null"], "maxLength": 256 },
+                "route": { "type": ["string", "null"] },
+                "callback_url": { "type": ["string", "null"], "format": "uri" }
+            }
+        },
+        "Accepted": {
+            "type": "object", "required": ["id", "status", "parts", "encoding"], "additionalProperties": false,
+            "properties": {
+                "id": { "type": "string" }, "status": { "$ref": "#/components/schemas/Status" },
+                "parts": { "type": "integer", "minimum": 1 }, "encoding": { "type": "string", "enum": ["gsm7", "ucs2", "binary"] }
+            }
+        },
+        "BatchRequest": {
+            "type": "object", "required": ["messages"], "additionalProperties": false,
+            "properties": { "messages": { "type": "array", "minItems": 1, "maxItems": 1000,
+                "items": { "$ref": "#/components/schemas/SubmitRequest" } } }
+        },
+        "BatchResult": {
+            "type": "object", "required": ["accepted", "rejected", "results"], "additionalProperties": false,
+            "properties": {
+                "accepted": { "type": "integer" }, "rejected": { "type": "integer" },
+                "results": { "type": "array", "items": { "oneOf": [
+                    { "$ref": "#/components/schemas/Accepted" }, { "$ref": "#/components/schemas/Error" }
+                ]}}
+            }
+        },
+        "Part": {
+            "type": "object", "required": ["index", "status"], "additionalProperties": false,
+            "properties": {
+                "index": { "type": "integer", "minimum": 1, "maximum": 255 },
+                "status": { "type": "string", "enum": ["pending", "sent", "delivered", "undelivered", "failed", "unknown"] },
+                "route": { "type": "string" }, "remote_id": { "type": "string" }, "error": { "type": "string" },
+                "possible_duplicate": { "type": "boolean" }
+            }
+        },
+        "Message": {
+            "type": "object", "additionalProperties": false,
+            "required": ["id", "to", "text", "encoding", "expires_at", "status", "parts", "history", "created_at", "updated_at"],
+            "properties": {
+                "id": { "type": "string" }, "to": { "type": "string" }, "from": { "type": "string" },
+                "text": { "type": "string" }, "encoding": { "type": "string" },
+                "send_at": ts.clone(), "expires_at": ts.clone(),
+                "priority": { "type": "string", "enum": ["low", "normal", "high"] },
+                "reference": { "type": "string" }, "route": { "type": "string" },
+                "callback_url": { "type": "string" },
+                "dlr": { "type": "object", "required": ["url", "mask"], "properties": {
+                    "url": { "type": "string" }, "mask": { "type": "integer" }, "user": { "type": "string" } } },
+                "status": { "$ref": "#/components/schemas/Status" },
+                "parts": { "type": "array", "items": { "$ref": "#/components/schemas/Part" } },
+                "history": { "type": "array", "items": {
+                    "type": "object", "required": ["status", "at"], "additionalProperties": false,
+                    "properties": { "status": { "$ref": "#/components/schemas/Status" }, "at": ts.clone(), "reason": { "type": "string" } }
+                }},
+                "attempts": { "type": "object", "additionalProperties": false, "properties": {
+                    "count": { "type": "integer" }, "next_at": ts.clone(),
+                    "failed_routes": { "type": "array", "items": { "type": "string" } },
+                    "last_error": { "type": "string" } } },
+                "created_at": ts.clone(), "updated_at": ts.clone()
+            }
+        },
+        "MessagePage": {
+            "type": "object", "required": ["messages", "next_cursor"], "additionalProperties": false,
+            "properties": {
+                "messages": { "type": "array", "items": { "$ref": "#/components/schemas/Message" } },
+                "next_cursor": { "type": ["string", "null"] }
+            }
+        },
+        "InboundMessage": {
+            "type": "object", "required": ["id", "from", "text", "route", "received_at"], "additionalProperties": false,
+            "properties": {
+                "id": { "type": "string" }, "from": { "type": "string" }, "to": { "type": "string" },
+                "text": { "type": "string" }, "route": { "type": "string" }, "sent_at": ts.clone(),
+                "received_at": ts.clone(), "parts": { "type": "integer" }, "incomplete": { "type": "boolean" }
+            }
+        },
+        "InboxPage": {
+            "type": "object", "required": ["messages", "next_cursor", "more"], "additionalProperties": false,
+            "properties": {
+                "messages": { "type": "array", "items": { "$ref": "#/components/schemas/InboundMessage" } },
+                "next_cursor": { "type": ["string", "null"] }, "more": { "type": "boolean" }
+            }
+        },
+        "AckRequest": {
+            "type": "object", "required": ["cursor"], "additionalProperties": false,
+            "properties": { "cursor": { "type": "string", "pattern": "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$" },
+                "consumer": { "type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,64}$" } }
+        },
+        "AckResult": {
+            "type": "object", "required": ["consumer", "cursor"], "additionalProperties": false,
+            "properties": { "consumer": { "type": "string" }, "cursor": { "type": "string" } }
+        },
+        "WebhookList": {
+            "type": "object", "required": ["webhooks"], "additionalProperties": false,
+            "properties": { "webhooks": { "type": "array", "items": {
+                "type": "object", "required": ["name", "pending", "dead", "delivered", "failed_attempts"], "additionalProperties": false,
+                "properties": { "name": { "type": "string" }, "pending": { "type": "integer" }, "dead": { "type": "integer" },
+                    "delivered": { "type": "integer" }, "failed_attempts": { "type": "integer" } }
+            }}}
+        },
+        "DeadLetters": {
+            "type": "object", "required": ["dead_letters"], "additionalProperties": false,
+            "properties": { "dead_letters": { "type": "array", "items": {
+                "type": "object", "required": ["seq", "kind", "message_id", "payload", "next_at"],
+                "properties": { "seq": { "type": "integer" }, "kind": { "type": "string" }, "message_id": { "type": "string" },
+                    "url": { "type": "string" }, "payload": { "$ref": "#/components/schemas/WebhookEvent" },
+                    "attempts": { "type": "integer" }, "first_attempt_at": ts.clone(), "next_at": ts.clone(),
+                    "last_error": { "type": "string" } }
+            }}}
+        },
+        "Replayed": {
+            "type": "object", "required": ["replayed"], "additionalProperties": false,
+            "properties": { "replayed": { "type": "integer" } }
+        },
+        "WebhookEvent": {
+            "type": "object", "required": ["id", "type", "created_at", "data"], "additionalProperties": false,
+            "properties": {
+                "id": { "type": "integer", "description": "Unique, increasing: deduplicate on it." },
+                "type": { "type": "string", "enum": ["message.status", "message.received"] },
+                "created_at": ts.clone(), "data": { "type": "object" }
+            }
+        },
+        "Health": {
+            "type": "object", "required": ["status"], "properties": { "status": { "type": "string" } }
+        },
+        "Ready": {
+            "type": "object", "required": ["ready", "store", "routes", "reason"], "additionalProperties": false,
+            "properties": { "ready": { "type": "boolean" }, "store": { "type": "boolean" },
+                "routes": { "type": "array", "items": { "type": "object" } }, "reason": { "type": ["string", "null"] } }
+        },
+        "StatusSummary": {
+            "type": "object", "required": ["queue", "rates", "recent", "routes", "modems", "links"], "additionalProperties": false,
+            "properties": {
+                "queue": { "type": "object", "additionalProperties": { "type": "integer" } },
+                "rates": { "type": "array", "items": { "type": "object", "required": ["minute", "sent", "received"],
+                    "properties": { "minute": ts.clone(), "sent": { "type": "integer" }, "received": { "type": "integer" } } } },
+                "recent": { "type": "array", "items": { "$ref": "#/components/schemas/Message" } },
+                "routes": { "type": "array", "items": { "type": "object" } },
+                "modems": { "type": "array", "items": { "type": "object" } },
+                "links": { "type": "array", "items": { "type": "object" } }
+            }
+        }
+    })
+}
+
+fn responses() -> Value {
+    let e = |d: &str, code: &str, msg: &str| {
+        ok(
+            d,
+            "Error",
+            json!({ "error": { "code": code, "message": msg } }),
+        )
+    };
+    json!({
+        "E400": e("Invalid request; `field` names the culprit.", "invalid_number", "the number contains 'x', which is not a digit"),
+        "E401": e("No or unknown bearer token.", "unauthorized", "send a configured token as `Authorization: Bearer <token>`"),
+        "E403": e("The token lacks the scope.", "forbidden", "this token lacks the `send` scope that POST /v1/messages needs"),
+        "E404": e("No such thing.", "not_found", "no message with this id"),
+        "E409": e("Too late for that.", "not_cancelable", "the message is sent and can no longer be canceled"),
+        "E413": e("Body too large.", "body_too_large", "the request body is larger than this endpoint accepts"),
+        "E415": e("Not JSON.", "unsupported_media_type", "send the body as JSON with `Content-Type: application/json`"),
+        "E429": e("Queue limit reached; see Retry-After.", "queue_full", "200000 messages are waiting to be sent and the limit is 200000; nothing was accepted, retry later"),
+        "E503": e("Store or disk cannot take it now; see Retry-After.", "store_unavailable", "the message store cannot take this request now; nothing was accepted, retry later")
+    })
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let cursor = query(
+        "cursor",
+        "Continue from a previous page's next_cursor (a message id).",
+        json!({ "type": "string", "pattern": ULID_OR_EMPTY }),
+    );
+    let limit = query(
+        "limit",
+        "Page size, default 50; values outside 1–500 are clamped into it.",
+        json!({ "type": "integer", "minimum": 0, "maximum": u64::MAX }),
+    );
+    let sec = json!([{ "bearer": [] }]);
+    let submit_errors = error_responses(&[400, 401, 403, 413, 415, 429, 503]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "smsgw",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "On-premise SMS gateway: submit messages, follow them, read the inbox. Errors are {\"error\": {\"code\", \"message\", \"field\"?}} with stable codes."
+        },
+        "servers": [{ "url": "/" }],
+        "security": sec,
+        "paths": {
+            "/v1/messages": {
+                "post": {
+                    "summary": "Submit one message", "operationId": "submitMessage",
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 } }],
+                    "requestBody": with(json!({ "required": true }), json_body("SubmitRequest", json!({"to": "040 123 4567", "text": "Muistutus: aika huomenna klo 10.00", "reference": "appt-1"}))),
+                    "responses": with(json!({ "202": with(ok("Stored on disk; Location names the message.", "Accepted",
+                        json!({"id": ID, "status": "queued", "parts": 1, "encoding": "gsm7"})),
+                        json!({ "headers": { "Location": { "schema": { "type": "string" } } } })) }), submit_errors.clone())
+                },
+                "get": {
+                    "summary": "List messages, newest first", "operationId": "listMessages",
+                    "parameters": [query("status", "Only this status.", json!({ "$ref": "#/components/schemas/Status" })),
+                        query("to", "Only this recipient.", json!({ "type": "string" })), cursor.clone(), limit.clone()],
+                    "responses": with(json!({ "200": ok("A page.", "MessagePage", json!({"messages": [message_example()], "next_cursor": null})) }),
+                        error_responses(&[400, 401, 403, 503]))
+                }
+            },
+            "/v1/messages/batch": { "post": {
+                "summary": "Submit up to 1000 messages in one write", "operationId": "submitBatch",
+                "requestBody": with(json!({ "required": true }), json_body("BatchRequest", json!({"messages": [{"to": "+358401234567", "text": "A"}, {"to": "+999", "text": "B"}]}))),
+                "responses": with(json!({ "202": ok("Each item's result, in order.", "BatchResult", json!({"accepted": 1, "rejected": 1, "results": [
+                    {"id": ID, "status": "queued", "parts": 1, "encoding": "gsm7"},
+                    {"error": {"code": "invalid_number", "message": "a number has 7 to 15 digits in international form (got 3)", "field": "to"}}]})) }),
+                    submit_errors)
+            }},
+            "/v1/messages/{id}": {
+                "get": { "summary": "One message with parts and history", "operationId": "getMessage",
+                    "parameters": [path_param("id", "Message id.")],
+                    "responses": with(json!({ "200": ok("The message.", "Message", message_example()) }), error_responses(&[401, 403, 404, 503])) },
+                "delete": { "summary": "Cancel a message not yet handed to a route", "operationId": "cancelMessage",
+                    "parameters": [path_param("id", "Message id.")],
+                    "responses": with(json!({ "200": ok("The canceled message.", "Message", with(message_example(), json!({"status": "canceled", "parts": [{"index": 1, "status": "pending"}]}))) }),
+                        error_responses(&[401, 403, 404, 409, 503])) }
+            },
+            "/v1/inbox": { "get": {
+                "summary": "Received messages after a cursor; long poll with wait", "operationId": "listInbox",
+                "parameters": [cursor, limit.clone(),
+                    query("wait", "Hold an empty answer until a message arrives, up to this long (\"30s\" or seconds, at most 120 s).", json!({ "type": "string", "pattern": "^([0-9]{1,3}|[0-9]{1,3}(ms|s|m))?$" })),
+                    query("consumer", "Whose acknowledged cursor to start from when no cursor is given.", json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" }))],
+                "responses": with(json!({ "200": ok("A page.", "InboxPage", json!({"messages": [inbound_example()], "next_cursor": ID, "more": false})) }),
+                    error_responses(&[400, 401, 403, 503]))
+            }},
+            "/v1/inbox/ack": { "post": {
+                "summary": "Acknowledge how far a consumer has processed the inbox", "operationId": "ackInbox",
+                "requestBody": with(json!({ "required": true }), json_body("AckRequest", json!({"cursor": ID, "consumer": "crm"}))),
+                "responses": with(json!({ "200": ok("Recorded on disk.", "AckResult", json!({"consumer": "crm", "cursor": ID})) }),
+                    error_responses(&[400, 401, 403, 413, 415, 503]))
+            }},
+            "/v1/webhooks": { "get": {
+                "summary": "Webhook targets with their backlog", "operationId": "listWebhooks",
+                "responses": with(json!({ "200": ok("Targets.", "WebhookList", json!({"webhooks": [{"name": "crm", "pending": 0, "dead": 1, "delivered": 42, "failed_attempts": 3}]})) }),
+                    error_responses(&[401, 403, 503]))
+            }},
+            "/v1/webhooks/{name}/dead-letters": { "get": {
+                "summary": "Events that ran out of retries", "operationId": "listDeadLetters",
+                "parameters": [path_param("name", "Webhook name."), limit],
+                "responses": with(json!({ "200": ok("Dead letters, oldest first.", "DeadLetters", json!({"dead_letters": [{"seq": 7, "kind": "message.status", "message_id": ID,
+                    "payload": {"id": 7, "type": "message.status", "created_at": "2026-11-23T08:00:03Z", "data": {"id": ID, "status": "sent"}},
+                    "attempts": 12, "first_attempt_at": "2026-11-23T08:00:03Z", "next_at": "2026-11-24T08:00:03Z", "last_error": "HTTP 503"}]})) }),
+                    error_responses(&[400, 401, 403, 404, 503]))
+            }},
+            "/v1/webhooks/{name}/dead-letters/replay": { "post": {
+                "summary": "Put every dead letter back in the queue", "operationId": "replayDeadLetters",
+                "parameters": [path_param("name", "Webhook name.")],
+                "responses": with(json!({ "200": ok("How many.", "Replayed", json!({"replayed": 3})) }), error_responses(&[401, 403, 404, 503]))
+            }},
+            "/v1/webhooks/{name}/dead-letters/{event}/replay": { "post": {
+                "summary": "Put one dead letter back in the queue", "operationId": "replayDeadLetter",
+                "parameters": [path_param("name", "Webhook name."), path_param("event", "Event id.")],
+                "responses": with(json!({ "200": ok("Replayed.", "Replayed", json!({"replayed": 1})) }), error_responses(&[401, 403, 404, 503]))
+            }},
+            "/v1/status": { "get": {
+                "summary": "What the status page shows, as JSON", "operationId": "status",
+                "responses": with(json!({ "200": ok("Queue depths, rates over the last hour, recent messages, routes, modems, links.", "StatusSummary",
+                    json!({"queue": {"queued": 3, "sending": 1}, "rates": [{"minute": "2026-11-23T08:00:00Z", "sent": 12, "received": 2}],
+                        "recent": [message_example()], "routes": [{"name": "sims", "ready": true}], "modems": [], "links": []})) }),
+                    error_responses(&[401, 403, 503]))
+            }},
+            "/metrics": { "get": {
+                "summary": "Prometheus text metrics", "operationId": "metrics",
+                "responses": with(json!({ "200": { "description": "Exposition format 0.0.4.",
+                    "content": { "text/plain": { "schema": { "type": "string" }, "example": "# TYPE smsgw_messages gauge\nsmsgw_messages{status=\"queued\"} 3\n" } } } }),
+                    error_responses(&[401, 403, 503]))
+            }},
+            "/": { "get": {
+                "summary": "Status page (HTML, refreshes itself)", "operationId": "statusPage",
+                "responses": with(json!({ "200": { "description": "A self-contained page.", "content": { "text/html": { "schema": { "type": "string" } } } } }),
+                    error_responses(&[401, 403]))
+            }},
+            "/v1/openapi.json": { "get": {
+                "summary": "This document", "operationId": "openapi", "security": [],
+                "responses": { "200": { "description": "OpenAPI 3.1.", "content": { "application/json": { "schema": { "type": "object" } } } } }
+            }},
+            "/healthz": { "get": {
+                "summary": "The process answers", "operationId": "healthz", "security": [],
+                "responses": { "200": ok("Alive.", "Health", json!({"status": "ok"})) }
+            }},
+            "/readyz": { "get": {
+                "summary": "The store answers and a route is up", "operationId": "readyz", "security": [],
+                "responses": {
+                    "200": ok("Ready.", "Ready", json!({"ready": true, "store": true, "routes": [{"name": "sims", "ready": true, "free": 2}], "reason": null})),
+                    "503": ok("Not ready, with the reason.", "Ready", json!({"ready": false, "store": true, "routes": [], "reason": "no routes are configured: messages are accepted and queued, none are sent"}))
+                }
+            }},
+            "/cgi-bin/sendsms": {
+                "get": kannel_op("kannelSendsmsGet"),
+                "post": kannel_op("kannelSendsmsPost")
+            }
+        },
+        "webhooks": {
+            "event": { "post": {
+                "summary": "An event POSTed to a configured webhook or a message's callback_url",
+                "description": "Signed: X-Smsgw-Timestamp and X-Smsgw-Signature = v1=hex(HMAC-SHA256(secret, timestamp + \".\" + body)). Any 2xx acknowledges.",
+                "requestBody": json_body("WebhookEvent", json!({"id": 42, "type": "message.status", "created_at": "2026-11-23T08:00:03Z",
+                    "data": {"id": ID, "status": "sent", "to": "+358401234567", "parts": [{"index": 1, "status": "sent"}]}})),
+                "responses": { "204": { "description": "Acknowledged." } }
+            }}
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": schemas(),
+            "responses": responses()
+        }
+    })
+}
+
+fn kannel_op(id: &str) -> Value {
+    let text = |d: &str, ex: &str| json!({ "description": d, "content": { "text/html": { "schema": { "type": "string" }, "example": ex } } });
+    json!({
+        "summary": "Kannel-compatible sendsms (only when [kannel] enabled = true)", "operationId": id, "security": [],
+        "parameters": [
+            query("username", "Kannel user (also `user`).", json!({ "type": "string" })),
+            query("password", "Its password (also `pass`).", json!({ "type": "string" })),
+            query("to", "Receivers separated by spaces.", json!({ "type": "string" })),
+            query("text", "The text in `charset`.", json!({ "type": "string" })),
+            query("from", "Sender.", json!({ "type": "string" })),
+            query("charset", "UTF-8, ISO-8859-1 or UTF-16BE.", json!({ "type": "string" })),
+            query("coding", "0 or 2.", json!({ "type": "integer" })),
+            query("smsc", "Route name.", json!({ "type": "string" })),
+            query("dlr-mask", "Report types wanted (1, 2, 8, 16).", json!({ "type": "integer" })),
+            query("dlr-url", "URL fetched with GET on matching status changes, with %d %p %P %I … escapes.", json!({ "type": "string" })),
+            query("validity", "Minutes.", json!({ "type": "integer" })),
+            query("deferred", "Minutes.", json!({ "type": "integer" })),
+            query("priority", "0–3.", json!({ "type": "integer" }))
+        ],
+        "responses": {
+            "202": text("Accepted; X-Smsgw-Message-Id lists the ids.", "0: Accepted for delivery"),
+            "400": text("A field is misformed.", "DLR-Mask field misformed, rejected"),
+            "403": text("Bad credentials or no such smsc.", "Authorization failed for sendsms"),
+            "404": { "$ref": "#/components/responses/E404" },
+            "503": text("Try later.", "Temporal failure, try again later.")
+        }
+    })
+}

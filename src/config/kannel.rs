@@ -1,0 +1,35 @@
+//! `[kannel]`: the Kannel-compatible `/cgi-bin/sendsms` interface, off unless enabled.
+
+use serde::Deserialize;
+
+use super::TokenSecret;
+
+/// `[kannel]`: lets scripts written for Kannel's smsbox submit through smsgw unchanged.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct KannelConfig {
+    /// Serve `GET|POST /cgi-bin/sendsms`. Off by default: it authenticates with a password
+    /// in the query string, as Kannel does, which only suits trusted local networks.
+    #[serde(default)]
+    pub enabled: bool,
+    /// The `sendsms-user`s: `username`/`password` pairs accepted in the request.
+    #[serde(default)]
+    pub users: Vec<KannelUser>,
+}
+
+/// One Kannel `sendsms-user`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KannelUser {
+    /// `username` (or `user`) parameter.
+    pub username: String,
+    /// `password` (or `pass`) parameter.
+    pub password: TokenSecret,
+    /// Sender used when a request has no `from` (Kannel's `default-sender`); without it the
+    /// route chooses (the SIM's own number).
+    #[serde(default)]
+    pub default_sender: Option<String>,
+}
+
+/// The reserved webhook-target name of Kannel delivery-report calls.
+pub const KANNEL_DLR_TARGET: &str = "kannel-dlr";

@@ -1,0 +1,227 @@
+//! What happened since start, from the store's event log: status changes by status and route,
+//! messages received, and per-minute send and receive counts for the last hour (the status
+//! page's chart). Reads events like a webhook, but keeps no cursor: it starts at the newest
+//! event, and its counters are Prometheus counters that reset with the process.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::{Collector, Exposition};
+use crate::model::{Event, EventKind, Status, Timestamp};
+use crate::store::Store;
+
+/// Minutes of history kept for the rate chart.
+pub const RATE_MINUTES: usize = 60;
+/// Events read per store read.
+const BATCH: usize = 1024;
+
+/// Sends and receipts in one minute.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct MinuteRate {
+    /// Start of the minute.
+    pub minute: Timestamp,
+    /// Messages that became `sent` in it.
+    pub sent: u32,
+    /// Messages received in it.
+    pub received: u32,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    changes: BTreeMap<(Status, String), u64>,
+    received: u64,
+    minutes: VecDeque<MinuteRate>,
+}
+
+/// Counters fed from the event log.
+#[derive(Debug, Default)]
+pub struct Activity {
+    inner: Mutex<Inner>,
+}
+
+fn minute_of(t: Timestamp) -> Timestamp {
+    Timestamp(t.as_millis() / 60_000 * 60_000)
+}
+
+impl Activity {
+    /// Empty counters.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Counts one event.
+    pub fn record(&self, e: &Event) {
+        let mut inner = self.inner.lock();
+        let minute = minute_of(e.at);
+        let slot = match inner.minutes.iter().position(|m| m.minute == minute) {
+            Some(i) => i,
+            None => {
+                inner.minutes.push_back(MinuteRate {
+                    minute,
+                    ..Default::default()
+                });
+                inner.minutes.make_contiguous().sort_by_key(|m| m.minute);
+                while inner.minutes.len() > RATE_MINUTES + 1 {
+                    inner.minutes.pop_front();
+                }
+                match inner.minutes.iter().position(|m| m.minute == minute) {
+                    Some(i) => i,
+                    None => return,
+                }
+            }
+        };
+        match e.kind {
+            EventKind::MessageStatus => {
+                let Some(status) = e.status else { return };
+                let route = e
+                    .parts
+                    .iter()
+                    .find_map(|p| p.route.clone())
+                    .unwrap_or_default();
+                *inner.changes.entry((status, route)).or_default() += 1;
+                if status == Status::Sent {
+                    inner.minutes[slot].sent += 1;
+                }
+            }
+            EventKind::MessageReceived => {
+                inner.received += 1;
+                inner.minutes[slot].received += 1;
+            }
+        }
+    }
+
+    /// The last [`RATE_MINUTES`] minutes before `now`, oldest first, zeros included.
+    pub fn rates(&self, now: Timestamp) -> Vec<MinuteRate> {
+        let inner = self.inner.lock();
+        let last = minute_of(now).as_millis();
+        (0..RATE_MINUTES as u64)
+            .rev()
+            .map(|ago| {
+                let minute = Timestamp(last.saturating_sub(ago * 60_000));
+                inner
+                    .minutes
+                    .iter()
+                    .find(|m| m.minute == minute)
+                    .copied()
+                    .unwrap_or(MinuteRate {
+                        minute,
+                        ..Default::default()
+                    })
+            })
+            .collect()
+    }
+
+    /// Follows the event log from its newest event until `stop`.
+    pub async fn run(self: Arc<Self>, store: Arc<Store>, stop: CancellationToken) {
+        let mut events = store.subscribe_events();
+        let mut cursor = store.last_event_seq().unwrap_or(0);
+        loop {
+            events.borrow_and_update();
+            loop {
+                match store.events_after(cursor, BATCH) {
+                    Ok(batch) if !batch.is_empty() => {
+                        for e in &batch {
+                            self.record(e);
+                        }
+                        cursor = batch.last().map_or(cursor, |e| e.seq);
+                    }
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(target: "smsgw::metrics", cause = %e, "cannot read events");
+                        break;
+                    }
+                }
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                changed = events.changed() => if changed.is_err() { return },
+            }
+        }
+    }
+}
+
+impl Collector for Activity {
+    fn collect(&self, out: &mut Exposition) {
+        let inner = self.inner.lock();
+        for ((status, route), n) in &inner.changes {
+            out.counter(
+                "smsgw_message_status_changes_total",
+                "Outbound messages that changed to this status since start, by route.",
+                &[("status", status.as_str()), ("route", route)],
+                *n as f64,
+            );
+        }
+        out.counter(
+            "smsgw_messages_received_total",
+            "Messages received since start.",
+            &[],
+            inner.received as f64,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MessageId, Part, PartStatus};
+
+    fn event(at: u64, kind: EventKind, status: Option<Status>, route: Option<&str>) -> Event {
+        let mut part = Part::pending(1);
+        part.status = PartStatus::Sent;
+        part.route = route.map(str::to_string);
+        Event {
+            seq: at,
+            at: Timestamp(at),
+            kind,
+            message_id: MessageId::new_at(at),
+            status,
+            reason: None,
+            parts: vec![part],
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn events_should_count_by_status_and_route_and_fill_minute_rates() {
+        let a = Activity::default();
+        let t0 = 1_700_000_000_000 / 60_000 * 60_000;
+        a.record(&event(
+            t0 + 1_000,
+            EventKind::MessageStatus,
+            Some(Status::Sent),
+            Some("sims"),
+        ));
+        a.record(&event(
+            t0 + 2_000,
+            EventKind::MessageStatus,
+            Some(Status::Sent),
+            Some("sims"),
+        ));
+        a.record(&event(t0 + 61_000, EventKind::MessageReceived, None, None));
+        a.record(&event(
+            t0 + 62_000,
+            EventKind::MessageStatus,
+            Some(Status::Queued),
+            None,
+        ));
+        let rates = a.rates(Timestamp(t0 + 90_000));
+        assert_eq!(rates.len(), RATE_MINUTES);
+        assert_eq!((rates[58].sent, rates[58].received), (2, 0));
+        assert_eq!((rates[59].sent, rates[59].received), (0, 1));
+        let mut e = Exposition::new();
+        a.collect(&mut e);
+        let text = e.render();
+        assert!(
+            text.contains("smsgw_message_status_changes_total{status=\"sent\",route=\"sims\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("smsgw_message_status_changes_total{status=\"queued\",route=\"\"} 1")
+        );
+        assert!(text.contains("smsgw_messages_received_total 1"));
+    }
+}

@@ -1,0 +1,230 @@
+//! Webhooks: events from the store's outbox POSTed to HTTP targets, at least once, in order per
+//! message, signed, with retries for hours and a dead-letter list.
+//!
+//! Events are written by the store in the same batch as the change they report; this module
+//! only reads them (`Store::events_after`) with a durable cursor per target
+//! (`store::webhook`). Each target — every `[[webhooks]]` entry, plus the per-message
+//! `callback_url` target when `[callbacks]` is configured — has its own task ([`worker`]), so a
+//! target that is down delays nothing but its own events. This module must not touch the
+//! dispatcher or routes.
+//!
+//! - [`worker`]: the per-target loop (fan-out, order per message, retries, dead letters).
+//! - [`payload`]: the JSON event document.
+//! - [`sign`]: the HMAC-SHA256 signature headers (and `verify` for receivers and tests).
+//! - [`backoff`]: retry pacing.
+//! - [`transport`]: the HTTP client behind a trait.
+//! - [`kannel_dlr`]: Kannel `dlr-url` report types and escapes.
+
+pub mod backoff;
+pub mod kannel_dlr;
+pub mod payload;
+pub mod sign;
+pub mod transport;
+pub mod worker;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{CALLBACK_TARGET, Config, DeliveryConfig, EventName, KANNEL_DLR_TARGET};
+use crate::dispatch::Clock;
+use crate::model::{EventKind, Timestamp};
+use crate::store::webhook::Delivery;
+use crate::store::{Store, StoreError};
+pub use transport::{HttpRequest, HttpTransport, Transport};
+pub use worker::{Target, TargetKind, TargetStats, Worker};
+
+#[cfg(test)]
+mod tests;
+
+/// The targets a configuration asks for, in order: `[[webhooks]]`, then the callback target.
+pub fn targets_from(config: &Config) -> Vec<Target> {
+    let mut out: Vec<Target> = config
+        .webhooks
+        .iter()
+        .map(|w| Target {
+            name: w.name.clone(),
+            url: Some(w.url.clone()),
+            secret: w.secret.0.as_bytes().to_vec(),
+            events: w
+                .events
+                .iter()
+                .map(|e| match e {
+                    EventName::MessageStatus => EventKind::MessageStatus,
+                    EventName::MessageReceived => EventKind::MessageReceived,
+                })
+                .collect(),
+            kind: TargetKind::Webhook,
+            template: w.template.clone(),
+            delivery: w.delivery(),
+        })
+        .collect();
+    if let Some(cb) = &config.callbacks {
+        out.push(Target {
+            name: CALLBACK_TARGET.to_string(),
+            url: None,
+            secret: cb.secret.0.as_bytes().to_vec(),
+            events: vec![EventKind::MessageStatus],
+            kind: TargetKind::Callback,
+            template: None,
+            delivery: cb.delivery(),
+        });
+    }
+    if config.kannel.enabled {
+        out.push(Target {
+            name: KANNEL_DLR_TARGET.to_string(),
+            url: None,
+            secret: Vec::new(),
+            events: vec![EventKind::MessageStatus],
+            kind: TargetKind::KannelDlr,
+            template: None,
+            delivery: DeliveryConfig {
+                timeout: std::time::Duration::from_secs(10),
+                retry_base: std::time::Duration::from_secs(10),
+                retry_max: std::time::Duration::from_secs(15 * 60),
+                retry_for: std::time::Duration::from_secs(24 * 3600),
+                max_in_flight: 4,
+            },
+        });
+    }
+    out
+}
+
+/// How long events are kept after every target has read them (for diagnosis and for targets
+/// added later, which start at the newest event anyway).
+pub const EVENT_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
+/// How often old events are pruned.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Hourly: removes events older than [`EVENT_RETENTION`] that every target in `targets` has
+/// read (all of them when there are no targets). Runs until `stop`.
+pub async fn prune_events(store: Arc<Store>, targets: Vec<String>, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
+        let s = store.clone();
+        let t = targets.clone();
+        let pruned = tokio::task::spawn_blocking(move || -> Result<usize, StoreError> {
+            let mut upto = s.last_event_seq()?;
+            for name in &t {
+                upto = upto.min(s.webhook_cursor(name)?);
+            }
+            let before = Timestamp::now()
+                .as_millis()
+                .saturating_sub(EVENT_RETENTION.as_millis() as u64);
+            s.prune_events(upto, Timestamp(before))
+        })
+        .await;
+        match pruned {
+            Ok(Ok(n)) if n > 0 => {
+                tracing::info!(target: "smsgw::webhook", pruned = n, "old events removed")
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(target: "smsgw::webhook", cause = %e, "cannot prune events")
+            }
+            Err(e) => {
+                tracing::warn!(target: "smsgw::webhook", cause = %e, "event pruning task failed")
+            }
+        }
+    }
+}
+
+/// A running target, as the API and metrics see it.
+#[derive(Debug)]
+pub struct TargetHandle {
+    /// The target's name.
+    pub name: String,
+    /// Its live figures.
+    pub stats: Arc<TargetStats>,
+    reload: Arc<Notify>,
+}
+
+/// Every running target.
+#[derive(Debug, Default)]
+pub struct Webhooks {
+    targets: Vec<TargetHandle>,
+}
+
+impl Webhooks {
+    /// No targets (a gateway without webhooks, and tests).
+    pub fn none() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Spawns one worker per target into `tracker`; they stop when `stop` is cancelled.
+    pub fn start(
+        store: Arc<Store>,
+        targets: Vec<Target>,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn Clock>,
+        tracker: &TaskTracker,
+        stop: CancellationToken,
+    ) -> Arc<Self> {
+        let mut handles = Vec::with_capacity(targets.len());
+        tracker.spawn(prune_events(
+            store.clone(),
+            targets.iter().map(|t| t.name.clone()).collect(),
+            stop.clone(),
+        ));
+        for target in targets {
+            // The cursor is fixed now, before the API takes requests, so a new target starts
+            // exactly after the events that existed before it (and misses none after).
+            if let Err(e) = store.webhook_cursor(&target.name) {
+                tracing::warn!(target: "smsgw::webhook", webhook = %target.name, cause = %e, "cannot read the webhook cursor");
+            }
+            let stats = Arc::new(TargetStats::default());
+            let reload = Arc::new(Notify::new());
+            handles.push(TargetHandle {
+                name: target.name.clone(),
+                stats: stats.clone(),
+                reload: reload.clone(),
+            });
+            let worker = Worker {
+                store: store.clone(),
+                target: Arc::new(target),
+                transport: transport.clone(),
+                clock: clock.clone(),
+                stats,
+                reload,
+            };
+            tracker.spawn(worker.run(stop.clone()));
+        }
+        Arc::new(Self { targets: handles })
+    }
+
+    /// The running targets.
+    pub fn targets(&self) -> &[TargetHandle] {
+        &self.targets
+    }
+
+    /// Deliveries waiting, summed over targets (a metric).
+    pub fn backlog(&self) -> u64 {
+        self.targets
+            .iter()
+            .map(|t| t.stats.backlog.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Moves dead letters of target `name` back to its queue (the one with event id `seq`, or
+    /// all) and wakes its worker. `None` when there is no such target.
+    pub fn replay(
+        &self,
+        store: &Store,
+        name: &str,
+        seq: Option<u64>,
+        now: Timestamp,
+    ) -> Result<Option<Vec<Delivery>>, StoreError> {
+        let Some(t) = self.targets.iter().find(|t| t.name == name) else {
+            return Ok(None);
+        };
+        let revived = store.webhook_revive(name, seq, now)?;
+        t.reload.notify_one();
+        Ok(Some(revived))
+    }
+}

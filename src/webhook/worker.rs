@@ -1,0 +1,462 @@
+//! One task per target: reads the event log after its cursor, keeps the target's deliveries,
+//! and sends them — at most `max_in_flight` at once, one at a time per message, in event order —
+//! retrying with backoff until `retry_for` runs out.
+//!
+//! The worker never touches the dispatcher: a slow or dead target only grows its own backlog.
+//! In memory it holds at most [`MAX_IN_MEMORY`] deliveries; beyond that the events simply wait
+//! in the log after the cursor.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use super::backoff;
+use super::kannel_dlr;
+use super::payload::{received_document, status_document, type_name};
+use super::sign::{EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+use super::transport::{HttpMethod, HttpRequest, Transport};
+use crate::config::{DeliveryConfig, Template};
+use crate::dispatch::Clock;
+use crate::model::{Event, EventKind, MessageId, Timestamp};
+use crate::store::webhook::Delivery;
+use crate::store::{Store, StoreError};
+
+/// Events read from the log per store read.
+const FAN_OUT_BATCH: usize = 256;
+/// Deliveries one worker keeps in memory; more wait in the log (bounded memory for a target
+/// that is down for hours under load).
+pub const MAX_IN_MEMORY: usize = 10_000;
+/// Pause after a store error before trying again (the store is the truth; nothing is lost).
+const STORE_ERROR_PAUSE: Duration = Duration::from_secs(1);
+
+/// One place events go.
+#[derive(Clone)]
+pub struct Target {
+    /// Store name of the target (cursor, queue, dead letters) and its metrics label.
+    pub name: String,
+    /// Where to POST; `None` for the per-message callback target (each delivery has its URL).
+    pub url: Option<String>,
+    /// HMAC key.
+    pub secret: Vec<u8>,
+    /// Which events it wants.
+    pub events: Vec<EventKind>,
+    /// What kind of target it is.
+    pub kind: TargetKind,
+    /// Body template, when the target wants a ready-made body.
+    pub template: Option<Template>,
+    /// Timeouts and retry pacing.
+    pub delivery: DeliveryConfig,
+}
+
+impl std::fmt::Debug for Target {
+    // The secret is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a target's deliveries go and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// A configured webhook: POST the event document (or its template) to `url`.
+    Webhook,
+    /// Each message's own `callback_url`: POST the event document there.
+    Callback,
+    /// Each message's Kannel `dlr-url`: GET it with the escapes filled, for the report types
+    /// its `dlr-mask` asks for.
+    KannelDlr,
+}
+
+/// Live figures of one target, for metrics and the API.
+#[derive(Debug, Default)]
+pub struct TargetStats {
+    /// Deliveries waiting (in memory; the log may hold more when this reaches the cap).
+    pub backlog: AtomicU64,
+    /// Acknowledged deliveries since start.
+    pub delivered: AtomicU64,
+    /// Failed attempts since start.
+    pub failed_attempts: AtomicU64,
+    /// Deliveries moved to the dead-letter list since start.
+    pub dead_lettered: AtomicU64,
+}
+
+/// The delivery loop of one target.
+#[derive(Debug)]
+pub struct Worker {
+    /// The store (event log, cursor, deliveries).
+    pub store: Arc<Store>,
+    /// The target.
+    pub target: Arc<Target>,
+    /// How requests go out.
+    pub transport: Arc<dyn Transport>,
+    /// Wall time (tokio-driven in tests).
+    pub clock: Arc<dyn Clock>,
+    /// Figures.
+    pub stats: Arc<TargetStats>,
+    /// Told when dead letters were revived, to reload the queue from the store.
+    pub reload: Arc<Notify>,
+}
+
+type Attempt = (Delivery, Result<(), String>, Timestamp);
+
+struct State {
+    cursor: u64,
+    pending: BTreeMap<u64, Delivery>,
+    busy: HashSet<MessageId>,
+    tasks: JoinSet<Attempt>,
+    task_message: HashMap<tokio::task::Id, (u64, MessageId)>,
+}
+
+impl Worker {
+    /// Runs until `stop`. Requests in flight at that moment are abandoned: they were not
+    /// acknowledged, so they are sent again after the restart (at least once).
+    pub async fn run(self, stop: CancellationToken) {
+        let mut events = self.store.subscribe_events();
+        let mut state = loop {
+            match self.load() {
+                Ok(s) => break s,
+                Err(e) => {
+                    warn!(target: "smsgw::webhook", webhook = %self.target.name, cause = %e, "cannot read webhook state");
+                    tokio::select! {
+                        _ = stop.cancelled() => return,
+                        _ = tokio::time::sleep(STORE_ERROR_PAUSE) => continue,
+                    }
+                }
+            }
+        };
+        loop {
+            events.borrow_and_update();
+            let mut pause = None;
+            if let Err(e) = self.fan_out(&mut state).await {
+                warn!(target: "smsgw::webhook", webhook = %self.target.name, cause = %e, "cannot read events");
+                pause = Some(STORE_ERROR_PAUSE);
+            }
+            let wake_at = self.start_due(&mut state);
+            self.stats
+                .backlog
+                .store(state.pending.len() as u64, Ordering::Relaxed);
+            let sleep = pause.or(wake_at.map(|t| self.clock.now().until(t)));
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                changed = events.changed() => if changed.is_err() { break },
+                _ = self.reload.notified() => self.reload_from_store(&mut state),
+                Some(joined) = state.tasks.join_next_with_id(), if !state.tasks.is_empty() => {
+                    self.finish(&mut state, joined);
+                }
+                _ = sleep_for(sleep) => {}
+            }
+        }
+        state.tasks.abort_all();
+    }
+
+    fn load(&self) -> Result<State, StoreError> {
+        let cursor = self.store.webhook_cursor(&self.target.name)?;
+        let pending = self
+            .store
+            .webhook_pending(&self.target.name)?
+            .into_iter()
+            .take(MAX_IN_MEMORY)
+            .map(|d| (d.seq, d))
+            .collect();
+        Ok(State {
+            cursor,
+            pending,
+            busy: HashSet::new(),
+            tasks: JoinSet::new(),
+            task_message: HashMap::new(),
+        })
+    }
+
+    fn reload_from_store(&self, state: &mut State) {
+        match self.store.webhook_pending(&self.target.name) {
+            Ok(all) => {
+                for d in all.into_iter().take(MAX_IN_MEMORY) {
+                    state.pending.entry(d.seq).or_insert(d);
+                }
+            }
+            Err(e) => {
+                warn!(target: "smsgw::webhook", webhook = %self.target.name, cause = %e, "cannot reload deliveries")
+            }
+        }
+    }
+
+    /// Moves new events from the log into this target's queue (durably, with the cursor).
+    async fn fan_out(&self, state: &mut State) -> Result<(), StoreError> {
+        let mut any = false;
+        while state.pending.len() < MAX_IN_MEMORY {
+            let events = self.store.events_after(state.cursor, FAN_OUT_BATCH)?;
+            let Some(last) = events.last().map(|e| e.seq) else {
+                break;
+            };
+            let now = self.clock.now();
+            let mut deliveries = Vec::new();
+            for e in &events {
+                if let Some(d) = self.delivery_for(e, now)? {
+                    deliveries.push(d);
+                }
+            }
+            self.store
+                .webhook_enqueue(&self.target.name, &deliveries, last)?;
+            state.cursor = last;
+            any |= !deliveries.is_empty();
+            state
+                .pending
+                .extend(deliveries.into_iter().map(|d| (d.seq, d)));
+        }
+        if any {
+            // Never announce a change that a crash could still undo.
+            self.store.durable().await?;
+        }
+        Ok(())
+    }
+
+    fn delivery_for(&self, e: &Event, now: Timestamp) -> Result<Option<Delivery>, StoreError> {
+        if !self.target.events.contains(&e.kind) {
+            return Ok(None);
+        }
+        let (payload, url) = match e.kind {
+            EventKind::MessageStatus => {
+                let Some(m) = self.store.get(e.message_id)? else {
+                    return Ok(None);
+                };
+                let url = match self.target.kind {
+                    TargetKind::Webhook => None,
+                    TargetKind::Callback => match &m.callback_url {
+                        Some(u) => Some(u.clone()),
+                        None => return Ok(None),
+                    },
+                    TargetKind::KannelDlr => match kannel_dlr_url(e, &m) {
+                        Some(u) => Some(u),
+                        None => return Ok(None),
+                    },
+                };
+                (status_document(e, &m), url)
+            }
+            EventKind::MessageReceived => {
+                if self.target.kind != TargetKind::Webhook {
+                    return Ok(None);
+                }
+                let Some(m) = self.store.get_inbound(e.message_id)? else {
+                    return Ok(None);
+                };
+                (received_document(e, &m), None)
+            }
+        };
+        Ok(Some(Delivery {
+            seq: e.seq,
+            kind: e.kind,
+            message_id: e.message_id,
+            url,
+            payload,
+            attempts: 0,
+            first_attempt_at: None,
+            next_at: now,
+            last_error: None,
+        }))
+    }
+
+    /// Starts every delivery that may go now; returns when the next waiting one is due.
+    fn start_due(&self, state: &mut State) -> Option<Timestamp> {
+        let now = self.clock.now();
+        let mut first_of_message = HashSet::new();
+        let mut wake: Option<Timestamp> = None;
+        let max = self.target.delivery.max_in_flight;
+        for d in state.pending.values() {
+            // Only the oldest pending event of a message may go: order per message.
+            if !first_of_message.insert(d.message_id) || state.busy.contains(&d.message_id) {
+                continue;
+            }
+            if d.next_at > now {
+                wake = Some(wake.map_or(d.next_at, |w| w.min(d.next_at)));
+                continue;
+            }
+            if state.tasks.len() >= max {
+                // A finishing request wakes the loop.
+                continue;
+            }
+            state.busy.insert(d.message_id);
+            let handle = state.tasks.spawn(attempt(
+                self.target.clone(),
+                self.transport.clone(),
+                self.clock.clone(),
+                d.clone(),
+            ));
+            state
+                .task_message
+                .insert(handle.id(), (d.seq, d.message_id));
+        }
+        wake
+    }
+
+    fn finish(
+        &self,
+        state: &mut State,
+        joined: Result<(tokio::task::Id, Attempt), tokio::task::JoinError>,
+    ) {
+        let (id, outcome) = match joined {
+            Ok((id, a)) => (id, Some(a)),
+            Err(e) => (e.id(), None),
+        };
+        let Some((seq, message)) = state.task_message.remove(&id) else {
+            return;
+        };
+        state.busy.remove(&message);
+        let name = &self.target.name;
+        let (result, started) = match outcome {
+            Some((_, r, started)) => (r, started),
+            None => (
+                Err("the delivery task stopped unexpectedly".to_string()),
+                self.clock.now(),
+            ),
+        };
+        match result {
+            Ok(()) => {
+                state.pending.remove(&seq);
+                self.stats.delivered.fetch_add(1, Ordering::Relaxed);
+                debug!(target: "smsgw::webhook", webhook = %name, event = seq, "delivered");
+                if let Err(e) = self.store.webhook_done(name, seq) {
+                    warn!(target: "smsgw::webhook", webhook = %name, cause = %e, "cannot record a delivery; it will be sent again");
+                }
+            }
+            Err(err) => {
+                self.stats.failed_attempts.fetch_add(1, Ordering::Relaxed);
+                let Some(d) = state.pending.get_mut(&seq) else {
+                    return;
+                };
+                let now = self.clock.now();
+                d.attempts += 1;
+                let first = *d.first_attempt_at.get_or_insert(started);
+                d.last_error = Some(err.clone());
+                let cfg = &self.target.delivery;
+                if backoff::exhausted(cfg, first, now) {
+                    warn!(target: "smsgw::webhook", webhook = %name, event = seq, attempts = d.attempts, cause = %err,
+                        "giving up on an event after retry_for; it is in the dead-letter list");
+                    let dead = d.clone();
+                    state.pending.remove(&seq);
+                    self.stats.dead_lettered.fetch_add(1, Ordering::Relaxed);
+                    if let Err(e) = self.store.webhook_bury(name, &dead) {
+                        warn!(target: "smsgw::webhook", webhook = %name, cause = %e, "cannot move an event to the dead-letter list");
+                    }
+                } else {
+                    let wait = backoff::delay(cfg, d.attempts, fastrand::f64());
+                    d.next_at = now.plus(wait);
+                    info!(target: "smsgw::webhook", webhook = %name, event = seq, attempts = d.attempts, cause = %err,
+                        retry_in = %humantime::format_duration(wait), "webhook delivery failed");
+                    if let Err(e) = self.store.webhook_retry_later(name, d) {
+                        warn!(target: "smsgw::webhook", webhook = %name, cause = %e, "cannot record a failed attempt");
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_for(d: Option<Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The `dlr-url` to fetch for this status event, if the message asked for this report type.
+fn kannel_dlr_url(e: &Event, m: &crate::model::OutboundMessage) -> Option<String> {
+    let dlr = m.dlr.as_ref()?;
+    let t = e.status.and_then(kannel_dlr::dlr_type)?;
+    if dlr.mask & t == 0 {
+        return None;
+    }
+    let first = e.parts.first();
+    let status = e.status.map(|s| s.as_str()).unwrap_or_default();
+    let reply = e
+        .reason
+        .as_deref()
+        .or_else(|| first.and_then(|p| p.error.as_deref()))
+        .unwrap_or(status);
+    let id = m.id.to_string();
+    let from = m.from.as_ref().map(|f| f.as_str()).unwrap_or_default();
+    let values = kannel_dlr::DlrValues {
+        dlr_type: t,
+        reply,
+        smsc: first.and_then(|p| p.route.as_deref()).unwrap_or_default(),
+        id: &id,
+        foreign_id: first
+            .and_then(|p| p.remote_id.as_deref())
+            .unwrap_or_default(),
+        from,
+        to: m.to.as_str(),
+        at: e.at,
+        user: dlr.user.as_deref().unwrap_or_default(),
+        text: &m.text,
+    };
+    Some(kannel_dlr::substitute(&dlr.url, &values))
+}
+
+/// One request: render, sign, POST (or GET a Kannel `dlr-url`). Any 2xx acknowledges.
+async fn attempt(
+    target: Arc<Target>,
+    transport: Arc<dyn Transport>,
+    clock: Arc<dyn Clock>,
+    d: Delivery,
+) -> Attempt {
+    let started = clock.now();
+    let body = match &target.template {
+        Some(t) => t.render(&d.payload).into_bytes(),
+        None => serde_json::to_vec(&d.payload).unwrap_or_default(),
+    };
+    let Some(url) = d.url.clone().or_else(|| target.url.clone()) else {
+        return (d, Err("no URL for this delivery".into()), started);
+    };
+    let ts = started.as_millis() / 1000;
+    if target.kind == TargetKind::KannelDlr {
+        let req = HttpRequest {
+            method: HttpMethod::Get,
+            url,
+            headers: Vec::new(),
+            body: Vec::new(),
+            timeout: target.delivery.timeout,
+        };
+        return (d, outcome(&target, transport, req).await, started);
+    }
+    let req = HttpRequest {
+        method: HttpMethod::Post,
+        url,
+        headers: vec![
+            ("content-type", "application/json".to_string()),
+            (EVENT_ID_HEADER, d.seq.to_string()),
+            (EVENT_TYPE_HEADER, type_name(d.kind).to_string()),
+            (TIMESTAMP_HEADER, ts.to_string()),
+            (SIGNATURE_HEADER, sign(&target.secret, ts, &body)),
+        ],
+        body,
+        timeout: target.delivery.timeout,
+    };
+    (d, outcome(&target, transport, req).await, started)
+}
+
+async fn outcome(
+    target: &Target,
+    transport: Arc<dyn Transport>,
+    req: HttpRequest,
+) -> Result<(), String> {
+    // The transport has its own timeout; this one also bounds a transport that forgets it.
+    let limit = target.delivery.timeout + Duration::from_secs(1);
+    match tokio::time::timeout(limit, transport.send(req)).await {
+        Ok(Ok(code)) if (200..300).contains(&code) => Ok(()),
+        Ok(Ok(code)) => Err(format!("HTTP {code}")),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(format!(
+            "no answer within {}",
+            humantime::format_duration(limit)
+        )),
+    }
+}

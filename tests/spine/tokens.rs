@@ -1,0 +1,99 @@
+//! Scoped tokens: each route needs its scope; plain-string tokens keep every scope; a token
+//! never shows in a printed configuration.
+
+use serde_json::json;
+use smsgw::config::Config;
+
+use crate::api_inprocess::Api;
+
+const TOKENS: &str = r#"
+[server]
+tokens = [
+  "full-access-token-0123456789",
+  { name = "booking", token = "send-only-token-0123456789", scopes = ["send"] },
+  { name = "dashboard", token = "read-only-token-0123456789", scopes = ["read"] },
+  { name = "ops", token = "admin-token-0123456789abc", scopes = ["admin"] },
+]
+[[webhooks]]
+name = "crm"
+url = "http://127.0.0.1:9/"
+secret = "webhook-secret-0123456789"
+[callbacks]
+secret = "callback-secret-0123456789"
+"#;
+
+async fn status(api: &Api, method: reqwest::Method, path: &str, token: &str) -> u16 {
+    let mut r = reqwest::Client::new().request(method.clone(), format!("{}{path}", api.base));
+    if !token.is_empty() {
+        r = r.bearer_auth(token);
+    }
+    if method == reqwest::Method::POST {
+        r = r.json(&json!({"to": "+358401234567", "text": "hi"}));
+    }
+    r.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn each_route_should_need_its_scope() {
+    let api = Api::start(TOKENS, vec![]).await;
+    let send = "send-only-token-0123456789";
+    let read = "read-only-token-0123456789";
+    let admin = "admin-token-0123456789abc";
+    let full = "full-access-token-0123456789";
+    use reqwest::Method as M;
+    assert_eq!(status(&api, M::POST, "/v1/messages", send).await, 202);
+    assert_eq!(status(&api, M::POST, "/v1/messages", read).await, 403);
+    assert_eq!(status(&api, M::GET, "/v1/messages", send).await, 403);
+    assert_eq!(status(&api, M::GET, "/v1/messages", read).await, 200);
+    assert_eq!(status(&api, M::GET, "/v1/inbox", read).await, 200);
+    assert_eq!(status(&api, M::GET, "/v1/webhooks", read).await, 403);
+    assert_eq!(status(&api, M::GET, "/v1/webhooks", admin).await, 200);
+    assert_eq!(status(&api, M::POST, "/v1/messages", admin).await, 202);
+    assert_eq!(status(&api, M::GET, "/v1/messages", full).await, 200);
+    assert_eq!(status(&api, M::GET, "/v1/messages", "").await, 401);
+    assert_eq!(
+        status(&api, M::GET, "/v1/messages", "not-a-token-0123456789").await,
+        401
+    );
+    assert_eq!(status(&api, M::GET, "/healthz", "").await, 200);
+    let body: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v1/messages", api.base))
+        .bearer_auth(send)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["error"]["code"], "forbidden");
+    api.stop().await;
+}
+
+#[test]
+fn a_printed_configuration_should_not_show_any_token() {
+    let cfg = Config::from_toml(TOKENS).unwrap();
+    let printed = format!("{cfg:?}");
+    assert!(!printed.contains("0123456789"), "{printed}");
+    assert!(printed.contains("booking"));
+}
+
+#[test]
+fn scoped_tokens_with_unknown_keys_no_scopes_or_duplicates_should_be_refused() {
+    let bad_key =
+        "[server]\ntokens = [{ token = \"0123456789abcdef0\", scopes = [\"read\"], scope = 1 }]\n";
+    assert!(
+        Config::from_toml(bad_key)
+            .unwrap_err()
+            .to_string()
+            .contains("scope")
+    );
+    let bad_scope =
+        "[server]\ntokens = [{ token = \"0123456789abcdef0\", scopes = [\"write\"] }]\n";
+    assert!(Config::from_toml(bad_scope).is_err());
+    let none = "[server]\ntokens = [{ token = \"0123456789abcdef0\", scopes = [] }]\n";
+    let e = Config::from_toml(none).unwrap_err().to_string();
+    assert!(e.contains("server.tokens[0].scopes"), "{e}");
+    let twice = "[server]\ntokens = [\"0123456789abcdef0\", { token = \"0123456789abcdef0\", scopes = [\"read\"] }]\n";
+    let e = Config::from_toml(twice).unwrap_err().to_string();
+    assert!(e.contains("listed twice"), "{e}");
+}
