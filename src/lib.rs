@@ -12,6 +12,7 @@
 //! - [`api`]: the axum HTTP API; validates requests and talks to the store and dispatcher.
 //! - [`dispatch`]: what goes next: due time, priority, routing by prefix with failover, shaping, retries.
 //! - [`store`]: sled trees, keys, group commit; the single source of truth for message state.
+//! - [`modem`]: the GSM modem driver: port tasks, start-up, send, receive, health, pools as routes.
 //! - [`model`]: plain data types shared by every layer (ids, numbers, messages, statuses).
 //! - [`config`]: the strict TOML configuration, human units and collect-all-errors validation.
 //! - [`gsm`]: SANS-IO TS 23.038/23.040 codec: alphabets, segmentation, TPDUs.
@@ -27,6 +28,7 @@ pub mod daemon;
 pub mod dispatch;
 pub mod gsm;
 pub mod model;
+pub mod modem;
 pub mod smpp;
 pub mod store;
 pub mod telemetry;

@@ -6,6 +6,7 @@
 //! parsing, then [`Config::validate`] checks what relates keys to each other (a rule naming an
 //! unknown route, a public listener without tokens) and collects all such problems at once.
 
+mod modem;
 mod units;
 mod validate;
 
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES};
 pub use units::{HumanDuration, Rate};
 pub use validate::{ConfigError, ConfigErrors};
 
@@ -41,6 +43,9 @@ pub struct Config {
     /// Which routes serve which number prefixes, in failover order.
     #[serde(default)]
     pub rules: Vec<RuleConfig>,
+    /// The GSM modems serving `modem_pool` routes.
+    #[serde(default)]
+    pub modems: Vec<ModemConfig>,
 }
 
 /// `[server]`: the local HTTP API.

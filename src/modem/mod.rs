@@ -1,0 +1,21 @@
+//! The GSM modem driver: one task per serial port, the start-up sequence, sending with
+//! `AT+CMGS`, receiving (store durably, then delete from the SIM), status reports, health
+//! with a recovery ladder, and modem pools as dispatcher routes.
+//!
+//! It talks AT through [`crate::at`] (never its own parser) and TPDUs through the
+//! [`codec::TpduCodec`] seam over [`crate::gsm`]. It reaches the store only through
+//! [`crate::store::Store`] methods. It must not make routing or retry decisions: it reports
+//! per-part outcomes and the dispatcher decides.
+//!
+//! # Contents
+//! - [`port`]: the task that owns a port (mpsc + oneshot, per-command timeouts, URC fan-out).
+//! - [`quirks`]: vendor quirks as a data table.
+//! - [`init`]: start-up sequence, identity, registration and network reads.
+//! - [`codec`]: the TPDU seam and TP-ST classes.
+
+pub mod codec;
+pub mod init;
+pub mod port;
+pub mod quirks;
+#[cfg(test)]
+pub(crate) mod testing;
