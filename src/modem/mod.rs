@@ -14,8 +14,11 @@
 //! - [`codec`]: the TPDU seam and TP-ST classes.
 
 pub mod codec;
+pub mod health;
 pub mod init;
 pub mod port;
 pub mod quirks;
+pub mod send;
+pub mod status;
 #[cfg(test)]
 pub(crate) mod testing;
