@@ -14,6 +14,8 @@
 pub mod commit;
 mod error;
 pub mod keys;
+mod reassembly;
+mod sent_parts;
 mod value;
 
 use std::path::Path;
@@ -23,6 +25,8 @@ use parking_lot::Mutex;
 use sled::Batch;
 
 pub use error::StoreError;
+pub use reassembly::{InboundPart, PartRef, Received};
+pub use sent_parts::{ReportInput, ReportMatch};
 
 use crate::model::{
     Event, EventKind, InboundMessage, MessageId, OutboundMessage, PartStatus, Status, Timestamp,
@@ -369,6 +373,13 @@ impl Store {
     pub fn insert_inbound(&self, msg: &InboundMessage) -> Result<(), StoreError> {
         let _guard = self.write_lock.lock();
         let mut batch = Batch::default();
+        self.push_inbound(&mut batch, msg)?;
+        self.tree.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// The inbox entry and its `message.received` event, added to `batch`.
+    fn push_inbound(&self, batch: &mut Batch, msg: &InboundMessage) -> Result<(), StoreError> {
         batch.insert(&keys::inbound(msg.id), encode(msg)?);
         let seq = self.next_event_seq()?;
         let event = Event {
@@ -380,7 +391,6 @@ impl Store {
             reason: None,
         };
         batch.insert(&keys::event(seq), encode(&event)?);
-        self.tree.apply_batch(batch)?;
         Ok(())
     }
 
