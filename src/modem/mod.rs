@@ -14,10 +14,14 @@
 //! - [`codec`]: the TPDU seam and TP-ST classes.
 
 pub mod codec;
+pub mod driver;
 pub mod health;
 pub mod init;
+pub mod open;
+pub mod pool;
 pub mod port;
 pub mod quirks;
+pub mod receive;
 pub mod send;
 pub mod status;
 #[cfg(test)]
