@@ -10,6 +10,7 @@ mod health;
 mod inbox;
 mod json;
 mod messages;
+mod modems;
 pub mod submit;
 
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub rules: Arc<SubmitRules>,
     /// Accepted bearer tokens (empty: no authentication).
     pub tokens: Arc<Vec<String>>,
+    /// The modem pools, for `GET /v1/modems`.
+    pub modems: crate::modem::build::ModemRegistry,
 }
 
 /// Builds the router.
@@ -58,6 +61,7 @@ pub fn router(state: AppState) -> Router {
             get(messages::get_one).delete(messages::cancel),
         )
         .route("/v1/inbox", get(inbox::list))
+        .route("/v1/modems", get(modems::list))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

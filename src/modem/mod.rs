@@ -13,6 +13,7 @@
 //! - [`init`]: start-up sequence, identity, registration and network reads.
 //! - [`codec`]: the TPDU seam and TP-ST classes.
 
+pub mod build;
 pub mod codec;
 pub mod driver;
 pub mod health;
@@ -22,6 +23,8 @@ pub mod pool;
 pub mod port;
 pub mod quirks;
 pub mod receive;
+#[cfg(test)]
+mod scenarios;
 pub mod send;
 pub mod status;
 #[cfg(test)]

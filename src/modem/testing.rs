@@ -174,7 +174,11 @@ pub struct FakeModem {
 impl FakeModem {
     /// Starts the fake on `io`.
     pub fn start(io: DuplexStream, state: FakeState) -> FakeModem {
-        let state = Arc::new(Mutex::new(state));
+        Self::start_shared(io, Arc::new(Mutex::new(state)))
+    }
+
+    /// Starts the fake on `io` with state shared with earlier fakes (a modem replugged).
+    pub fn start_shared(io: DuplexStream, state: Arc<Mutex<FakeState>>) -> FakeModem {
         let (urc, mut urc_rx) = mpsc::unbounded_channel::<Vec<u8>>();
         let st = state.clone();
         tokio::spawn(async move {
@@ -396,5 +400,145 @@ impl FakeState {
             return (OK.to_vec(), false);
         }
         (b"\r\nERROR\r\n".to_vec(), false)
+    }
+}
+
+/// A codec double over readable "PDUs": the hex of `D|from|ref|total|seq|text` (deliver),
+/// `R|mr|recipient|st` (status report) and, for submits, `S|to|index|ref`. It lets driver
+/// tests run without the GSM codec; it is not a TPDU codec.
+#[derive(Debug)]
+pub struct TextCodec;
+
+impl TextCodec {
+    /// A deliver "PDU" in hex.
+    pub fn deliver(from: &str, reference: u16, total: u8, seq: u8, text: &str) -> String {
+        hex::encode(format!("D|{from}|{reference}|{total}|{seq}|{text}"))
+    }
+
+    /// A status report "PDU" in hex.
+    pub fn report(mr: u8, recipient: &str, st: u8) -> String {
+        hex::encode(format!("R|{mr}|{recipient}|{st}"))
+    }
+}
+
+impl super::codec::TpduCodec for TextCodec {
+    fn encode_submit(
+        &self,
+        message: &crate::model::OutboundMessage,
+        parts: &[u8],
+        reference: u16,
+    ) -> Result<Vec<super::codec::OutgoingPart>, super::codec::CodecError> {
+        Ok(parts
+            .iter()
+            .map(|&i| {
+                let body = format!("00S|{}|{i}|{reference}", message.to.as_str());
+                super::codec::OutgoingPart {
+                    index: i,
+                    tpdu_len: body.len() - 1,
+                    pdu_hex: hex::encode(body),
+                }
+            })
+            .collect())
+    }
+
+    fn decode(&self, pdu_hex: &str) -> Result<super::codec::Decoded, super::codec::CodecError> {
+        use super::codec::{CodecError, Concat, Decoded, IncomingSms, StatusReportPdu};
+        let bytes = hex::decode(pdu_hex).map_err(|e| CodecError(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|e| CodecError(e.to_string()))?;
+        let f: Vec<&str> = text.split('|').collect();
+        let num = |i: usize| {
+            f.get(i)
+                .and_then(|v| v.parse::<u16>().ok())
+                .ok_or(CodecError("bad".into()))
+        };
+        match f.first() {
+            Some(&"D") => {
+                let (r, t, s) = (num(2)?, num(3)? as u8, num(4)? as u8);
+                Ok(Decoded::Deliver(IncomingSms {
+                    from: f.get(1).unwrap_or(&"").to_string(),
+                    sent_at: None,
+                    concat: (t > 1).then_some(Concat {
+                        reference: r,
+                        total: t,
+                        seq: s,
+                        sixteen_bit: false,
+                    }),
+                    text: f.get(5).unwrap_or(&"").to_string(),
+                }))
+            }
+            Some(&"R") => Ok(Decoded::StatusReport(StatusReportPdu {
+                mr: num(1)? as u8,
+                recipient: f.get(2).unwrap_or(&"").to_string(),
+                sent_at: None,
+                discharged_at: None,
+                status: num(3)? as u8,
+            })),
+            _ => Err(CodecError("unknown".into())),
+        }
+    }
+}
+
+/// An opener that starts a [`FakeModem`] over a fresh duplex on every open, sharing state;
+/// `unplugged` makes opens fail.
+#[derive(Debug, Clone)]
+pub struct FakeOpener {
+    /// The modem's state, kept across opens.
+    pub state: Arc<Mutex<FakeState>>,
+    /// Opens fail while set.
+    pub unplugged: Arc<std::sync::atomic::AtomicBool>,
+    /// The current fake (to push URCs or drop the link).
+    pub current: Arc<Mutex<Option<FakeModem>>>,
+    /// Dropping this sender closes the current link (the "USB unplug").
+    pub links: Arc<Mutex<Vec<tokio::sync::oneshot::Sender<()>>>>,
+}
+
+impl FakeOpener {
+    /// An opener over a fake with `state`.
+    pub fn new(state: FakeState) -> Self {
+        FakeOpener {
+            state: Arc::new(Mutex::new(state)),
+            unplugged: Arc::default(),
+            current: Arc::default(),
+            links: Arc::default(),
+        }
+    }
+
+    /// Unplugs: the current link closes and opens fail until [`FakeOpener::plug`].
+    pub fn unplug(&self) {
+        self.unplugged
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.links.lock().clear();
+    }
+
+    /// Plugs back in.
+    pub fn plug(&self) {
+        self.unplugged
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl super::open::Opener for FakeOpener {
+    fn open(&self) -> crate::dispatch::BoxFuture<Result<super::open::BoxTransport, String>> {
+        let me = self.clone();
+        Box::pin(async move {
+            if me.unplugged.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err("unplugged".into());
+            }
+            let (io, peer) = tokio::io::duplex(8192);
+            let (ours, theirs) = tokio::io::duplex(8192);
+            // A relay that dies when the link's sender is dropped: models the device vanishing.
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            me.links.lock().push(tx);
+            tokio::spawn(async move {
+                let (mut a, mut b) = (peer, ours);
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut a, &mut b) => {}
+                    _ = rx => {}
+                }
+            });
+            let fake = FakeModem::start_shared(theirs, me.state.clone());
+            *me.current.lock() = Some(fake);
+            Ok(Box::new(io) as super::open::BoxTransport)
+        })
     }
 }
