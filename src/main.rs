@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         },
         Command::Run(args) => run(args),
         Command::Send(args) => block_on(smsgw::cli::send::run(args)),
+        Command::Modem(cmd) => block_on(smsgw::cli::modem::run(cmd)),
     };
     ExitCode::from(code)
 }

@@ -4,6 +4,7 @@
 //! contract for scripts: 0 success, 1 runtime failure, 2 invalid configuration or usage,
 //! 3 `send --wait` timed out.
 
+pub mod modem;
 pub mod send;
 
 use std::net::SocketAddr;
@@ -35,6 +36,9 @@ pub enum Command {
     },
     /// Submit a message through a running gateway's API.
     Send(send::SendArgs),
+    /// Modem tools (`modem probe DEVICE`).
+    #[command(subcommand)]
+    Modem(modem::ModemCommand),
 }
 
 /// `smsgw run`.

@@ -155,3 +155,36 @@ impl Default for ModemTimeouts {
 
 /// Quirk table names accepted in `quirks`.
 pub const QUIRK_NAMES: &[&str] = &["generic", "simcom", "quectel", "huawei", "wavecom", "zte"];
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    #[test]
+    fn modem_problems_should_be_reported_with_key_and_line() {
+        let text = "[[routes]]\nname = \"sims\"\ntype = \"smpp\"\n\n[[modems]]\nname = \"m 1\"\n\
+                    device = \"/dev/x\"\nroute = \"sims\"\npin = \"12\"\n\
+                    [modems.timeouts]\nprompt = \"0s\"\n";
+        let errors = Config::from_toml(text).unwrap_err();
+        let found: Vec<(String, Option<usize>)> =
+            errors.0.iter().map(|e| (e.key.clone(), e.line)).collect();
+        for expected in [
+            ("modems[0].name", 6),
+            ("modems[0].route", 8),
+            ("modems[0].pin", 9),
+            ("modems[0].timeouts.prompt", 11),
+        ] {
+            assert!(
+                found.contains(&(expected.0.to_string(), Some(expected.1))),
+                "{expected:?} not in {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_modem_key_should_be_refused() {
+        let text = "[[routes]]\nname = \"sims\"\ntype = \"modem_pool\"\n[[modems]]\nname = \"m\"\n\
+                    device = \"/dev/x\"\nroute = \"sims\"\nbaudrate = 9600\n";
+        assert!(Config::from_toml(text).is_err());
+    }
+}

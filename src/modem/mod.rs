@@ -21,6 +21,7 @@ pub mod init;
 pub mod open;
 pub mod pool;
 pub mod port;
+pub mod probe;
 pub mod quirks;
 pub mod receive;
 #[cfg(test)]
