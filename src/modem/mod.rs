@@ -12,6 +12,14 @@
 //! - [`quirks`]: vendor quirks as a data table.
 //! - [`init`]: start-up sequence, identity, registration and network reads.
 //! - [`codec`]: the TPDU seam and TP-ST classes.
+//! - [`send`]: `AT+CMGS` per part, outcome and modem effect per CMS class.
+//! - [`receive`]: read → store durably → delete; sweep; `+CDSI` with `SR` fallback; `+CNMA`.
+//! - [`health`]: the recovery ladder (ESC → re-init → reopen → CFUN → dead).
+//! - [`status`]: the per-modem view shown by `GET /v1/modems`.
+//! - [`open`]: exclusive serial open, other-opener detection, re-find by IMEI.
+//! - [`driver`]: the modem task tying these together.
+//! - [`pool`]: `ModemPool`, a dispatcher `Route` with per-SIM shaping and failover.
+//! - [`build`]: pools from the configuration; [`probe`]: `smsgw modem probe`.
 
 pub mod build;
 pub mod codec;
