@@ -31,8 +31,25 @@ const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
 /// The routes the configuration asks for. Route drivers (modem pools, SMPP links) register
 /// here as they are built; a configured route without a driver in this build is an error at
 /// start rather than a gateway that accepts messages it can never send.
+///
+/// `modem_pool` routes are accepted here and started by [`serve`] once the store is open
+/// (their modems write received messages and reports to it); this build must have a TPDU
+/// codec for them.
 pub fn build_routes(config: &Config) -> anyhow::Result<Vec<Arc<dyn Route>>> {
-    if let Some(route) = config.routes.first() {
+    let has_pools = config
+        .routes
+        .iter()
+        .any(|r| r.kind == crate::config::RouteKind::ModemPool);
+    if has_pools && crate::modem::build::default_codec().is_none() {
+        anyhow::bail!(
+            "modem_pool routes need the GSM TPDU codec, which is not part of this build yet"
+        );
+    }
+    if let Some(route) = config
+        .routes
+        .iter()
+        .find(|r| r.kind != crate::config::RouteKind::ModemPool)
+    {
         anyhow::bail!(
             "route {:?} has type {:?}, whose driver is not part of this build yet; \
              remove it (messages are then accepted and queued) or use a build with that driver",
@@ -94,6 +111,24 @@ pub async fn serve(
     let tracker = TaskTracker::new();
     let commit_task = tokio::spawn(store.group_commit().run(commit_stop.clone()));
 
+    // Modem pools start here, after the store is open, and stop after the dispatcher.
+    let modem_stop = CancellationToken::new();
+    let mut routes = routes;
+    let mut modem_tasks = Vec::new();
+    let mut modems = crate::modem::build::ModemRegistry::default();
+    if let Some(codec) = crate::modem::build::default_codec() {
+        let pools = crate::modem::build::start_pools(
+            &config,
+            store.clone(),
+            codec,
+            modem_stop.clone(),
+            &crate::modem::build::serial_opener,
+        )?;
+        routes.extend(pools.routes);
+        modem_tasks = pools.tasks;
+        modems = pools.registry;
+    }
+
     let route_names: Vec<String> = routes.iter().map(|r| r.name().to_string()).collect();
     let webhooks = Webhooks::start(
         store.clone(),
@@ -133,6 +168,7 @@ pub async fn serve(
         metrics,
         activity,
         stop: work.clone(),
+        modems,
     };
     let app = api::router(state);
     let api_stop = work.clone();
@@ -164,6 +200,12 @@ pub async fn serve(
     if tokio::time::timeout(bound, tracker.wait()).await.is_err() {
         warn!("some tasks did not stop in time");
     }
+    modem_stop.cancel();
+    let _ = tokio::time::timeout(
+        Duration::from_secs(5),
+        futures::future::join_all(modem_tasks),
+    )
+    .await;
     commit_stop.cancel();
     let _ = commit_task.await;
     let s = store.clone();

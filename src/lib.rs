@@ -13,6 +13,7 @@
 //! - [`dispatch`]: what goes next: due time, priority, routing by prefix with failover, shaping, retries.
 //! - [`store`]: sled trees, keys, group commit; the single source of truth for message state.
 //! - [`metrics`]: a small metrics registry (Prometheus text) that drivers add collectors to.
+//! - [`modem`]: the GSM modem driver: port tasks, start-up, send, receive, health, pools as routes.
 //! - [`model`]: plain data types shared by every layer (ids, numbers, messages, statuses).
 //! - [`config`]: the strict TOML configuration, human units and collect-all-errors validation.
 //! - [`gsm`]: SANS-IO TS 23.038/23.040 codec: alphabets, segmentation, TPDUs.
@@ -30,6 +31,7 @@ pub mod dispatch;
 pub mod gsm;
 pub mod metrics;
 pub mod model;
+pub mod modem;
 pub mod smpp;
 pub mod store;
 pub mod telemetry;

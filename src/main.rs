@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Send(args) => block_on(smsgw::cli::send::run(args)),
         Command::Pdu(args) => smsgw::cli::pdu::run(args),
         Command::Smpp(args) => smsgw::cli::smpp::run(args),
+        Command::Modem(cmd) => block_on(smsgw::cli::modem::run(cmd)),
     };
     ExitCode::from(code)
 }

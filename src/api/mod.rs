@@ -14,6 +14,7 @@ pub mod kannel;
 mod kannel_params;
 mod messages;
 mod metrics;
+mod modems;
 pub mod openapi;
 mod status_page;
 pub mod submit;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub pressure: Arc<backpressure::Pressure>,
     /// Cancelled at shutdown: long polls return at once instead of holding shutdown up.
     pub stop: tokio_util::sync::CancellationToken,
+    /// The modem pools, for `GET /v1/modems`.
+    pub modems: crate::modem::build::ModemRegistry,
 }
 
 /// Builds the router.
@@ -94,6 +97,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/webhooks/{name}/dead-letters/{event}/replay",
             post(webhooks::replay_one),
         )
+        .route("/v1/modems", get(modems::list))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

@@ -91,7 +91,7 @@ fn schemas() -> Value {
     let status = json!({ "type": "string", "enum": [
         "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed", "expired", "canceled"
     ]});
-    json!({
+    let mut all = json!({
         "Error": {
             "type": "object", "required": ["error"], "additionalProperties": false,
             "properties": { "error": {
@@ -254,6 +254,29 @@ fn schemas() -> Value {
                 "links": { "type": "array", "items": { "type": "object" } }
             }
         }
+    });
+    // Added apart: one more entry would pass serde_json's macro recursion limit.
+    all["ModemList"] = modem_list_schema();
+    all
+}
+
+fn modem_list_schema() -> Value {
+    json!({
+        "type": "object", "required": ["modems"], "additionalProperties": false,
+        "properties": { "modems": { "type": "array", "items": {
+            "type": "object", "required": ["name", "route", "device", "state", "busy", "counters", "urcs_dropped"],
+            "properties": { "name": { "type": "string" }, "route": { "type": "string" }, "device": { "type": "string" },
+                "state": { "type": "string", "enum": ["starting", "ready", "not_registered", "recovering", "down", "dead"] },
+                "detail": { "description": "The recovery step (recovering) or the reason (down, dead)." },
+                "identity": { "type": ["object", "null"], "properties": { "manufacturer": { "type": "string" }, "model": { "type": "string" },
+                    "imei": { "type": ["string", "null"] }, "imsi": { "type": ["string", "null"] }, "iccid": { "type": ["string", "null"] },
+                    "own_number": { "type": ["string", "null"] } } },
+                "quirks": { "type": ["string", "null"] }, "signal_rssi": { "type": ["integer", "null"] }, "signal_dbm": { "type": ["integer", "null"] },
+                "registration": { "type": ["string", "null"] }, "operator": { "type": ["string", "null"] }, "storage": { "type": ["string", "null"] },
+                "cnmi": { "type": ["array", "null"], "items": { "type": "integer" } }, "busy": { "type": "boolean" },
+                "counters": { "type": "object", "additionalProperties": { "type": "integer" } },
+                "last_error": { "type": ["string", "null"] }, "last_error_at": { "type": ["string", "null"] }, "urcs_dropped": { "type": "integer" } }
+        }}}
     })
 }
 
@@ -349,6 +372,11 @@ pub fn document() -> Value {
                 "requestBody": with(json!({ "required": true }), json_body("AckRequest", json!({"cursor": ID, "consumer": "crm"}))),
                 "responses": with(json!({ "200": ok("Recorded on disk.", "AckResult", json!({"consumer": "crm", "cursor": ID})) }),
                     error_responses(&[400, 401, 403, 413, 415, 503]))
+            }},
+            "/v1/modems": { "get": {
+                "summary": "Every configured modem: state, identity, signal, counters, last error", "operationId": "listModems",
+                "responses": with(json!({ "200": ok("Modems.", "ModemList", json!({"modems": [{"name": "sim1", "route": "modems", "device": "/dev/ttyUSB0", "state": "ready", "busy": false, "counters": {"parts_sent": 12}, "urcs_dropped": 0}]})) }),
+                    error_responses(&[401, 403]))
             }},
             "/v1/webhooks": { "get": {
                 "summary": "Webhook targets with their backlog", "operationId": "listWebhooks",

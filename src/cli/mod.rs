@@ -4,6 +4,7 @@
 //! contract for scripts: 0 success, 1 runtime failure, 2 invalid configuration or usage,
 //! 3 `send --wait` timed out.
 
+pub mod modem;
 pub mod pdu;
 pub mod send;
 pub mod smpp;
@@ -41,6 +42,9 @@ pub enum Command {
     Pdu(pdu::PduArgs),
     /// SMPP debugging tools (`smpp decode HEX`).
     Smpp(smpp::SmppArgs),
+    /// Modem tools (`modem probe DEVICE`).
+    #[command(subcommand)]
+    Modem(modem::ModemCommand),
 }
 
 /// `smsgw run`.

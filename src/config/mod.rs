@@ -8,6 +8,7 @@
 
 mod kannel;
 mod limits;
+mod modem;
 mod tokens;
 mod units;
 mod validate;
@@ -20,6 +21,7 @@ use serde::Deserialize;
 
 pub use kannel::{KANNEL_DLR_TARGET, KannelConfig, KannelUser};
 pub use limits::{ByteSize, LimitsConfig};
+pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES};
 pub use tokens::{ALL_SCOPES, ApiToken, Scope, TokenSecret};
 pub use units::{HumanDuration, Rate};
 pub use validate::{ConfigError, ConfigErrors, is_http_url};
@@ -63,6 +65,9 @@ pub struct Config {
     /// The Kannel-compatible `sendsms` interface.
     #[serde(default)]
     pub kannel: KannelConfig,
+    /// The GSM modems serving `modem_pool` routes.
+    #[serde(default)]
+    pub modems: Vec<ModemConfig>,
 }
 
 /// `[server]`: the local HTTP API.

@@ -383,7 +383,99 @@ impl Config {
                 vec![Seg::Key("callbacks"), Seg::Key(key)]
             });
         }
+        self.validate_modems(&mut c);
         ConfigErrors(c.errors)
+    }
+
+    /// `[[modems]]`: unique names, a `modem_pool` route, a plausible PIN and `+CNMI`, and
+    /// non-zero timeouts.
+    fn validate_modems(&self, c: &mut Collector<'_>) {
+        let mut names = HashSet::new();
+        for (i, m) in self.modems.iter().enumerate() {
+            let at = |key| [Seg::Key("modems"), Seg::Index(i), Seg::Key(key)];
+            if m.name.is_empty()
+                || !m
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+            {
+                c.push(&at("name"), "modem names are letters, digits, - and _");
+            }
+            if !names.insert(m.name.as_str()) {
+                c.push(&at("name"), format!("modem {:?} is defined twice", m.name));
+            }
+            if m.device.as_os_str().is_empty() {
+                c.push(&at("device"), "the serial device path is empty");
+            }
+            match self.route(&m.route) {
+                None => c.push(&at("route"), format!("no route is named {:?}", m.route)),
+                Some(r) if r.kind != super::RouteKind::ModemPool => c.push(
+                    &at("route"),
+                    format!("route {:?} is not of type \"modem_pool\"", m.route),
+                ),
+                Some(_) => {}
+            }
+            if let Some(pin) = &m.pin {
+                if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+                    c.push(&at("pin"), "a PIN is 4 to 8 digits (TS 27.007 §8.3)");
+                }
+            }
+            if m.burst == 0 {
+                c.push(&at("burst"), "burst must be at least 1");
+            }
+            if m.daily_limit == Some(0) {
+                c.push(&at("daily_limit"), "a daily limit of 0 would never send");
+            }
+            if let Some(s) = &m.storage {
+                if !matches!(s.as_str(), "SM" | "ME" | "MT" | "SR" | "BM" | "TA") {
+                    c.push(
+                        &at("storage"),
+                        format!("{s:?} is not a message storage (SM, ME, MT; TS 27.005 §3.2.2)"),
+                    );
+                }
+            }
+            if let Some(v) = m.cnmi {
+                if v[0] > 3 || v[1] > 3 || v[2] > 3 || v[3] > 2 || v[4] > 1 {
+                    c.push(
+                        &at("cnmi"),
+                        "+CNMI values are <mode> 0-3, <mt> 0-3, <bm> 0-3, <ds> 0-2, <bfr> 0-1 \
+                         (TS 27.005 §3.4.1)",
+                    );
+                }
+            }
+            if let Some(q) = &m.quirks {
+                if !super::QUIRK_NAMES.contains(&q.as_str()) {
+                    c.push(
+                        &at("quirks"),
+                        format!("unknown quirk table {q:?}; one of {:?}", super::QUIRK_NAMES),
+                    );
+                }
+            }
+            let t = &m.timeouts;
+            for (key, v) in [
+                ("command", t.command),
+                ("prompt", t.prompt),
+                ("result", t.result),
+                ("probe_every", t.probe_every),
+                ("poll_every", t.poll_every),
+                ("sweep_every", t.sweep_every),
+                ("registration", t.registration),
+                ("reassembly", t.reassembly),
+                ("report_window", t.report_window),
+            ] {
+                if v.get().is_zero() {
+                    c.push(
+                        &[
+                            Seg::Key("modems"),
+                            Seg::Index(i),
+                            Seg::Key("timeouts"),
+                            Seg::Key(key),
+                        ],
+                        "must be longer than zero",
+                    );
+                }
+            }
+        }
     }
 }
 

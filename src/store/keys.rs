@@ -25,6 +25,15 @@ pub const USAGE: u8 = b'U';
 pub const WEBHOOK: u8 = b'W';
 /// `X | name` → metadata such as the schema version.
 pub const META: u8 = b'X';
+/// `A | modem | 0 | sender | 0 | reference (u16) | total | bits` → parts of a concatenated
+/// message received so far (JSON), until the last one arrives or the timeout releases them.
+pub const ASSEMBLY: u8 = b'A';
+/// `H | modem | 0 | PDU octets` → when it was stored (u64 ms): PDUs already taken from a SIM,
+/// so one read again after a crash between store and delete is not stored twice.
+pub const SEEN: u8 = b'H';
+/// `P | modem | 0 | TP-MR | sent ms | id | part` → a part sent through a modem (JSON), for
+/// correlating status reports by (modem, TP-MR, recipient, time window).
+pub const SENT_PART: u8 = b'P';
 
 /// The meta key holding the schema version.
 pub const SCHEMA_VERSION_KEY: &[u8] = b"Xschema_version";
@@ -123,6 +132,15 @@ pub fn usage(route: &str, day: u32) -> Vec<u8> {
     k.extend_from_slice(route.as_bytes());
     k.push(0);
     k.extend_from_slice(&day.to_be_bytes());
+    k
+}
+
+/// `tag | name | 0`: the prefix of a modem's keys in the `A`, `H` and `P` families.
+pub fn modem_prefix(tag: u8, modem: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(modem.len() + 2);
+    k.push(tag);
+    k.extend_from_slice(modem.as_bytes());
+    k.push(0);
     k
 }
 

@@ -15,6 +15,8 @@ pub mod commit;
 mod error;
 mod inbox_cursor;
 pub mod keys;
+mod reassembly;
+mod sent_parts;
 mod value;
 pub mod webhook;
 
@@ -25,6 +27,8 @@ use parking_lot::Mutex;
 use sled::Batch;
 
 pub use error::StoreError;
+pub use reassembly::{InboundPart, PartRef, Received};
+pub use sent_parts::{ReportInput, ReportMatch};
 
 use crate::model::{
     Event, EventKind, InboundMessage, MessageId, OutboundMessage, PartStatus, Status, Timestamp,
@@ -385,6 +389,14 @@ impl Store {
     pub fn insert_inbound(&self, msg: &InboundMessage) -> Result<(), StoreError> {
         let _guard = self.write_lock.lock();
         let mut batch = Batch::default();
+        self.push_inbound(&mut batch, msg)?;
+        self.tree.apply_batch(batch)?;
+        self.events_written.send_modify(|n| *n += 1);
+        Ok(())
+    }
+
+    /// The inbox entry and its `message.received` event, added to `batch`.
+    fn push_inbound(&self, batch: &mut Batch, msg: &InboundMessage) -> Result<(), StoreError> {
         batch.insert(&keys::inbound(msg.id), encode(msg)?);
         let seq = self.next_event_seq()?;
         let event = Event {
@@ -398,8 +410,6 @@ impl Store {
             attempts: 0,
         };
         batch.insert(&keys::event(seq), encode(&event)?);
-        self.tree.apply_batch(batch)?;
-        self.events_written.send_modify(|n| *n += 1);
         Ok(())
     }
 

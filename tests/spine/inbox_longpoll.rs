@@ -32,6 +32,7 @@ pub async fn serve(store: Arc<Store>, config: &Config) -> String {
         metrics: smsgw::metrics::Registry::new(),
         activity: smsgw::metrics::activity::Activity::new(),
         stop,
+        modems: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -1,0 +1,667 @@
+//! The modem task: one per configured modem. It opens the port, runs start-up, sends the jobs
+//! the pool gives it, reads what arrives, probes and polls on intervals, and climbs the
+//! recovery ladder when the modem stops answering — reopening the port (and finding a
+//! re-enumerated stick) without a restart.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::time::{Instant, MissedTickBehavior, interval};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use super::codec::{Decoded, OutgoingPart, StatusReportPdu, TpduCodec};
+use super::health::{DEAD_RETRY, Ladder, Step};
+use super::init::{self, InitError, InitOptions, Initialised};
+use super::open::Opener;
+use super::port::{self, PortError, PortHandle};
+use super::quirks;
+use super::receive::{Handled, REPORT_STORAGE, Receiver};
+use super::send::{self, ModemEffect, PartResult, SendTimeouts};
+use super::status::{ModemState, ModemView};
+use crate::at::registration::RegStatus;
+use crate::at::urc::HuaweiUrc;
+use crate::at::{Command, SendPdu, Urc};
+use crate::config::ModemConfig;
+use crate::dispatch::{PartOutcome, Shaper};
+use crate::model::{MessageId, Timestamp};
+use crate::store::{Received, Store};
+
+/// How long a routed status report whose part is not recorded yet is retried.
+const REPORT_RETRY_FOR: Duration = Duration::from_secs(120);
+
+/// How long seen-PDU marks are kept (a SIM is swept far more often than this).
+const SEEN_KEEP: Duration = Duration::from_secs(14 * 86_400);
+
+/// A send handed to a modem by its pool.
+#[derive(Debug)]
+pub struct Job {
+    /// The message.
+    pub id: MessageId,
+    /// Its recipient (for report correlation).
+    pub to: String,
+    /// The parts to send, in order.
+    pub parts: Vec<OutgoingPart>,
+    /// Where the per-part results go.
+    pub reply: oneshot::Sender<Vec<PartResult>>,
+}
+
+/// The pool's wake-up for the dispatcher, shared with its modems.
+pub type WakeSlot = Arc<Mutex<Option<Arc<Notify>>>>;
+
+/// What the pool and the API see of a modem.
+#[derive(Debug)]
+pub struct ModemShared {
+    /// Configured name.
+    pub name: String,
+    /// Snapshot for the API and readiness.
+    pub view: Mutex<ModemView>,
+    /// Where jobs go.
+    pub jobs: mpsc::Sender<Job>,
+    /// Set by the pool when it hands out a job, cleared when the job is answered.
+    pub busy: AtomicBool,
+    /// This SIM's rate and daily cap.
+    pub shaper: Mutex<Shaper>,
+    /// The dispatcher's wake-up.
+    pub wake: WakeSlot,
+}
+
+impl ModemShared {
+    /// Whether the modem can send now (ready, not busy).
+    pub fn is_usable(&self) -> bool {
+        !self.busy.load(Ordering::Acquire) && self.view.lock().state == ModemState::Ready
+    }
+
+    fn notify(&self) {
+        if let Some(w) = self.wake.lock().as_ref() {
+            w.notify_one();
+        }
+    }
+}
+
+/// Everything a modem task needs.
+#[derive(Debug)]
+pub struct ModemDeps {
+    /// Its configuration.
+    pub config: ModemConfig,
+    /// How to open its port.
+    pub opener: Arc<dyn Opener>,
+    /// TPDU codec.
+    pub codec: Arc<dyn TpduCodec>,
+    /// The store.
+    pub store: Arc<Store>,
+}
+
+/// Starts a modem task; it runs until `cancel`.
+pub fn spawn(
+    deps: ModemDeps,
+    shaper: Shaper,
+    wake: WakeSlot,
+    cancel: CancellationToken,
+) -> (Arc<ModemShared>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(4);
+    let c = &deps.config;
+    let shared = Arc::new(ModemShared {
+        name: c.name.clone(),
+        view: Mutex::new(ModemView::new(
+            &c.name,
+            &c.route,
+            &c.device.to_string_lossy(),
+        )),
+        jobs: tx,
+        busy: AtomicBool::new(false),
+        shaper: Mutex::new(shaper),
+        wake,
+    });
+    let cfun = c.cfun_reset;
+    let task = ModemTask {
+        shared: shared.clone(),
+        jobs: rx,
+        cancel,
+        ladder: Ladder::new(cfun.unwrap_or(true)),
+        init: None,
+        pending_reports: Vec::new(),
+        deps,
+    };
+    let handle = tokio::spawn(task.run());
+    (shared, handle)
+}
+
+/// How a session with an open port ended.
+enum Exit {
+    Cancelled,
+    Reopen,
+    Down(String, Duration),
+    Dead(String),
+}
+
+struct ModemTask {
+    deps: ModemDeps,
+    shared: Arc<ModemShared>,
+    jobs: mpsc::Receiver<Job>,
+    cancel: CancellationToken,
+    ladder: Ladder,
+    init: Option<Initialised>,
+    pending_reports: Vec<(Instant, StatusReportPdu)>,
+}
+
+impl ModemTask {
+    fn name(&self) -> &str {
+        &self.deps.config.name
+    }
+
+    fn set_state(&self, state: ModemState) {
+        let changed = {
+            let mut v = self.shared.view.lock();
+            let changed = v.state != state;
+            v.state = state;
+            changed
+        };
+        if changed {
+            self.shared.notify();
+        }
+    }
+
+    async fn run(mut self) {
+        let mut retry = Duration::from_secs(2);
+        loop {
+            if self.cancel.is_cancelled() {
+                return;
+            }
+            self.set_state(ModemState::Starting);
+            let io = match self.deps.opener.open().await {
+                Ok(io) => io,
+                Err(e) => {
+                    warn!(target: "smsgw::modem", modem = self.name(), cause = %e, "cannot open the modem's port");
+                    self.shared.view.lock().error(e.clone());
+                    self.set_state(ModemState::Down(e));
+                    if !self.pause(retry).await {
+                        return;
+                    }
+                    retry = (retry * 2).min(Duration::from_secs(60));
+                    continue;
+                }
+            };
+            retry = Duration::from_secs(2);
+            self.shared.view.lock().counters.opens += 1;
+            let (port, urcs) = port::spawn(io, self.name());
+            let exit = self.session(&port, urcs).await;
+            drop(port);
+            match exit {
+                Exit::Cancelled => return,
+                Exit::Reopen => {
+                    self.set_state(ModemState::Recovering(Step::Reopen));
+                    if !self.pause(Duration::from_millis(500)).await {
+                        return;
+                    }
+                }
+                Exit::Down(reason, wait) => {
+                    warn!(target: "smsgw::modem", modem = self.name(), %reason, "modem down");
+                    self.shared.view.lock().error(reason.clone());
+                    self.set_state(ModemState::Down(reason));
+                    if !self.pause(wait).await {
+                        return;
+                    }
+                }
+                Exit::Dead(reason) => {
+                    error!(target: "smsgw::modem", modem = self.name(), %reason, "modem dead: a person should look at it; retrying every {:?}", DEAD_RETRY);
+                    self.shared.view.lock().error(reason.clone());
+                    self.set_state(ModemState::Dead(reason));
+                    if !self.pause(DEAD_RETRY).await {
+                        return;
+                    }
+                    self.ladder.success();
+                }
+            }
+        }
+    }
+
+    /// Sleeps `d`, refusing jobs meanwhile. False when cancelled.
+    async fn pause(&mut self, d: Duration) -> bool {
+        let until = Instant::now() + d;
+        loop {
+            tokio::select! {
+                _ = self.cancel.cancelled() => return false,
+                _ = tokio::time::sleep_until(until) => return true,
+                Some(job) = self.jobs.recv() => self.refuse(job, "the modem is not ready"),
+            }
+        }
+    }
+
+    fn refuse(&self, job: Job, why: &str) {
+        let r = job
+            .parts
+            .iter()
+            .map(|p| {
+                let mut r = send::not_attempted(p.index);
+                r.outcome = PartOutcome::Temporary {
+                    reason: format!("{}: {why}", self.name()),
+                };
+                r
+            })
+            .collect();
+        let _ = job.reply.send(r);
+        self.shared.busy.store(false, Ordering::Release);
+        self.shared.notify();
+    }
+
+    fn init_options(&self) -> InitOptions {
+        let c = &self.deps.config;
+        InitOptions {
+            pin: c.pin.clone(),
+            storage: c.storage.clone(),
+            cnmi: c.cnmi,
+            cmms: c.cmms,
+            quirks: c.quirks.as_deref().and_then(quirks::by_name),
+            command_timeout: c.timeouts.command.get(),
+            registration_timeout: c.timeouts.registration.get(),
+        }
+    }
+
+    async fn start(&mut self, port: &PortHandle) -> Result<(), Exit> {
+        match init::initialise(port, &self.init_options()).await {
+            Ok(init) => {
+                if let Some(imei) = &init.identity.imei {
+                    self.deps.opener.remember_imei(imei);
+                }
+                self.ladder = Ladder::new(
+                    self.deps
+                        .config
+                        .cfun_reset
+                        .unwrap_or(init.quirks.cfun_reset_safe),
+                );
+                {
+                    let mut v = self.shared.view.lock();
+                    v.identity = Some(init.identity.clone());
+                    v.quirks = Some(init.quirks.name.to_string());
+                    v.storage = init.storage.clone();
+                    v.cnmi = init.cnmi;
+                }
+                let registered = init.registered;
+                self.init = Some(init);
+                self.set_state(if registered {
+                    ModemState::Ready
+                } else {
+                    ModemState::NotRegistered
+                });
+                Ok(())
+            }
+            Err(
+                e @ (InitError::PinRequired | InitError::WrongPin(_) | InitError::SimLocked(_)),
+            ) => Err(Exit::Dead(e.to_string())),
+            Err(e) => Err(Exit::Down(e.to_string(), Duration::from_secs(10))),
+        }
+    }
+
+    async fn session(&mut self, port: &PortHandle, mut urcs: mpsc::Receiver<Urc>) -> Exit {
+        if let Err(exit) = self.start(port).await {
+            return exit;
+        }
+        let t = &self.deps.config.timeouts;
+        let mut probe = interval(t.probe_every.get());
+        let mut poll = interval(t.poll_every.get());
+        let mut sweep = interval(t.sweep_every.get());
+        for i in [&mut probe, &mut poll, &mut sweep] {
+            i.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        }
+        // The first tick of each fires at once: poll and sweep right after start-up.
+        probe.tick().await;
+        loop {
+            let step = tokio::select! {
+                _ = self.cancel.cancelled() => return Exit::Cancelled,
+                Some(job) = self.jobs.recv() => self.send_job(port, job).await,
+                urc = urcs.recv() => match urc {
+                    None => return Exit::Reopen,
+                    Some(u) => match self.on_urc(port, u).await {
+                        Ok(s) => s,
+                        Err(exit) => return exit,
+                    },
+                },
+                _ = probe.tick() => self.probe(port).await,
+                _ = poll.tick() => self.poll(port).await,
+                _ = sweep.tick() => self.sweep(port).await,
+            };
+            if let Some(step) = step {
+                if let Some(exit) = self.recover(port, step).await {
+                    return exit;
+                }
+            }
+            if port.is_closed() {
+                return Exit::Reopen;
+            }
+        }
+    }
+
+    /// Takes a ladder step; `Some` ends the session.
+    async fn recover(&mut self, port: &PortHandle, step: Step) -> Option<Exit> {
+        warn!(target: "smsgw::modem", modem = self.name(), ?step, "recovering an unresponsive modem");
+        self.shared.view.lock().counters.recoveries += 1;
+        self.set_state(ModemState::Recovering(step));
+        match step {
+            Step::Esc => {
+                let _ = port.write_raw(&SendPdu::abort()).await;
+                self.set_state(ModemState::Ready);
+                None
+            }
+            Step::Reinit => self.start(port).await.err(),
+            Step::Reopen => Some(Exit::Reopen),
+            Step::CfunReset => {
+                let _ = port
+                    .command(&Command::reset(), self.deps.config.timeouts.command.get())
+                    .await;
+                Some(Exit::Down(
+                    "reset with AT+CFUN=1,1".into(),
+                    Duration::from_secs(15),
+                ))
+            }
+            Step::Dead => Some(Exit::Dead(
+                "the modem stopped answering and the recovery ladder is exhausted".into(),
+            )),
+        }
+    }
+
+    async fn probe(&mut self, port: &PortHandle) -> Option<Step> {
+        self.retry_reports().await;
+        match port
+            .command(
+                &Command::attention(),
+                self.deps.config.timeouts.command.get(),
+            )
+            .await
+        {
+            Ok(_) => {
+                self.ladder.success();
+                None
+            }
+            Err(e) => {
+                let mut v = self.shared.view.lock();
+                v.counters.timeouts += 1;
+                v.error(format!("probe: {e}"));
+                drop(v);
+                self.ladder.failure()
+            }
+        }
+    }
+
+    async fn poll(&mut self, port: &PortHandle) -> Option<Step> {
+        let t = self.deps.config.timeouts.command.get();
+        match init::read_network(port, t, true).await {
+            Ok(net) => {
+                let registered = net.registration.is_some_and(RegStatus::is_registered);
+                {
+                    let mut v = self.shared.view.lock();
+                    v.urcs_dropped = port.stats().urcs_dropped.load(Ordering::Relaxed);
+                    if let Some(s) = net.signal {
+                        v.signal_rssi = Some(s.rssi);
+                        v.signal_dbm = s.dbm();
+                    }
+                    v.registration = net.registration.map(|r| format!("{r:?}").to_lowercase());
+                    if net.operator.is_some() {
+                        v.operator = net.operator;
+                    }
+                }
+                self.registration_changed(registered);
+                None
+            }
+            Err(_) => self.ladder.failure(),
+        }
+    }
+
+    fn registration_changed(&self, registered: bool) {
+        let state = self.shared.view.lock().state.clone();
+        match (state, registered) {
+            (ModemState::NotRegistered, true) => self.set_state(ModemState::Ready),
+            (ModemState::Ready, false) => self.set_state(ModemState::NotRegistered),
+            _ => {}
+        }
+    }
+
+    fn receiver<'a>(&'a self, port: &'a PortHandle) -> Receiver<'a> {
+        let c = &self.deps.config;
+        let own = self
+            .init
+            .as_ref()
+            .and_then(|i| i.identity.own_number.as_deref());
+        Receiver {
+            port,
+            codec: self.deps.codec.as_ref(),
+            store: &self.deps.store,
+            modem: &c.name,
+            route: &c.route,
+            own_number: own,
+            storage: self.init.as_ref().and_then(|i| i.storage.as_deref()),
+            timeout: c.timeouts.command.get(),
+            report_window: c.timeouts.report_window.get(),
+        }
+    }
+
+    async fn sweep(&mut self, port: &PortHandle) -> Option<Step> {
+        let main = self
+            .init
+            .as_ref()
+            .and_then(|i| i.storage.clone())
+            .unwrap_or_else(|| "SM".into());
+        let mut storages = vec![main.as_str()];
+        for s in ["SM", "ME", REPORT_STORAGE] {
+            // `MT` already covers `SM` and `ME` (TS 27.005 §3.2.2).
+            let covered = main == "MT" && matches!(s, "SM" | "ME");
+            if !storages.contains(&s) && !covered {
+                storages.push(s);
+            }
+        }
+        let r = self.receiver(port).sweep(&storages).await;
+        let now = Timestamp::now();
+        let c = &self.deps.config;
+        let store = &self.deps.store;
+        let older = Timestamp(
+            now.as_millis()
+                .saturating_sub(c.timeouts.reassembly.get().as_millis() as u64),
+        );
+        match store.release_incomplete(&c.name, older, now) {
+            Ok(v) if !v.is_empty() => {
+                let _ = store.durable().await;
+                warn!(target: "smsgw::modem", modem = %c.name, count = v.len(), "incomplete messages delivered after the reassembly timeout");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                warn!(target: "smsgw::modem", cause = %e, "cannot release incomplete messages")
+            }
+        }
+        let _ = store.purge_seen(
+            &c.name,
+            Timestamp(now.as_millis().saturating_sub(SEEN_KEEP.as_millis() as u64)),
+        );
+        let _ = store.purge_sent_parts(
+            &c.name,
+            Timestamp(
+                now.as_millis()
+                    .saturating_sub(c.timeouts.report_window.get().as_millis() as u64),
+            ),
+        );
+        match r {
+            Ok(n) => {
+                self.shared.view.lock().counters.received += n as u64;
+                None
+            }
+            Err(PortError::Timeout { .. }) => self.ladder.failure(),
+            Err(_) => Some(Step::Reopen),
+        }
+    }
+
+    async fn retry_reports(&mut self) {
+        let pending = std::mem::take(&mut self.pending_reports);
+        for (since, sr) in pending {
+            let later = self.apply_report_only(&sr).await == Some(Handled::ReportLater);
+            if later && since.elapsed() < REPORT_RETRY_FOR {
+                self.pending_reports.push((since, sr));
+            }
+        }
+    }
+
+    async fn apply_report_only(&self, sr: &StatusReportPdu) -> Option<Handled> {
+        let c = &self.deps.config;
+        let input = super::receive::report_input(sr);
+        let now = Timestamp::now();
+        match self.deps.store.apply_status_report(
+            &c.name,
+            &input,
+            c.timeouts.report_window.get(),
+            now,
+        ) {
+            Ok(crate::store::ReportMatch::NotYetSent { .. }) => Some(Handled::ReportLater),
+            Ok(m) => {
+                let _ = self.deps.store.durable().await;
+                Some(Handled::Report(m))
+            }
+            Err(_) => None,
+        }
+    }
+
+    async fn on_urc(&mut self, port: &PortHandle, u: Urc) -> Result<Option<Step>, Exit> {
+        let cnma = self.deps.config.cnma;
+        let handled = match u {
+            Urc::NewMessage { storage, index } => {
+                self.receiver(port).read_announced(&storage, index).await
+            }
+            Urc::NewStatusReport { storage, index } => {
+                self.receiver(port).read_report(&storage, index).await
+            }
+            Urc::Message { pdu, .. } => {
+                let r = self.receiver(port).handle_pdu(&pdu).await;
+                if cnma {
+                    let _ = self.receiver(port).acknowledge().await;
+                }
+                Ok(r.unwrap_or_else(|e| Handled::Kept(e.to_string())))
+            }
+            Urc::StatusReport { pdu, .. } => {
+                let h = match self.deps.codec.decode(&pdu) {
+                    Ok(Decoded::StatusReport(sr)) => {
+                        let h = self.apply_report_only(&sr).await;
+                        if h == Some(Handled::ReportLater) {
+                            self.pending_reports.push((Instant::now(), sr));
+                        }
+                        h.unwrap_or(Handled::Kept("store error".into()))
+                    }
+                    _ => Handled::Kept("+CDS without a status report".into()),
+                };
+                if cnma {
+                    let _ = self.receiver(port).acknowledge().await;
+                }
+                Ok(h)
+            }
+            Urc::Registration(r) => {
+                self.shared.view.lock().registration = Some(format!("{:?}", r.stat).to_lowercase());
+                self.registration_changed(r.stat.is_registered());
+                return Ok(None);
+            }
+            Urc::Huawei(HuaweiUrc::Rssi(rssi)) => {
+                let mut v = self.shared.view.lock();
+                v.signal_rssi = Some(rssi);
+                v.signal_dbm = (rssi <= 31).then(|| -113 + 2 * i16::from(rssi));
+                return Ok(None);
+            }
+            Urc::SimStatus(s) if s != crate::at::response::sim::PinState::Ready => {
+                return Err(Exit::Down(
+                    format!("the SIM reported {s:?}"),
+                    Duration::from_secs(5),
+                ));
+            }
+            Urc::Ready | Urc::Functionality(_) => {
+                // The modem restarted by itself: its settings (echo, CNMI, storage) are gone.
+                info!(target: "smsgw::modem", modem = self.name(), "the modem restarted; initialising again");
+                return Err(Exit::Down(
+                    "the modem restarted".into(),
+                    Duration::from_secs(3),
+                ));
+            }
+            _ => return Ok(None),
+        };
+        match handled {
+            Ok(Handled::Stored(Received::Stored(_))) => {
+                self.shared.view.lock().counters.received += 1;
+                Ok(None)
+            }
+            Ok(Handled::Report(_)) => {
+                self.shared.view.lock().counters.reports += 1;
+                Ok(None)
+            }
+            Ok(_) => Ok(None),
+            Err(PortError::Timeout { .. }) => Ok(self.ladder.failure()),
+            Err(_) => Err(Exit::Reopen),
+        }
+    }
+
+    async fn send_job(&mut self, port: &PortHandle, job: Job) -> Option<Step> {
+        if self.shared.view.lock().state != ModemState::Ready {
+            self.refuse(job, "the modem is not ready");
+            return None;
+        }
+        let Some(init) = self.init.as_ref() else {
+            self.refuse(job, "the modem is not initialised");
+            return None;
+        };
+        let c = &self.deps.config;
+        let t = SendTimeouts {
+            prompt: c.timeouts.prompt.get(),
+            result: c.timeouts.result.get(),
+            command: c.timeouts.command.get(),
+        };
+        let results = send::send_parts(port, &job.parts, &t, init.quirks.vendor, init.cmms).await;
+        let now = Timestamp::now();
+        let mut step = None;
+        {
+            let mut v = self.shared.view.lock();
+            for r in &results {
+                match &r.outcome {
+                    PartOutcome::Sent { .. } => v.counters.parts_sent += 1,
+                    PartOutcome::Unknown { reason } => {
+                        v.counters.parts_unknown += 1;
+                        v.error(reason.clone());
+                    }
+                    PartOutcome::Temporary { reason } | PartOutcome::Permanent { reason } => {
+                        if r.written
+                            || r.effect != ModemEffect::None
+                            || r.index == job.parts.first().map_or(0, |p| p.index)
+                        {
+                            v.counters.parts_failed += 1;
+                            v.error(reason.clone());
+                        }
+                    }
+                }
+                if r.effect == ModemEffect::Hung {
+                    v.counters.timeouts += 1;
+                }
+            }
+        }
+        for r in &results {
+            if let (PartOutcome::Sent { .. }, Some(mr)) = (&r.outcome, r.mr) {
+                if let Err(e) = self
+                    .deps
+                    .store
+                    .record_sent_part(&c.name, mr, &job.to, job.id, r.index, now)
+                {
+                    warn!(target: "smsgw::modem", cause = %e, "cannot record a sent part for status reports");
+                }
+            }
+            let s = match &r.effect {
+                ModemEffect::None if matches!(r.outcome, PartOutcome::Sent { .. }) => {
+                    self.ladder.success();
+                    None
+                }
+                ModemEffect::None => None,
+                ModemEffect::Hung => self.ladder.failure(),
+                ModemEffect::Ambiguous => self.ladder.ambiguous(),
+                ModemEffect::Fatal(_) => Some(Step::Reinit),
+                ModemEffect::PortLost => Some(Step::Reopen),
+            };
+            step = step.or(s);
+        }
+        let _ = job.reply.send(results);
+        self.shared.busy.store(false, Ordering::Release);
+        self.shared.notify();
+        step
+    }
+}

@@ -1,0 +1,118 @@
+//! What a modem shows the world: state, identity, network, counters and the last error.
+//! Written by the modem task, read by the pool (readiness) and `GET /v1/modems`.
+
+use serde::Serialize;
+
+use super::health::Step;
+use super::init::Identity;
+use crate::model::Timestamp;
+
+/// Where a modem is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "detail")]
+pub enum ModemState {
+    /// Opening the port or running start-up.
+    Starting,
+    /// Initialised and registered: sends.
+    Ready,
+    /// Initialised but not registered on a network: does not send.
+    NotRegistered,
+    /// Climbing the recovery ladder.
+    Recovering(Step),
+    /// The port cannot be opened or start-up failed; retried.
+    Down(String),
+    /// The ladder ran out: a person should look. Retried rarely.
+    Dead(String),
+}
+
+/// Counters since start.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counters {
+    /// Parts accepted by the network.
+    pub parts_sent: u64,
+    /// Parts refused (temporary or permanent).
+    pub parts_failed: u64,
+    /// Parts with unknown outcome (timeout after the PDU).
+    pub parts_unknown: u64,
+    /// Messages (or parts of messages) stored in the inbox.
+    pub received: u64,
+    /// Status reports read.
+    pub reports: u64,
+    /// Command timeouts.
+    pub timeouts: u64,
+    /// Recovery steps taken.
+    pub recoveries: u64,
+    /// Times the port was (re)opened.
+    pub opens: u64,
+}
+
+/// The snapshot shown by `GET /v1/modems`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModemView {
+    /// Configured name.
+    pub name: String,
+    /// The route (pool) it serves.
+    pub route: String,
+    /// The device path.
+    pub device: String,
+    /// Current state.
+    #[serde(flatten)]
+    pub state: ModemState,
+    /// Who it is, once read.
+    pub identity: Option<Identity>,
+    /// The quirk table entry in force.
+    pub quirks: Option<String>,
+    /// `+CSQ` rssi (0..31, 99 unknown).
+    pub signal_rssi: Option<u8>,
+    /// The same in dBm.
+    pub signal_dbm: Option<i16>,
+    /// Registration, e.g. `home`, `roaming`, `searching`.
+    pub registration: Option<String>,
+    /// Operator name.
+    pub operator: Option<String>,
+    /// Message storage in use.
+    pub storage: Option<String>,
+    /// `+CNMI` values in force.
+    pub cnmi: Option<[u8; 5]>,
+    /// Whether a send is in progress.
+    pub busy: bool,
+    /// Counters.
+    pub counters: Counters,
+    /// The last error, with when it happened.
+    pub last_error: Option<String>,
+    /// When the last error happened.
+    pub last_error_at: Option<Timestamp>,
+    /// URCs dropped in floods.
+    pub urcs_dropped: u64,
+}
+
+impl ModemView {
+    /// A modem that has not started yet.
+    pub fn new(name: &str, route: &str, device: &str) -> Self {
+        ModemView {
+            name: name.to_string(),
+            route: route.to_string(),
+            device: device.to_string(),
+            state: ModemState::Starting,
+            identity: None,
+            quirks: None,
+            signal_rssi: None,
+            signal_dbm: None,
+            registration: None,
+            operator: None,
+            storage: None,
+            cnmi: None,
+            busy: false,
+            counters: Counters::default(),
+            last_error: None,
+            last_error_at: None,
+            urcs_dropped: 0,
+        }
+    }
+
+    /// Records an error.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.last_error = Some(text.into());
+        self.last_error_at = Some(Timestamp::now());
+    }
+}

@@ -1,0 +1,219 @@
+//! Status-report correlation for modem sends: a part sent through a modem is recorded by
+//! (modem, TP-MR, time); an SMS-STATUS-REPORT (TS 23.040 §9.2.2.3) is matched by the same
+//! modem, its TP-MR, its TP-RA (the recipient) and a time window, because TP-MR is one octet
+//! and wraps after 256 sends. The full TP-ST is kept on the record and in the part's text.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::value::{decode, encode};
+use super::{Store, StoreError, keys};
+use crate::model::{MessageId, PartStatus, Status, Timestamp};
+
+/// A status report, as the modem driver decoded it.
+#[derive(Debug, Clone)]
+pub struct ReportInput {
+    /// TP-MR.
+    pub mr: u8,
+    /// TP-RA.
+    pub recipient: String,
+    /// TP-ST (§9.2.3.15), whole.
+    pub status: u8,
+    /// The part's new status from TP-ST: `Delivered`, `Undelivered`, or `Sent` while the SC
+    /// is still trying.
+    pub part_status: PartStatus,
+}
+
+/// What [`Store::apply_status_report`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportMatch {
+    /// The part was found and updated.
+    Applied {
+        /// The message.
+        id: MessageId,
+        /// The part.
+        part: u8,
+    },
+    /// The part was found but its send is not recorded yet (the report beat the dispatcher's
+    /// bookkeeping): try again shortly.
+    NotYetSent {
+        /// The message.
+        id: MessageId,
+    },
+    /// No sent part matches.
+    NoMatch,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SentRecord {
+    recipient: String,
+    #[serde(default)]
+    status: Option<u8>,
+    #[serde(default)]
+    reported_at: Option<Timestamp>,
+}
+
+fn record_key(modem: &str, mr: u8, at: Timestamp, id: MessageId, part: u8) -> Vec<u8> {
+    let mut k = keys::modem_prefix(keys::SENT_PART, modem);
+    k.push(mr);
+    k.extend_from_slice(&at.as_millis().to_be_bytes());
+    k.extend_from_slice(&id.to_bytes());
+    k.push(part);
+    k
+}
+
+/// Whether two renderings of a number are the same subscriber: the digits agree, or one is
+/// the other with a country code in front (a report may carry the national form).
+fn same_number(a: &str, b: &str) -> bool {
+    let d = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let (a, b) = (d(a), d(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    let tail = short.trim_start_matches('0');
+    tail.len() >= 6 && long.ends_with(tail)
+}
+
+impl Store {
+    /// Records that `part` of message `id` to `recipient` left through `modem` with TP-MR `mr`.
+    pub fn record_sent_part(
+        &self,
+        modem: &str,
+        mr: u8,
+        recipient: &str,
+        id: MessageId,
+        part: u8,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let rec = SentRecord {
+            recipient: recipient.to_string(),
+            status: None,
+            reported_at: None,
+        };
+        self.tree
+            .insert(record_key(modem, mr, at, id, part), encode(&rec)?)?;
+        Ok(())
+    }
+
+    /// Applies a status report received on `modem` at `now` to the most recent matching part
+    /// sent within `window`, then moves the message to `delivered` when every part is, or to
+    /// `undelivered` when one will not be.
+    pub fn apply_status_report(
+        &self,
+        modem: &str,
+        report: &ReportInput,
+        window: Duration,
+        now: Timestamp,
+    ) -> Result<ReportMatch, StoreError> {
+        let mut prefix = keys::modem_prefix(keys::SENT_PART, modem);
+        prefix.push(report.mr);
+        let since = now.as_millis().saturating_sub(window.as_millis() as u64);
+        let mut found = None;
+        for kv in self.tree.scan_prefix(&prefix).rev() {
+            let (k, v) = kv?;
+            let tail = &k[prefix.len()..];
+            let (Some(at), Some(id), Some(&part)) = (
+                tail.get(..8)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u64::from_be_bytes),
+                tail.get(8..24).and_then(MessageId::from_slice),
+                tail.get(24),
+            ) else {
+                continue;
+            };
+            if at < since {
+                break;
+            }
+            let rec: SentRecord = decode(&k, &v)?;
+            if same_number(&rec.recipient, &report.recipient) {
+                found = Some((k, rec, id, part));
+                break;
+            }
+        }
+        let Some((key, mut rec, id, part_no)) = found else {
+            return Ok(ReportMatch::NoMatch);
+        };
+        let text = format!("status report TP-ST 0x{:02X}", report.status);
+        let mut not_yet = false;
+        self.update(id, |m| {
+            let Some(part) = m.parts.iter_mut().find(|p| p.index == part_no) else {
+                return false;
+            };
+            if matches!(part.status, PartStatus::Pending | PartStatus::Unknown) {
+                not_yet = m.status == Status::Sending;
+                if not_yet {
+                    return false;
+                }
+            }
+            part.status = report.part_status;
+            part.error = match report.part_status {
+                PartStatus::Delivered => None,
+                PartStatus::Sent => Some(format!("{text} (the SC is still trying)")),
+                _ => Some(text.clone()),
+            };
+            let all_delivered = m.parts.iter().all(|p| p.status == PartStatus::Delivered);
+            let any_undelivered = m.parts.iter().any(|p| p.status == PartStatus::Undelivered);
+            if m.status == Status::Sent && any_undelivered {
+                m.set_status(
+                    Status::Undelivered,
+                    now,
+                    Some(format!("part {part_no}: {text}")),
+                );
+            } else if m.status == Status::Sent && all_delivered {
+                m.set_status(Status::Delivered, now, None);
+            } else {
+                m.updated_at = now;
+            }
+            true
+        })?;
+        if not_yet {
+            return Ok(ReportMatch::NotYetSent { id });
+        }
+        rec.status = Some(report.status);
+        rec.reported_at = Some(now);
+        self.tree.insert(key, encode(&rec)?)?;
+        Ok(ReportMatch::Applied { id, part: part_no })
+    }
+
+    /// Forgets send records of `modem` older than `older_than`; returns how many.
+    pub fn purge_sent_parts(
+        &self,
+        modem: &str,
+        older_than: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let prefix = keys::modem_prefix(keys::SENT_PART, modem);
+        let mut n = 0;
+        for kv in self.tree.scan_prefix(&prefix) {
+            let (k, _) = kv?;
+            let at = k
+                .get(prefix.len() + 1..prefix.len() + 9)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_be_bytes)
+                .unwrap_or(0);
+            if at < older_than.as_millis() {
+                self.tree.remove(k)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_should_match_across_national_and_international_forms() {
+        assert!(same_number("+358401234567", "0401234567"));
+        assert!(same_number("+358401234567", "358401234567"));
+        assert!(!same_number("+358401234567", "+358401234568"));
+        assert!(!same_number("", "123"));
+    }
+}
