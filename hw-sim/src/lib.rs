@@ -2,3 +2,9 @@
 //!
 //! The library is what smsgw's own tests drive in-process; the `hw-sim` binary exposes the same
 //! simulators to people and to third-party software.
+//!
+//! - [`modem`]: simulated modems ([`SimModem::start`] with a [`ModemConfig`]).
+
+pub mod modem;
+
+pub use modem::{Fault, ModemConfig, ModemControl, ModemStatus, Profile, SimError, SimModem};
