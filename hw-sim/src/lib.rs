@@ -2,5 +2,11 @@
 //!
 //! The library is what smsgw's own tests drive in-process; the `hw-sim` binary exposes the same
 //! simulators to people and to third-party software.
+//!
+//! - [`modem`]: simulated modems ([`SimModem::start`] with a [`ModemConfig`]).
+//! - [`smsc`]: a simulated SMPP SMSC ([`smsc::start`] with a [`smsc::SmscConfig`]).
 
+pub mod modem;
 pub mod smsc;
+
+pub use modem::{Fault, ModemConfig, ModemControl, ModemStatus, Profile, SimError, SimModem};

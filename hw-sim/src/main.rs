@@ -1,7 +1,10 @@
 //! `hw-sim`: command-line entry for the simulators.
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use hw_sim::modem::profile::PROFILE_NAMES;
+use hw_sim::{ModemConfig, Profile, SimModem};
 
 /// Simulated hardware for smsgw.
 #[derive(Debug, Parser)]
@@ -17,6 +20,8 @@ struct Cli {
 enum Command {
     /// A simulated SMPP SMSC.
     Smsc(SmscArgs),
+    /// A simulated GSM modem on a pseudo-terminal linked at PATH.
+    Modem(ModemArgs),
 }
 
 /// `hw-sim smsc`.
@@ -48,23 +53,64 @@ enum IdFormatArg {
     Decimal,
 }
 
+/// `hw-sim modem --link PATH [--profile NAME] [--control ADDR]`.
+#[derive(Debug, clap::Args)]
+struct ModemArgs {
+    /// Where to symlink the PTY (open it like a serial port).
+    #[arg(long)]
+    link: PathBuf,
+    /// Modem model: sim800, ec25, e3372 or generic.
+    #[arg(long, default_value = "sim800")]
+    profile: String,
+    /// Loopback address of the HTTP control endpoint (e.g. 127.0.0.1:8801).
+    #[arg(long)]
+    control: Option<SocketAddr>,
+    /// SIM PIN; when given, the SIM starts locked.
+    #[arg(long)]
+    pin: Option<String>,
+    /// Milliseconds from Ctrl-Z to +CMGS.
+    #[arg(long, default_value_t = 2000)]
+    send_delay_ms: u64,
+    /// Milliseconds until the modem registers on the network.
+    #[arg(long, default_value_t = 3000)]
+    registration_delay_ms: u64,
+    /// Milliseconds from +CMGS to the status report (when TP-SRR is set).
+    #[arg(long, default_value_t = 5000)]
+    report_delay_ms: u64,
+    /// The SIM's own number, answered by AT+CNUM.
+    #[arg(long)]
+    own_number: Option<String>,
+}
+
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let Cli { command } = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(r) => r,
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
         Err(e) => {
-            eprintln!("hw-sim: {e}");
-            return std::process::ExitCode::from(1);
+            eprintln!("hw-sim: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
         }
     };
-    match cli.command {
+    match command {
         Command::Smsc(args) => runtime.block_on(smsc(args)),
+        Command::Modem(args) => match runtime.block_on(modem(args)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("hw-sim: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -115,4 +161,42 @@ async fn smsc(args: SmscArgs) -> std::process::ExitCode {
     let _ = tokio::signal::ctrl_c().await;
     handle.shutdown().await;
     std::process::ExitCode::SUCCESS
+}
+
+async fn modem(args: ModemArgs) -> anyhow::Result<()> {
+    let Some(profile) = Profile::by_name(&args.profile) else {
+        anyhow::bail!(
+            "unknown profile {:?} (known: {})",
+            args.profile,
+            PROFILE_NAMES.join(", ")
+        );
+    };
+    let mut cfg = ModemConfig::new(profile);
+    cfg.link = Some(args.link);
+    cfg.pin = args.pin;
+    cfg.own_number = args.own_number;
+    cfg.send_delay = std::time::Duration::from_millis(args.send_delay_ms);
+    cfg.registration_delay = std::time::Duration::from_millis(args.registration_delay_ms);
+    cfg.status_report_delay = std::time::Duration::from_millis(args.report_delay_ms);
+    let modem = SimModem::start(cfg).await?;
+    eprintln!("hw-sim: modem ready at {}", modem.link().display());
+    if let Some(addr) = args.control {
+        if !addr.ip().is_loopback() {
+            anyhow::bail!("the control endpoint listens on loopback only, not {addr}");
+        }
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        eprintln!(
+            "hw-sim: control endpoint on http://{}",
+            listener.local_addr()?
+        );
+        let app = hw_sim::modem::control::router(modem.control());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(cause = %e, "control endpoint stopped");
+            }
+        });
+    }
+    tokio::signal::ctrl_c().await?;
+    modem.shutdown().await;
+    Ok(())
 }

@@ -1,0 +1,106 @@
+//! The pseudo-terminal a simulated modem lives on: the slave side is symlinked at the link path
+//! so any program can open it like `/dev/ttyUSB0`; the simulator reads and writes the master
+//! side through tokio's `AsyncFd` (non-blocking, never blocking the runtime).
+//!
+//! The simulator keeps its own handle on the slave open, so that a client closing the port does
+//! not make the master report end-of-file, and sets the slave to raw mode (`cfmakeraw`), so the
+//! line discipline neither echoes the modem's output back nor buffers lines; clients that set
+//! their own termios (gammu, smstools, tokio-serial) do so on top.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{FcntlArg, OFlag, fcntl};
+use nix::sys::termios::{SetArg, cfmakeraw, tcgetattr, tcsetattr};
+use tokio::io::unix::AsyncFd;
+
+/// An open pseudo-terminal with its slave side linked at a path. Dropping it closes both sides
+/// and removes the link.
+#[derive(Debug)]
+pub struct Pty {
+    master: AsyncFd<File>,
+    _slave: OwnedFd,
+    slave_path: PathBuf,
+    link: PathBuf,
+}
+
+impl Pty {
+    /// Open a PTY and symlink its slave at `link` (replacing a stale link left there).
+    pub fn open(link: &Path) -> io::Result<Pty> {
+        let pair = nix::pty::openpty(None, None).map_err(io::Error::from)?;
+        let mut tio = tcgetattr(&pair.slave).map_err(io::Error::from)?;
+        cfmakeraw(&mut tio);
+        tcsetattr(&pair.slave, SetArg::TCSANOW, &tio).map_err(io::Error::from)?;
+        let flags = fcntl(&pair.master, FcntlArg::F_GETFL).map_err(io::Error::from)?;
+        let flags = OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK;
+        fcntl(&pair.master, FcntlArg::F_SETFL(flags)).map_err(io::Error::from)?;
+        let slave_path = nix::unistd::ttyname(&pair.slave).map_err(io::Error::from)?;
+        if let Ok(meta) = std::fs::symlink_metadata(link)
+            && meta.file_type().is_symlink()
+        {
+            std::fs::remove_file(link)?;
+        }
+        std::os::unix::fs::symlink(&slave_path, link)?;
+        // `AsyncFd::new` is deprecated because a generic `AsRawFd` may hand out a descriptor it
+        // does not own; a `File` owns its descriptor for its whole life, which is exactly what
+        // `AsyncFd::register`'s safety contract asks, so the safe constructor is sound here.
+        #[allow(deprecated)]
+        let master = AsyncFd::new(File::from(pair.master))?;
+        Ok(Pty {
+            master,
+            _slave: pair.slave,
+            slave_path,
+            link: link.to_owned(),
+        })
+    }
+
+    /// The link path clients open.
+    pub fn link(&self) -> &Path {
+        &self.link
+    }
+
+    /// The `/dev/pts/N` the link points to.
+    pub fn slave_path(&self) -> &Path {
+        &self.slave_path
+    }
+
+    /// Read what clients wrote (waits until something is there).
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let mut guard = self.master.readable().await?;
+            match guard.try_io(|inner| inner.get_ref().read(buf)) {
+                Ok(result) => return result,
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    /// Write some of `buf` (waits until the PTY can take bytes).
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            let mut guard = self.master.writable().await?;
+            match guard.try_io(|inner| inner.get_ref().write(buf)) {
+                Ok(result) => return result,
+                Err(_would_block) => continue,
+            }
+        }
+    }
+}
+
+impl Pty {
+    /// Write without waiting (the descriptor is non-blocking): what fits goes out now.
+    pub fn write_now(&self, buf: &[u8]) -> io::Result<usize> {
+        self.master.get_ref().write(buf)
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        // Only remove the link if it still points at our slave (another simulator may own it).
+        if std::fs::read_link(&self.link).is_ok_and(|t| t == self.slave_path) {
+            let _ = std::fs::remove_file(&self.link);
+        }
+    }
+}
