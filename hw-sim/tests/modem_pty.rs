@@ -250,7 +250,9 @@ async fn registration_urcs_should_follow_cfun() {
     p.cmd("ATE0").await;
     registered(&mut p).await;
     p.cmd("AT+CREG=1").await;
-    assert_eq!(p.cmd("AT+CFUN=4").await, "\r\nOK\r\n\r\n+CREG: 0\r\n");
+    // The URC follows the final result; `cmd` returns at the OK, so the URC is read apart.
+    assert_eq!(p.cmd("AT+CFUN=4").await, "\r\nOK\r\n");
+    assert_eq!(p.until("+CREG: 0\r\n").await, "\r\n+CREG: 0\r\n");
     p.cmd("AT+CFUN=1").await;
     p.until("+CREG: 2\r\n").await;
     p.until("+CREG: 1\r\n").await;

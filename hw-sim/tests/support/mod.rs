@@ -52,6 +52,9 @@ impl Port {
             }
             let mut chunk = [0u8; 1024];
             match tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await {
+                // End of file: the other side is gone (a vanished modem). Without this the
+                // loop would spin on ready zero-length reads and never reach its deadline.
+                Ok(Ok(0)) => return Err(format!("end of file; buffer {:?}", self.text())),
                 Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
                 Ok(Err(e)) => return Err(format!("read error {e}; buffer {:?}", self.text())),
                 Err(_) => return Err(self.text()),
@@ -93,7 +96,7 @@ impl Port {
             }
             let mut chunk = [0u8; 1024];
             match tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await {
-                Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(Ok(n)) if n > 0 => self.buf.extend_from_slice(&chunk[..n]),
                 other => panic!("no final result: {other:?}; got {:?}", self.text()),
             }
         }
