@@ -38,6 +38,9 @@ pub struct SegmentOptions {
     pub replace_lookalikes: bool,
     /// Message class to put in TP-DCS (`None`: no class).
     pub class: Option<MessageClass>,
+    /// Always use UCS-2, even for text the GSM alphabet can carry (simulators injecting
+    /// UCS-2 messages; links whose far end mangles 7-bit text).
+    pub force_ucs2: bool,
 }
 
 /// What [`count_parts`] promises.
@@ -182,6 +185,9 @@ fn choose<'t>(text: &'t str, opts: &SegmentOptions) -> (Cow<'t, str>, Coding, us
         best
     };
     let ucs2 = |t: &str| pack_greedy(t, Coding::Ucs2, opts, None).unwrap_or(usize::MAX);
+    if opts.force_ucs2 {
+        return (Cow::Borrowed(text), Coding::Ucs2, ucs2(text));
+    }
     if let Some((coding, n)) = best7(text) {
         let u = if n > 1 { ucs2(text) } else { usize::MAX };
         return if u < n {
@@ -333,6 +339,19 @@ mod tests {
 
     fn opts() -> SegmentOptions {
         SegmentOptions::default()
+    }
+
+    #[test]
+    fn forced_ucs2_should_code_gsm_text_as_ucs2_and_count_the_same() {
+        let o = SegmentOptions {
+            force_ucs2: true,
+            ..opts()
+        };
+        let text = "a".repeat(71);
+        let count = count_parts(&text, &o);
+        assert_eq!((count.parts, count.encoding), (2, Encoding::Ucs2));
+        let s = segment(&text, &o, 1).unwrap();
+        assert_eq!((s.parts.len(), s.dcs), (2, DataCoding::UCS2));
     }
 
     #[test]
