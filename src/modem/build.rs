@@ -103,8 +103,9 @@ pub fn serial_opener(m: &ModemConfig) -> Arc<dyn Opener> {
     Arc::new(SerialOpener::new(m.device.clone(), m.baud))
 }
 
-/// The TPDU codec of this build, if it has one. The GSM codec (`crate::gsm`) provides the
-/// implementation; until it does, modem pools cannot be started.
+/// The TPDU codec of this build: [`crate::gsm`] with the same segmentation options as the
+/// API's part count. An `Option` so that a build without a codec refuses modem routes
+/// clearly instead of failing at the first send.
 pub fn default_codec() -> Option<Arc<dyn TpduCodec>> {
-    None
+    Some(Arc::new(super::gsm_codec::GsmCodec::default()))
 }

@@ -108,13 +108,13 @@ pub enum ReportClass {
 }
 
 impl ReportClass {
-    /// Classifies a TP-ST octet. Reserved values above 0x7F are read by their bit pattern as
-    /// the spec asks of unknown values: treated as "service rejected", i.e. undelivered.
+    /// Classifies a TP-ST octet, as [`crate::gsm::TpStatus::state`] reads it (reserved
+    /// values above 0x7F count as permanent errors, i.e. undelivered).
     pub fn of(status: u8) -> ReportClass {
-        match status {
-            0x00..=0x1F => ReportClass::Delivered,
-            0x20..=0x3F => ReportClass::Pending,
-            _ => ReportClass::Undelivered,
+        match crate::gsm::TpStatus(status).state() {
+            crate::gsm::DeliveryState::Delivered => ReportClass::Delivered,
+            crate::gsm::DeliveryState::Temporary => ReportClass::Pending,
+            crate::gsm::DeliveryState::Permanent => ReportClass::Undelivered,
         }
     }
 }

@@ -24,6 +24,7 @@
 pub mod build;
 pub mod codec;
 pub mod driver;
+pub mod gsm_codec;
 pub mod health;
 pub mod init;
 pub mod open;
