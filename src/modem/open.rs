@@ -116,10 +116,17 @@ pub async fn open_serial(path: &Path, baud: u32) -> Result<BoxTransport, String>
 
 /// Other processes holding `path` open, as `pid (name)`: found through `/proc/*/fd` on Linux;
 /// empty elsewhere or when `/proc` cannot be read.
+///
+/// Pseudo-terminals (`/dev/pts/*`) are not checked: the program on the other side of one
+/// (hw-sim, socat, ser2net, remserial) is expected to hold it, often through the slave side too,
+/// and ModemManager, the usual intruder, never probes them.
 pub fn other_openers(path: &Path) -> Vec<String> {
     let Ok(target) = std::fs::canonicalize(path) else {
         return Vec::new();
     };
+    if target.starts_with("/dev/pts") {
+        return Vec::new();
+    }
     let me = std::process::id().to_string();
     let Ok(procs) = std::fs::read_dir("/proc") else {
         return Vec::new();

@@ -3,6 +3,7 @@
 
 mod cli;
 mod harness;
+mod modems;
 mod restart;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
