@@ -45,11 +45,12 @@ pub fn build_routes(config: &Config) -> anyhow::Result<Vec<Arc<dyn Route>>> {
             "modem_pool routes need the GSM TPDU codec, which is not part of this build yet"
         );
     }
-    if let Some(route) = config
-        .routes
-        .iter()
-        .find(|r| r.kind != crate::config::RouteKind::ModemPool)
-    {
+    // `smpp` routes with an `[[smpp]]` link are started by [`serve`] too.
+    if let Some(route) = config.routes.iter().find(|r| {
+        r.kind != crate::config::RouteKind::ModemPool
+            && !(r.kind == crate::config::RouteKind::Smpp
+                && config.smpp.iter().any(|l| l.route == r.name))
+    }) {
         anyhow::bail!(
             "route {:?} has type {:?}, whose driver is not part of this build yet; \
              remove it (messages are then accepted and queued) or use a build with that driver",
@@ -129,6 +130,13 @@ pub async fn serve(
         modems = pools.registry;
     }
 
+    // SMPP links start here too (their sessions write receipts and MO to the store), unless a
+    // route of the same name was given (test doubles); they unbind after the dispatcher stops.
+    let smpp_stop = CancellationToken::new();
+    let given: Vec<String> = routes.iter().map(|r| r.name().to_string()).collect();
+    let links = crate::smpp::route::start(&config, store.clone(), smpp_stop.clone(), &given);
+    routes.extend(links.routes.iter().map(|r| r.clone() as Arc<dyn Route>));
+
     let route_names: Vec<String> = routes.iter().map(|r| r.name().to_string()).collect();
     let webhooks = Webhooks::start(
         store.clone(),
@@ -153,6 +161,9 @@ pub async fn serve(
     let metrics = crate::metrics::Registry::new();
     let activity = crate::metrics::activity::Activity::new();
     metrics.register(activity.clone());
+    for link in &links.routes {
+        metrics.register(link.clone());
+    }
     tracker.spawn(activity.clone().run(store.clone(), work.clone()));
     let state = AppState {
         store: store.clone(),
@@ -204,6 +215,12 @@ pub async fn serve(
     let _ = tokio::time::timeout(
         Duration::from_secs(5),
         futures::future::join_all(modem_tasks),
+    )
+    .await;
+    smpp_stop.cancel();
+    let _ = tokio::time::timeout(
+        Duration::from_secs(5),
+        futures::future::join_all(links.tasks),
     )
     .await;
     commit_stop.cancel();

@@ -9,6 +9,7 @@
 mod kannel;
 mod limits;
 mod modem;
+mod smpp;
 mod tokens;
 mod units;
 mod validate;
@@ -22,6 +23,7 @@ use serde::Deserialize;
 pub use kannel::{KANNEL_DLR_TARGET, KannelConfig, KannelUser};
 pub use limits::{ByteSize, LimitsConfig};
 pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES};
+pub use smpp::{BindMode, DefaultCoding, LongMessages, SmppLinkConfig};
 pub use tokens::{ALL_SCOPES, ApiToken, Scope, TokenSecret};
 pub use units::{HumanDuration, Rate};
 pub use validate::{ConfigError, ConfigErrors, is_http_url};
@@ -68,6 +70,9 @@ pub struct Config {
     /// The GSM modems serving `modem_pool` routes.
     #[serde(default)]
     pub modems: Vec<ModemConfig>,
+    /// The SMPP links serving `smpp` routes.
+    #[serde(default)]
+    pub smpp: Vec<SmppLinkConfig>,
 }
 
 /// `[server]`: the local HTTP API.

@@ -384,6 +384,7 @@ impl Config {
             });
         }
         self.validate_modems(&mut c);
+        self.validate_smpp(&mut c);
         ConfigErrors(c.errors)
     }
 
@@ -473,6 +474,83 @@ impl Config {
                         ],
                         "must be longer than zero",
                     );
+                }
+            }
+        }
+    }
+}
+
+impl Config {
+    /// `[[smpp]]`: an existing `smpp` route served by one link, credentials within the SMPP
+    /// 3.4 §4.1.1 sizes, and non-zero windows, sessions and timeouts.
+    fn validate_smpp(&self, c: &mut Collector<'_>) {
+        let mut routes = HashSet::new();
+        for (i, l) in self.smpp.iter().enumerate() {
+            let at = |key| [Seg::Key("smpp"), Seg::Index(i), Seg::Key(key)];
+            match self.route(&l.route) {
+                None => c.push(&at("route"), format!("no route is named {:?}", l.route)),
+                Some(r) if r.kind != super::RouteKind::Smpp => c.push(
+                    &at("route"),
+                    format!("route {:?} is not of type \"smpp\"", l.route),
+                ),
+                Some(_) => {}
+            }
+            if !routes.insert(l.route.as_str()) {
+                c.push(
+                    &at("route"),
+                    format!(
+                        "route {:?} already has a link; use `sessions` for more binds",
+                        l.route
+                    ),
+                );
+            }
+            if l.host.is_empty() {
+                c.push(&at("host"), "the SMSC host is empty");
+            }
+            for (key, v, max) in [
+                ("system_id", &l.system_id, 15),
+                ("password", &l.password.0, 8),
+                ("system_type", &l.system_type, 12),
+            ] {
+                if v.len() > max || v.contains('\0') {
+                    c.push(
+                        &at(key),
+                        format!("at most {max} characters without NUL (SMPP 3.4 §4.1.1)"),
+                    );
+                }
+            }
+            if l.system_id.is_empty() {
+                c.push(&at("system_id"), "the system_id is empty");
+            }
+            if l.window == 0 {
+                c.push(&at("window"), "a window of 0 would never send");
+            }
+            if l.sessions == 0 {
+                c.push(&at("sessions"), "at least one session is needed");
+            }
+            if l.registered_delivery & 0b1110_0000 != 0 {
+                c.push(
+                    &at("registered_delivery"),
+                    "bits 7..5 are reserved (SMPP 3.4 §5.2.17)",
+                );
+            }
+            if l.reconnect_max.get() < l.reconnect_min.get() {
+                c.push(
+                    &at("reconnect_max"),
+                    "must not be shorter than reconnect_min",
+                );
+            }
+            for (key, v) in [
+                ("response_timeout", l.response_timeout),
+                ("enquire_link", l.enquire_link),
+                ("reconnect_min", l.reconnect_min),
+                ("reconnect_max", l.reconnect_max),
+                ("rebind_wait", l.rebind_wait),
+                ("receipt_retry", l.receipt_retry),
+                ("reassembly", l.reassembly),
+            ] {
+                if v.get().is_zero() {
+                    c.push(&at(key), "must be longer than zero");
                 }
             }
         }

@@ -34,6 +34,11 @@ pub const SEEN: u8 = b'H';
 /// `P | modem | 0 | TP-MR | sent ms | id | part` → a part sent through a modem (JSON), for
 /// correlating status reports by (modem, TP-MR, recipient, time window).
 pub const SENT_PART: u8 = b'P';
+/// `R | route | 0 | canonical SMSC message id` → (message, part) (JSON), for SMPP receipts
+/// (layout in `store::smpp_ids`).
+pub const SMSC_ID: u8 = b'R';
+/// `Q | route | 0 | received ms | n` → a parked SMPP receipt (JSON) that matched nothing yet.
+pub const PARKED_RECEIPT: u8 = b'Q';
 
 /// The meta key holding the schema version.
 pub const SCHEMA_VERSION_KEY: &[u8] = b"Xschema_version";

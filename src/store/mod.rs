@@ -17,6 +17,7 @@ mod inbox_cursor;
 pub mod keys;
 mod reassembly;
 mod sent_parts;
+mod smpp_ids;
 mod value;
 pub mod webhook;
 
@@ -29,6 +30,7 @@ use sled::Batch;
 pub use error::StoreError;
 pub use reassembly::{InboundPart, PartRef, Received};
 pub use sent_parts::{ReportInput, ReportMatch};
+pub use smpp_ids::{ALL_PARTS, SmppReceiptMatch, SmscIdRecord, SmscReceipt};
 
 use crate::model::{
     Event, EventKind, InboundMessage, MessageId, OutboundMessage, PartStatus, Status, Timestamp,

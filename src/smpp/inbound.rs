@@ -1,0 +1,334 @@
+//! deliver_sm / data_sm from the SMSC (SMPP 3.4 §4.6.1, §4.7.1): delivery receipts to the
+//! store's correlation index, MO messages to the inbox (reassembled when concatenated).
+//!
+//! A receipt is recognised by its esm_class message type (§5.2.12). Its id and state come from
+//! the receipted_message_id and message_state TLVs when present (§5.3.2.12, §5.3.2.35), else
+//! from the text (Appendix B); the raw text is kept either way. A receipt that matches no
+//! recorded submit yet is parked in the store, counted, and matched again by [`retry_parked`];
+//! it is never dropped. The response to the SMSC is sent only after the store write is
+//! durable, so a crash before it makes the SMSC send it again (at least once).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use super::pdu::values::{MessageState, data_coding, esm_class};
+use super::pdu::{Body, CommandStatus, Tlvs};
+use super::receipt;
+use super::session::Link;
+use crate::config::DefaultCoding;
+use crate::gsm;
+use crate::model::{MessageId, PartStatus, Timestamp};
+use crate::store::{InboundPart, PartRef, SmppReceiptMatch, SmscReceipt, Store};
+
+/// How many parked receipts one retry pass looks at.
+const PARKED_BATCH: usize = 1000;
+
+/// The part status a receipt's message state means.
+pub fn part_status(state: MessageState) -> PartStatus {
+    match state {
+        MessageState::Delivered => PartStatus::Delivered,
+        MessageState::Expired
+        | MessageState::Deleted
+        | MessageState::Undeliverable
+        | MessageState::Rejected
+        | MessageState::Skipped => PartStatus::Undelivered,
+        _ => PartStatus::Sent,
+    }
+}
+
+fn state_word(state: MessageState) -> String {
+    match state {
+        MessageState::Delivered => "DELIVRD".into(),
+        MessageState::Expired => "EXPIRED".into(),
+        MessageState::Deleted => "DELETED".into(),
+        MessageState::Undeliverable => "UNDELIV".into(),
+        MessageState::Accepted => "ACCEPTD".into(),
+        MessageState::Rejected => "REJECTD".into(),
+        MessageState::Enroute => "ENROUTE".into(),
+        MessageState::Skipped => "SKIPPED".into(),
+        MessageState::Scheduled => "SCHEDULED".into(),
+        MessageState::Unknown => "UNKNOWN".into(),
+        MessageState::Other(v) => format!("state {v}"),
+    }
+}
+
+/// The fields of a deliver_sm or data_sm that matter here.
+struct Incoming<'a> {
+    esm_class: u8,
+    data_coding: u8,
+    from: String,
+    to: String,
+    payload: &'a [u8],
+    tlvs: &'a Tlvs,
+}
+
+/// Handles one deliver_sm / data_sm body; returns the command_status to answer with.
+pub async fn handle(link: &Arc<Link>, store: &Arc<Store>, body: Body) -> CommandStatus {
+    let inc = match &body {
+        Body::DeliverSm(d) => Incoming {
+            esm_class: d.esm_class,
+            data_coding: d.data_coding,
+            from: d.source.addr.to_string_lossy(),
+            to: d.dest.addr.to_string_lossy(),
+            payload: d.payload(),
+            tlvs: &d.tlvs,
+        },
+        Body::DataSm(d) => Incoming {
+            esm_class: d.esm_class,
+            data_coding: d.data_coding,
+            from: d.source.addr.to_string_lossy(),
+            to: d.dest.addr.to_string_lossy(),
+            payload: d.tlvs.message_payload().unwrap_or_default(),
+            tlvs: &d.tlvs,
+        },
+        _ => return CommandStatus::InvalidCommandId,
+    };
+    let now = Timestamp::now();
+    let written = if esm_class::is_receipt(inc.esm_class) {
+        on_receipt(link, store, &inc, now)
+    } else {
+        on_mo(link, store, &inc, now)
+    };
+    match written {
+        Ok(()) => match store.durable().await {
+            Ok(()) => CommandStatus::Ok,
+            Err(e) => {
+                warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot make an inbound PDU durable; the SMSC will resend it");
+                CommandStatus::ReceiverTemporaryAppError
+            }
+        },
+        Err(e) => {
+            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot store an inbound PDU; the SMSC will resend it");
+            CommandStatus::ReceiverTemporaryAppError
+        }
+    }
+}
+
+fn on_receipt(
+    link: &Link,
+    store: &Store,
+    inc: &Incoming<'_>,
+    now: Timestamp,
+) -> Result<(), crate::store::StoreError> {
+    let raw = String::from_utf8_lossy(inc.payload).into_owned();
+    let parsed = receipt::parse(&raw).ok();
+    let smsc_id = inc
+        .tlvs
+        .receipted_message_id()
+        .map(|i| i.to_string_lossy())
+        .or_else(|| parsed.as_ref().map(|p| p.id.clone()))
+        .unwrap_or_default();
+    let state = inc
+        .tlvs
+        .message_state()
+        .or_else(|| parsed.as_ref().and_then(|p| p.state))
+        .unwrap_or(MessageState::Unknown);
+    let err = parsed
+        .as_ref()
+        .and_then(|p| p.err.clone())
+        .or_else(|| inc.tlvs.network_error_code().map(|(t, c)| format!("{t}:{c}")));
+    let done_date = parsed.as_ref().and_then(|p| p.done_date).map(|d| {
+        let mut s = format!(
+            "{:02}{:02}{:02}{:02}{:02}",
+            d.year % 100,
+            d.month,
+            d.day,
+            d.hour,
+            d.minute
+        );
+        if let Some(sec) = d.second {
+            s.push_str(&format!("{sec:02}"));
+        }
+        s
+    });
+    let r = SmscReceipt {
+        smsc_id,
+        part_status: part_status(state),
+        stat: parsed
+            .as_ref()
+            .and_then(|p| p.stat.clone())
+            .unwrap_or_else(|| state_word(state)),
+        err,
+        done_date,
+        raw,
+        received_at: now,
+    };
+    match store.apply_smpp_receipt(&link.name, &r, now)? {
+        SmppReceiptMatch::Applied { .. } => Link::count(&link.stats.receipts),
+        SmppReceiptMatch::NotYetSent | SmppReceiptMatch::NoMatch => {
+            debug!(target: "smsgw::smpp", link = %link.name, id = %r.smsc_id, "receipt matches no recorded submit yet; parked");
+            Link::count(&link.stats.receipts_parked);
+            store.park_smpp_receipt(&link.name, &r)?;
+        }
+    }
+    Ok(())
+}
+
+/// Text of MO user data in `dc` (SMPP 3.4 §5.2.19), with the link's meaning of 0.
+pub fn decode_text(dc: u8, octets: &[u8], default: DefaultCoding) -> String {
+    match dc {
+        data_coding::UCS2 => gsm::ucs2::decode(octets),
+        data_coding::LATIN1 => octets.iter().map(|&b| char::from(b)).collect(),
+        data_coding::IA5 => String::from_utf8_lossy(octets).into_owned(),
+        data_coding::SMSC_DEFAULT => match default {
+            DefaultCoding::Gsm7 => gsm::Gsm7Charset::DEFAULT.decode(octets),
+            DefaultCoding::Latin1 => octets.iter().map(|&b| char::from(b)).collect(),
+            DefaultCoding::Ascii => String::from_utf8_lossy(octets).into_owned(),
+        },
+        _ => octets.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+/// Splits a concatenation UDH (TS 23.040 §9.2.3.24.1 IEI 0x00, §9.2.3.24.8 IEI 0x08) off user
+/// data: grammar `UDHL:u8 (IEI:u8 IEDL:u8 data{IEDL})* rest`.
+pub fn split_udh(ud: &[u8]) -> Option<(Option<PartRef>, &[u8])> {
+    let udhl = usize::from(*ud.first()?);
+    let header = ud.get(1..1 + udhl)?;
+    let rest = &ud[1 + udhl..];
+    let mut i = 0;
+    let mut concat = None;
+    while i + 2 <= header.len() {
+        let (iei, len) = (header[i], usize::from(header[i + 1]));
+        let data = header.get(i + 2..i + 2 + len)?;
+        match (iei, data) {
+            (0x00, &[r, total, seq]) => {
+                concat.get_or_insert(PartRef {
+                    reference: u16::from(r),
+                    total,
+                    seq,
+                    sixteen_bit: false,
+                });
+            }
+            (0x08, &[r1, r2, total, seq]) => {
+                concat.get_or_insert(PartRef {
+                    reference: u16::from_be_bytes([r1, r2]),
+                    total,
+                    seq,
+                    sixteen_bit: true,
+                });
+            }
+            _ => {}
+        }
+        i += 2 + len;
+    }
+    Some((concat, rest))
+}
+
+fn on_mo(
+    link: &Link,
+    store: &Store,
+    inc: &Incoming<'_>,
+    now: Timestamp,
+) -> Result<(), crate::store::StoreError> {
+    let (mut concat, body) = if inc.esm_class & esm_class::UDHI != 0 {
+        split_udh(inc.payload).unwrap_or((None, inc.payload))
+    } else {
+        (None, inc.payload)
+    };
+    if let Some((reference, total, seq)) = inc.tlvs.sar() {
+        concat = Some(PartRef {
+            reference,
+            total,
+            seq,
+            sixteen_bit: true,
+        });
+    }
+    let text = decode_text(inc.data_coding, body, link.config.default_coding);
+    let from = if !inc.from.is_empty() && inc.from.bytes().all(|b| b.is_ascii_digit()) {
+        format!("+{}", inc.from)
+    } else {
+        inc.from.clone()
+    };
+    let part = InboundPart {
+        modem: link.name.clone(),
+        route: link.name.clone(),
+        from,
+        to: (!inc.to.is_empty()).then(|| inc.to.clone()),
+        sent_at: None,
+        concat,
+        text,
+    };
+    // SMPP has no per-PDU identity to deduplicate on: every deliver_sm is a new part (the
+    // SMSC resends only what we did not answer, and we answer after the write is durable).
+    let unique = MessageId::new_at(now.as_millis()).to_bytes();
+    store.receive_part(&unique, part, now)?;
+    Link::count(&link.stats.mo);
+    Ok(())
+}
+
+/// Matches parked receipts again every `receipt_retry`, releases MO messages whose parts
+/// stopped coming after `reassembly`, and forgets old dedup marks, until `cancel`.
+pub async fn retry_parked(link: Arc<Link>, store: Arc<Store>, cancel: CancellationToken) {
+    let every = link.config.receipt_retry.get();
+    let mut last_release = Timestamp::now();
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let now = Timestamp::now();
+        let parked = match store.parked_smpp_receipts(&link.name, PARKED_BATCH) {
+            Ok(p) => p,
+            Err(e) => {
+                warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot read parked receipts");
+                continue;
+            }
+        };
+        for (key, r) in parked {
+            match store.apply_smpp_receipt(&link.name, &r, now) {
+                Ok(SmppReceiptMatch::Applied { .. }) => {
+                    Link::count(&link.stats.receipts_matched_late);
+                    Link::count(&link.stats.receipts);
+                    if let Err(e) = store.unpark_smpp_receipt(&key) {
+                        warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot unpark a receipt");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot apply a parked receipt")
+                }
+            }
+        }
+        if now.as_millis() - last_release.as_millis() >= 60_000 {
+            last_release = now;
+            let window = link.config.reassembly.get();
+            let older = Timestamp(now.as_millis().saturating_sub(window.as_millis() as u64));
+            let _ = store.release_incomplete(&link.name, older, now);
+            let day = Timestamp(now.as_millis().saturating_sub(Duration::from_secs(86_400).as_millis() as u64));
+            let _ = store.purge_seen(&link.name, day);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_8bit_concat_udh_should_be_split_off() {
+        let ud = [5, 0, 3, 0x2a, 3, 2, b'h', b'i'];
+        let (c, rest) = split_udh(&ud).unwrap();
+        let c = c.unwrap();
+        assert_eq!((c.reference, c.total, c.seq), (0x2a, 3, 2));
+        assert_eq!(rest, b"hi");
+    }
+
+    #[test]
+    fn a_truncated_udh_should_not_panic() {
+        assert!(split_udh(&[9, 0, 3]).is_none());
+        assert!(split_udh(&[]).is_none());
+        let (c, _) = split_udh(&[3, 0, 5, 1]).unwrap();
+        assert!(c.is_none());
+    }
+
+    #[test]
+    fn states_should_map_to_part_statuses() {
+        assert_eq!(part_status(MessageState::Delivered), PartStatus::Delivered);
+        assert_eq!(part_status(MessageState::Rejected), PartStatus::Undelivered);
+        assert_eq!(part_status(MessageState::Expired), PartStatus::Undelivered);
+        assert_eq!(part_status(MessageState::Enroute), PartStatus::Sent);
+    }
+}

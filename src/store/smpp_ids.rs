@@ -1,0 +1,386 @@
+//! SMPP receipt correlation (SMPP 3.4 §4.6.1, Appendix B): which part of which message an SMSC
+//! message id stands for, per route (the operator account, not the TCP session: a receipt may
+//! come back on another bind of the same account), and receipts that matched nothing yet.
+//!
+//! - `R | route | 0 | canonical id` → [`SmscIdRecord`] (JSON), written only when a
+//!   submit_sm_resp said `ESME_ROK`; a later retry of the same part adds its own id and never
+//!   erases an earlier one. Ids are stored under [`canonical_id`] and looked up under it first,
+//!   then under [`alternate_ids`] (hex ⇄ decimal), so an SMSC that answers in one form and
+//!   reports in the other still matches.
+//! - `Q | route | 0 | received ms | n` → [`SmscReceipt`] (JSON): a receipt that arrived before
+//!   its submit_sm_resp was recorded, or that matches nothing; tried again later, never dropped.
+//!
+//! Part and message statuses change by the same rules as modem status reports
+//! (`sent_parts.rs`): a message is `delivered` when every part is, `undelivered` as soon as one
+//! part will not be.
+
+use serde::{Deserialize, Serialize};
+
+use super::value::{decode, encode};
+use super::{Store, StoreError, keys};
+use crate::model::{MessageId, PartStatus, Status, Timestamp};
+use crate::smpp::receipt::{alternate_ids, canonical_id};
+
+use keys::{PARKED_RECEIPT, SMSC_ID};
+
+/// Part number meaning "every part of the message" (a message sent in one message_payload).
+pub const ALL_PARTS: u8 = 0;
+
+/// What an SMSC message id stands for, and the receipt that came for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmscIdRecord {
+    /// The message.
+    pub id: MessageId,
+    /// The part (1-based), or [`ALL_PARTS`].
+    pub part: u8,
+    /// When the submit was accepted.
+    pub at: Timestamp,
+    /// The id as the SMSC wrote it.
+    pub smsc_id: String,
+    /// The raw receipt text, once one came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
+}
+
+/// A delivery receipt as a session decoded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmscReceipt {
+    /// The SMSC message id (receipted_message_id TLV, else the text's `id:`).
+    pub smsc_id: String,
+    /// The part's new status: `Delivered`, `Undelivered`, or `Sent` while still en route.
+    pub part_status: PartStatus,
+    /// The state word (`DELIVRD`, `UNDELIV`, `EXPIRED`, `REJECTD`…).
+    pub stat: String,
+    /// The `err:` value or network error code, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub err: Option<String>,
+    /// The `done date:` as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_date: Option<String>,
+    /// The receipt text as received (empty when the SMSC sent TLVs only).
+    pub raw: String,
+    /// When it was received.
+    pub received_at: Timestamp,
+}
+
+impl SmscReceipt {
+    /// The words put in a part's `error` and the message history.
+    pub fn describe(&self) -> String {
+        let mut s = format!("receipt stat:{}", self.stat);
+        if let Some(e) = &self.err {
+            s.push_str(&format!(" err:{e}"));
+        }
+        if let Some(d) = &self.done_date {
+            s.push_str(&format!(" done date:{d}"));
+        }
+        s
+    }
+}
+
+/// What [`Store::apply_smpp_receipt`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmppReceiptMatch {
+    /// The part(s) were updated.
+    Applied {
+        /// The message.
+        id: MessageId,
+    },
+    /// The id is known but the send's outcome is not recorded yet: park and retry.
+    NotYetSent,
+    /// No submit with this id is known (yet): park and retry.
+    NoMatch,
+}
+
+fn route_prefix(tag: u8, route: &str) -> Vec<u8> {
+    keys::modem_prefix(tag, route)
+}
+
+fn id_key(route: &str, canonical: &str) -> Vec<u8> {
+    let mut k = route_prefix(SMSC_ID, route);
+    k.extend_from_slice(canonical.as_bytes());
+    k
+}
+
+impl Store {
+    /// Records that the SMSC of `route` accepted `part` of message `id` as `smsc_id`
+    /// (call only on `ESME_ROK`).
+    pub fn record_smsc_id(
+        &self,
+        route: &str,
+        smsc_id: &str,
+        id: MessageId,
+        part: u8,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let rec = SmscIdRecord {
+            id,
+            part,
+            at,
+            smsc_id: smsc_id.to_string(),
+            receipt: None,
+        };
+        self.tree
+            .insert(id_key(route, &canonical_id(smsc_id)), encode(&rec)?)?;
+        Ok(())
+    }
+
+    /// The record of an SMSC id of `route`, looked up under its normalised forms.
+    pub fn smsc_id_record(
+        &self,
+        route: &str,
+        smsc_id: &str,
+    ) -> Result<Option<(Vec<u8>, SmscIdRecord)>, StoreError> {
+        let c = canonical_id(smsc_id);
+        for form in std::iter::once(c.clone()).chain(alternate_ids(&c)) {
+            let k = id_key(route, &form);
+            if let Some(v) = self.tree.get(&k)? {
+                return Ok(Some((k.clone(), decode(&k, &v)?)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Applies a receipt of `route` to its part(s); a message moves to `delivered` when every
+    /// part is, to `undelivered` when one will not be.
+    pub fn apply_smpp_receipt(
+        &self,
+        route: &str,
+        r: &SmscReceipt,
+        now: Timestamp,
+    ) -> Result<SmppReceiptMatch, StoreError> {
+        let Some((key, mut rec)) = self.smsc_id_record(route, &r.smsc_id)? else {
+            return Ok(SmppReceiptMatch::NoMatch);
+        };
+        let text = r.describe();
+        let mut not_yet = false;
+        self.update(rec.id, |m| {
+            let targets: Vec<usize> = m
+                .parts
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| rec.part == ALL_PARTS || p.index == rec.part)
+                .map(|(i, _)| i)
+                .collect();
+            if targets.is_empty() {
+                return false;
+            }
+            for &i in &targets {
+                let part = &mut m.parts[i];
+                if matches!(part.status, PartStatus::Pending | PartStatus::Unknown) {
+                    if m.status == Status::Sending {
+                        not_yet = true;
+                        return false;
+                    }
+                    // A receipt for a part that went back to the queue (resent after a lost
+                    // response): the first copy reached the handset; record it.
+                }
+                part.status = r.part_status;
+                part.error = match r.part_status {
+                    PartStatus::Delivered => None,
+                    PartStatus::Sent => Some(format!("{text} (the SMSC is still trying)")),
+                    _ => Some(text.clone()),
+                };
+            }
+            let all_delivered = m.parts.iter().all(|p| p.status == PartStatus::Delivered);
+            let any_undelivered = m.parts.iter().any(|p| p.status == PartStatus::Undelivered);
+            let label = if rec.part == ALL_PARTS {
+                "all parts".to_string()
+            } else {
+                format!("part {}", rec.part)
+            };
+            if m.status == Status::Sent && any_undelivered {
+                m.set_status(Status::Undelivered, now, Some(format!("{label}: {text}")));
+            } else if m.status == Status::Sent && all_delivered {
+                m.set_status(Status::Delivered, now, Some(format!("{label}: {text}")));
+            } else {
+                m.updated_at = now;
+            }
+            true
+        })?;
+        if not_yet {
+            return Ok(SmppReceiptMatch::NotYetSent);
+        }
+        rec.receipt = Some(if r.raw.is_empty() {
+            text
+        } else {
+            r.raw.clone()
+        });
+        self.tree.insert(key, encode(&rec)?)?;
+        Ok(SmppReceiptMatch::Applied { id: rec.id })
+    }
+
+    /// Parks a receipt of `route` to be matched again later.
+    pub fn park_smpp_receipt(&self, route: &str, r: &SmscReceipt) -> Result<(), StoreError> {
+        let mut k = route_prefix(PARKED_RECEIPT, route);
+        k.extend_from_slice(&r.received_at.as_millis().to_be_bytes());
+        k.extend_from_slice(&self.db.generate_id()?.to_be_bytes());
+        self.tree.insert(k, encode(r)?)?;
+        Ok(())
+    }
+
+    /// Up to `limit` parked receipts of `route`, oldest first, with their keys.
+    pub fn parked_smpp_receipts(
+        &self,
+        route: &str,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, SmscReceipt)>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self
+            .tree
+            .scan_prefix(route_prefix(PARKED_RECEIPT, route))
+            .take(limit)
+        {
+            let (k, v) = kv?;
+            out.push((k.to_vec(), decode(&k, &v)?));
+        }
+        Ok(out)
+    }
+
+    /// Forgets a parked receipt once it matched.
+    pub fn unpark_smpp_receipt(&self, key: &[u8]) -> Result<(), StoreError> {
+        self.tree.remove(key)?;
+        Ok(())
+    }
+
+    /// How many receipts of `route` are parked.
+    pub fn count_parked_smpp_receipts(&self, route: &str) -> u64 {
+        self.tree
+            .scan_prefix(route_prefix(PARKED_RECEIPT, route))
+            .keys()
+            .count() as u64
+    }
+
+    /// Marks part `part` (or every part for [`ALL_PARTS`]) of `id` as possibly sent twice:
+    /// its submit went out and no response came before the link dropped.
+    pub fn mark_possible_duplicate(&self, id: MessageId, part: u8) -> Result<(), StoreError> {
+        self.update(id, |m| {
+            let mut changed = false;
+            for p in m
+                .parts
+                .iter_mut()
+                .filter(|p| part == ALL_PARTS || p.index == part)
+            {
+                changed |= !p.possible_duplicate;
+                p.possible_duplicate = true;
+            }
+            changed
+        })?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Msisdn, NumberPlan, OutboundMessage, Part};
+
+    fn store() -> (tempfile::TempDir, std::sync::Arc<Store>) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), 1 << 20).unwrap();
+        (dir, s)
+    }
+
+    fn sent_message(s: &Store, parts: u8) -> MessageId {
+        let now = Timestamp::now();
+        let m = OutboundMessage {
+            id: MessageId::new_at(now.as_millis()),
+            to: Msisdn::parse("+358401234567", &NumberPlan::default()).unwrap(),
+            from: None,
+            text: "hi".into(),
+            encoding: "gsm7".into(),
+            send_at: None,
+            expires_at: now.plus(std::time::Duration::from_secs(3600)),
+            priority: Default::default(),
+            reference: None,
+            route: None,
+            callback_url: None,
+            dlr: None,
+            status: Status::Sent,
+            parts: (1..=parts)
+                .map(|i| Part {
+                    status: PartStatus::Sent,
+                    ..Part::pending(i)
+                })
+                .collect(),
+            history: Vec::new(),
+            attempts: Default::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        let id = m.id;
+        s.insert_outbound(vec![super::super::NewMessage {
+            message: m,
+            idempotency_key: None,
+        }])
+        .unwrap();
+        id
+    }
+
+    fn receipt(id: &str, st: PartStatus) -> SmscReceipt {
+        SmscReceipt {
+            smsc_id: id.into(),
+            part_status: st,
+            stat: "DELIVRD".into(),
+            err: Some("000".into()),
+            done_date: Some("2611221010".into()),
+            raw: format!("id:{id} stat:DELIVRD"),
+            received_at: Timestamp::now(),
+        }
+    }
+
+    #[test]
+    fn a_receipt_in_decimal_should_match_an_id_answered_in_hex() {
+        let (_d, s) = store();
+        let id = sent_message(&s, 1);
+        s.record_smsc_id("op", "00000F4240", id, 1, Timestamp::now())
+            .unwrap();
+        let r = receipt("1000000", PartStatus::Delivered);
+        let got = s.apply_smpp_receipt("op", &r, Timestamp::now()).unwrap();
+        assert_eq!(got, SmppReceiptMatch::Applied { id });
+        let m = s.get(id).unwrap().unwrap();
+        assert_eq!(m.status, Status::Delivered);
+        let (_, rec) = s.smsc_id_record("op", "f4240").unwrap().unwrap();
+        assert_eq!(rec.receipt.as_deref(), Some("id:1000000 stat:DELIVRD"));
+    }
+
+    #[test]
+    fn a_message_should_be_delivered_only_when_every_part_is() {
+        let (_d, s) = store();
+        let id = sent_message(&s, 2);
+        s.record_smsc_id("op", "a1", id, 1, Timestamp::now())
+            .unwrap();
+        s.record_smsc_id("op", "a2", id, 2, Timestamp::now())
+            .unwrap();
+        s.apply_smpp_receipt(
+            "op",
+            &receipt("a1", PartStatus::Delivered),
+            Timestamp::now(),
+        )
+        .unwrap();
+        assert_eq!(s.get(id).unwrap().unwrap().status, Status::Sent);
+        s.apply_smpp_receipt(
+            "op",
+            &receipt("a2", PartStatus::Delivered),
+            Timestamp::now(),
+        )
+        .unwrap();
+        assert_eq!(s.get(id).unwrap().unwrap().status, Status::Delivered);
+    }
+
+    #[test]
+    fn an_unknown_receipt_should_be_parked_not_dropped() {
+        let (_d, s) = store();
+        let r = receipt("77", PartStatus::Delivered);
+        assert_eq!(
+            s.apply_smpp_receipt("op", &r, Timestamp::now()).unwrap(),
+            SmppReceiptMatch::NoMatch
+        );
+        s.park_smpp_receipt("op", &r).unwrap();
+        assert_eq!(s.count_parked_smpp_receipts("op"), 1);
+        assert_eq!(s.count_parked_smpp_receipts("other"), 0);
+        let parked = s.parked_smpp_receipts("op", 10).unwrap();
+        assert_eq!(parked[0].1, r);
+        s.unpark_smpp_receipt(&parked[0].0).unwrap();
+        assert_eq!(s.count_parked_smpp_receipts("op"), 0);
+    }
+}
