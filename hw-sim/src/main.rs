@@ -42,6 +42,10 @@ struct SmscArgs {
     /// Fraction of submits answered ESME_RTHROTTLED.
     #[arg(long, default_value_t = 0.0)]
     throttle: f64,
+    /// Submits per second accepted over all binds (the contracted TPS); faster ones are
+    /// answered ESME_RTHROTTLED.
+    #[arg(long)]
+    max_rate: Option<f64>,
     /// Message id format in submit_sm_resp.
     #[arg(long, value_enum, default_value = "hex")]
     id_format: IdFormatArg,
@@ -143,6 +147,7 @@ async fn smsc(args: SmscArgs) -> std::process::ExitCode {
         faults: Faults {
             receipt_delay_ms: args.receipt_delay_ms,
             throttle_fraction: args.throttle,
+            max_rate: args.max_rate,
             ..Faults::default()
         },
         ..defaults

@@ -17,6 +17,17 @@ impl MessageId {
         Self(Ulid::from_parts(at_ms, fastrand::u128(..)))
     }
 
+    /// A fresh id for a message created at `at_ms` that sorts strictly after `last`: the clock's
+    /// id when it is later, else `last` plus one (same millisecond, or a clock that stepped
+    /// back). Lists read with a cursor then never miss an entry written after the cursor.
+    pub fn new_after(at_ms: u64, last: Option<MessageId>) -> Self {
+        let fresh = Self::new_at(at_ms);
+        match last {
+            Some(last) if fresh <= last => last.0.increment().map_or(fresh, Self),
+            _ => fresh,
+        }
+    }
+
     /// The 16 big-endian bytes used in store keys (byte order = time order).
     pub fn to_bytes(self) -> [u8; 16] {
         self.0.to_bytes()
@@ -72,6 +83,9 @@ mod tests {
     #[test]
     fn ids_created_later_should_sort_after_earlier_ones() {
         let a = MessageId::new_at(1_000);
+        let same_ms = MessageId::new_after(1_000, Some(a));
+        assert!(same_ms > a);
+        assert!(MessageId::new_after(999, Some(same_ms)) > same_ms);
         let b = MessageId::new_at(2_000);
         assert!(a.to_bytes() < b.to_bytes());
         assert_eq!(MessageId::from_bytes(a.to_bytes()), a);

@@ -64,7 +64,10 @@ fn text_octets(text: &str, encoding: Encoding, coding: DefaultCoding) -> (u8, Ve
                     .is_err()
                 {
                     // segment() chose GSM 7-bit, so every character is in the tables.
-                    out = text.bytes().map(|b| if b < 0x80 { b } else { b'?' }).collect();
+                    out = text
+                        .bytes()
+                        .map(|b| if b < 0x80 { b } else { b'?' })
+                        .collect();
                 }
                 (data_coding::SMSC_DEFAULT, out)
             }
@@ -135,8 +138,8 @@ pub fn submits(
             body,
         }]);
     }
-    let segs =
-        gsm::segment(&msg.text, &opts, reference).map_err(|e| EncodeProblem::Segment(e.to_string()))?;
+    let segs = gsm::segment(&msg.text, &opts, reference)
+        .map_err(|e| EncodeProblem::Segment(e.to_string()))?;
     let total = segs.parts.len();
     let mut out = Vec::with_capacity(parts.len());
     for &index in parts {

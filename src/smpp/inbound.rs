@@ -126,10 +126,11 @@ fn on_receipt(
         .message_state()
         .or_else(|| parsed.as_ref().and_then(|p| p.state))
         .unwrap_or(MessageState::Unknown);
-    let err = parsed
-        .as_ref()
-        .and_then(|p| p.err.clone())
-        .or_else(|| inc.tlvs.network_error_code().map(|(t, c)| format!("{t}:{c}")));
+    let err = parsed.as_ref().and_then(|p| p.err.clone()).or_else(|| {
+        inc.tlvs
+            .network_error_code()
+            .map(|(t, c)| format!("{t}:{c}"))
+    });
     let done_date = parsed.as_ref().and_then(|p| p.done_date).map(|d| {
         let mut s = format!(
             "{:02}{:02}{:02}{:02}{:02}",
@@ -297,7 +298,10 @@ pub async fn retry_parked(link: Arc<Link>, store: Arc<Store>, cancel: Cancellati
             let window = link.config.reassembly.get();
             let older = Timestamp(now.as_millis().saturating_sub(window.as_millis() as u64));
             let _ = store.release_incomplete(&link.name, older, now);
-            let day = Timestamp(now.as_millis().saturating_sub(Duration::from_secs(86_400).as_millis() as u64));
+            let day = Timestamp(
+                now.as_millis()
+                    .saturating_sub(Duration::from_secs(86_400).as_millis() as u64),
+            );
             let _ = store.purge_seen(&link.name, day);
         }
     }

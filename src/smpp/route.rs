@@ -158,8 +158,7 @@ async fn submit_part(
         let outcome = match result {
             SubmitResult::Accepted { message_id } => {
                 let now = Timestamp::now();
-                if let Err(e) = store.record_smsc_id(&link.name, &message_id, id, part.index, now)
-                {
+                if let Err(e) = store.record_smsc_id(&link.name, &message_id, id, part.index, now) {
                     warn!(target: "smsgw::smpp", link = %link.name, %id, cause = %e, "cannot record the SMSC id; its receipt will stay parked");
                 }
                 PartOutcome::Sent {

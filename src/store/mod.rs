@@ -50,6 +50,9 @@ pub struct Store {
     db: sled::Db,
     tree: sled::Tree,
     write_lock: Mutex<()>,
+    /// The newest inbox id handed out (read from the tree on first use); guarded in practice
+    /// by `write_lock`, which every inbox write holds.
+    last_inbound: Mutex<Option<MessageId>>,
     commit: Arc<GroupCommit>,
     /// Bumped after every batch that appended events, so webhook workers and long polls wake
     /// instead of polling ([`Store::subscribe_events`]).
@@ -110,6 +113,7 @@ impl Store {
             db,
             tree,
             write_lock: Mutex::new(()),
+            last_inbound: Mutex::new(None),
             events_written: tokio::sync::watch::Sender::new(0),
         };
         store.migrate()?;
@@ -388,17 +392,33 @@ impl Store {
     }
 
     /// Stores an incoming message with its `message.received` event (not yet durable).
-    pub fn insert_inbound(&self, msg: &InboundMessage) -> Result<(), StoreError> {
+    /// The message's id is replaced by one that sorts after every stored inbox entry (see
+    /// [`Store::push_inbound`]); the stored message is returned.
+    pub fn insert_inbound(&self, mut msg: InboundMessage) -> Result<InboundMessage, StoreError> {
         let _guard = self.write_lock.lock();
         let mut batch = Batch::default();
-        self.push_inbound(&mut batch, msg)?;
+        self.push_inbound(&mut batch, &mut msg)?;
         self.tree.apply_batch(batch)?;
         self.events_written.send_modify(|n| *n += 1);
-        Ok(())
+        Ok(msg)
     }
 
-    /// The inbox entry and its `message.received` event, added to `batch`.
-    fn push_inbound(&self, batch: &mut Batch, msg: &InboundMessage) -> Result<(), StoreError> {
+    /// The inbox entry and its `message.received` event, added to `batch`. Call with
+    /// `write_lock` held. The id is reassigned here so inbox order is write order: ids made
+    /// earlier by the caller (or in the same millisecond, whose random part would sort at
+    /// random) could land before a consumer's cursor and never be read.
+    fn push_inbound(&self, batch: &mut Batch, msg: &mut InboundMessage) -> Result<(), StoreError> {
+        let mut last = self.last_inbound.lock();
+        if last.is_none() {
+            let end = keys::prefix_end(&[keys::INBOX]);
+            if let Some(kv) = self.tree.range(vec![keys::INBOX]..end).next_back() {
+                let (k, _) = kv?;
+                *last = k.get(1..).and_then(MessageId::from_slice);
+            }
+        }
+        msg.id = MessageId::new_after(msg.received_at.as_millis(), *last);
+        *last = Some(msg.id);
+        drop(last);
         batch.insert(&keys::inbound(msg.id), encode(msg)?);
         let seq = self.next_event_seq()?;
         let event = Event {

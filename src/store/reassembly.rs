@@ -140,7 +140,7 @@ impl Store {
             .filter(|c| c.total > 1 && c.seq >= 1 && c.seq <= c.total)
         {
             None => {
-                let msg = InboundMessage {
+                let mut msg = InboundMessage {
                     id: MessageId::new_at(now.as_millis()),
                     from: part.from,
                     to: part.to,
@@ -151,7 +151,7 @@ impl Store {
                     parts: 1,
                     incomplete: false,
                 };
-                self.push_inbound(&mut batch, &msg)?;
+                self.push_inbound(&mut batch, &mut msg)?;
                 Received::Stored(msg)
             }
             Some(c) => {
@@ -175,8 +175,8 @@ impl Store {
                 }
                 if a.parts.len() == usize::from(a.total) {
                     batch.remove(key);
-                    let msg = a.into_message(now, false);
-                    self.push_inbound(&mut batch, &msg)?;
+                    let mut msg = a.into_message(now, false);
+                    self.push_inbound(&mut batch, &mut msg)?;
                     Received::Stored(msg)
                 } else {
                     let have = a.parts.len();
@@ -214,8 +214,8 @@ impl Store {
             let a: Assembly = decode(&k, &v)?;
             if a.first_at < older_than {
                 batch.remove(k);
-                let msg = a.into_message(now, true);
-                self.push_inbound(&mut batch, &msg)?;
+                let mut msg = a.into_message(now, true);
+                self.push_inbound(&mut batch, &mut msg)?;
                 out.push(msg);
             }
         }

@@ -166,13 +166,14 @@ impl Store {
             }
             for &i in &targets {
                 let part = &mut m.parts[i];
-                if matches!(part.status, PartStatus::Pending | PartStatus::Unknown) {
-                    if m.status == Status::Sending {
-                        not_yet = true;
-                        return false;
-                    }
-                    // A receipt for a part that went back to the queue (resent after a lost
-                    // response): the first copy reached the handset; record it.
+                // A receipt for a pending part of a message not being sent: the part went back
+                // to the queue (resent after a lost response) and the first copy reached the
+                // handset; record it. While it is being sent, wait for the send's outcome.
+                if matches!(part.status, PartStatus::Pending | PartStatus::Unknown)
+                    && m.status == Status::Sending
+                {
+                    not_yet = true;
+                    return false;
                 }
                 part.status = r.part_status;
                 part.error = match r.part_status {

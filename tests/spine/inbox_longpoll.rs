@@ -83,7 +83,7 @@ async fn a_long_poll_should_return_as_soon_as_a_message_arrives() {
         !poll.is_finished(),
         "the poll must wait while the inbox is empty"
     );
-    store.insert_inbound(&inbound("kyllä")).unwrap();
+    store.insert_inbound(inbound("kyllä")).unwrap();
     let (v, took) = poll.await.unwrap();
     assert_eq!(v["messages"][0]["text"], "kyllä");
     assert!(took < Duration::from_secs(15), "took {took:?}");
@@ -114,7 +114,7 @@ async fn an_acknowledged_cursor_should_be_where_cursorless_polls_continue() {
     let base = serve(store.clone(), &Config::default()).await;
     let http = reqwest::Client::new();
     for t in ["one", "two"] {
-        store.insert_inbound(&inbound(t)).unwrap();
+        store.insert_inbound(inbound(t)).unwrap();
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let page: Value = http
@@ -163,4 +163,24 @@ async fn an_acknowledged_cursor_should_be_where_cursorless_polls_continue() {
         .await
         .unwrap();
     assert_eq!(other["messages"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn inbox_order_should_be_write_order_even_within_one_millisecond() {
+    let (_dir, store) = temp_store();
+    let at = Timestamp::now();
+    // Ids made by callers in the same millisecond sort at random; the store reassigns them.
+    let mut written = Vec::new();
+    for i in 0..50 {
+        let mut m = inbound(&format!("m{i}"));
+        m.received_at = at;
+        m.id = MessageId::new_at(at.as_millis());
+        written.push(store.insert_inbound(m).unwrap().text);
+    }
+    let page = store.list_inbox(None, 100).unwrap();
+    let read: Vec<String> = page.items.into_iter().map(|m| m.text).collect();
+    assert_eq!(read, written);
+    // A cursor taken after the first 10 sees exactly the other 40.
+    let cursor = store.list_inbox(None, 10).unwrap().next_cursor;
+    assert_eq!(store.list_inbox(cursor, 100).unwrap().items.len(), 40);
 }

@@ -108,6 +108,10 @@ impl Default for OutcomeMix {
 pub struct Faults {
     /// Fraction 0..=1 of submits answered `ESME_RTHROTTLED` (spread evenly, deterministic).
     pub throttle_fraction: f64,
+    /// The contracted throughput: submits per second the SMSC accepts over all its binds
+    /// (a token bucket holding one second's worth); faster submits are answered
+    /// `ESME_RTHROTTLED`, as operators enforce a TPS. `None` for no limit.
+    pub max_rate: Option<f64>,
     /// Fraction 0..=1 of submits answered `ESME_RMSGQFUL`.
     pub queue_full_fraction: f64,
     /// Delay before each response to a submit (slow SMSC).
@@ -128,6 +132,7 @@ impl Default for Faults {
     fn default() -> Self {
         Faults {
             throttle_fraction: 0.0,
+            max_rate: None,
             queue_full_fraction: 0.0,
             response_delay_ms: 0,
             receipt_delay_ms: 100,

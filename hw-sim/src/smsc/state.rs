@@ -141,6 +141,8 @@ pub struct StatsSnapshot {
 #[derive(Debug, Default)]
 pub struct Deciders {
     throttle_acc: f64,
+    /// Token bucket of `Faults::max_rate`: tokens and when it was last filled.
+    rate_bucket: Option<(f64, std::time::Instant)>,
     queue_full_acc: f64,
     swrr: [i64; 4],
 }
@@ -165,9 +167,28 @@ impl Deciders {
         }
     }
 
+    /// Whether a submit arriving at `now` exceeds `max_rate` (and takes a token if not).
+    fn over_rate(&mut self, max_rate: Option<f64>, now: std::time::Instant) -> bool {
+        let Some(rate) = max_rate.filter(|r| *r > 0.0) else {
+            self.rate_bucket = None;
+            return false;
+        };
+        let (tokens, last) = self.rate_bucket.unwrap_or((rate, now));
+        let tokens = (tokens + rate * now.duration_since(last).as_secs_f64()).min(rate.max(1.0));
+        let (over, left) = if tokens >= 1.0 {
+            (false, tokens - 1.0)
+        } else {
+            (true, tokens)
+        };
+        self.rate_bucket = Some((left, now));
+        over
+    }
+
     /// Whether this submit is throttled, and with which status code.
     pub fn throttle(&mut self, f: &Faults) -> Option<u32> {
-        if Self::fire(&mut self.throttle_acc, f.throttle_fraction) {
+        if self.over_rate(f.max_rate, std::time::Instant::now())
+            || Self::fire(&mut self.throttle_acc, f.throttle_fraction)
+        {
             Some(0x58)
         } else if Self::fire(&mut self.queue_full_acc, f.queue_full_fraction) {
             Some(0x14)
@@ -284,5 +305,23 @@ impl Shared {
             dropped: g(&s.dropped),
             bound_sessions: self.sessions.lock().map(|s| s.len() as u64).unwrap_or(0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[test]
+    fn max_rate_should_accept_a_seconds_worth_at_once_then_one_per_interval() {
+        let mut d = Deciders::default();
+        let t0 = Instant::now();
+        let accepted = (0..15).filter(|_| !d.over_rate(Some(10.0), t0)).count();
+        assert_eq!(accepted, 10);
+        assert!(d.over_rate(Some(10.0), t0 + Duration::from_millis(50)));
+        assert!(!d.over_rate(Some(10.0), t0 + Duration::from_millis(110)));
+        assert!(!d.over_rate(None, t0 + Duration::from_millis(111)));
     }
 }

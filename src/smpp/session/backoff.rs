@@ -29,7 +29,7 @@ impl Backoff {
     }
 
     /// The delay after one more failure: `min·2^n` capped at `max`, then a random 50–100 %.
-    pub fn next(&mut self) -> Duration {
+    pub fn next_delay(&mut self) -> Duration {
         let exp = self.min.saturating_mul(1u32 << self.failures.min(16));
         self.failures = self.failures.saturating_add(1);
         jitter(exp.min(self.max))
@@ -53,13 +53,13 @@ mod tests {
     #[test]
     fn delays_should_double_up_to_the_maximum_with_jitter() {
         let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(8));
-        let ds: Vec<Duration> = (0..6).map(|_| b.next()).collect();
+        let ds: Vec<Duration> = (0..6).map(|_| b.next_delay()).collect();
         for (d, cap) in ds.iter().zip([1, 2, 4, 8, 8, 8]) {
             let cap = Duration::from_secs(cap);
             assert!(*d <= cap && *d >= cap / 2, "{d:?} vs {cap:?}");
         }
         b.reset();
-        assert!(b.next() <= Duration::from_secs(1));
+        assert!(b.next_delay() <= Duration::from_secs(1));
         assert!(b.refused() >= Duration::from_secs(4));
     }
 }

@@ -66,7 +66,7 @@ pub async fn run(link: Arc<Link>, index: usize, store: Arc<Store>, cancel: Cance
                         if link.set_state(index, ConnState::Down(reason.clone())) {
                             warn!(target: "smsgw::smpp", link = %link.name, conn = index, %reason, "connection lost; reconnecting");
                         }
-                        backoff.next()
+                        backoff.next_delay()
                     }
                 }
             }
@@ -81,7 +81,7 @@ pub async fn run(link: Arc<Link>, index: usize, store: Arc<Store>, cancel: Cance
                 if link.set_state(index, ConnState::Down(reason.clone())) {
                     warn!(target: "smsgw::smpp", link = %link.name, conn = index, %reason, "cannot bind; retrying with backoff");
                 }
-                backoff.next()
+                backoff.next_delay()
             }
         };
         tokio::select! {
@@ -139,7 +139,9 @@ async fn connect_and_bind(link: &Link, role: Role) -> Result<(Reader, Writer, u8
         };
         match (&pdu.body, pdu.sequence_number) {
             (
-                Body::BindTransceiverResp(r) | Body::BindTransmitterResp(r) | Body::BindReceiverResp(r),
+                Body::BindTransceiverResp(r)
+                | Body::BindTransmitterResp(r)
+                | Body::BindReceiverResp(r),
                 1,
             ) => {
                 if pdu.command_status != CommandStatus::Ok {
@@ -156,7 +158,9 @@ async fn connect_and_bind(link: &Link, role: Role) -> Result<(Reader, Writer, u8
             (Body::GenericNack, _) => {
                 return Err(BindError::Refused(pdu.command_status));
             }
-            _ => debug!(target: "smsgw::smpp", link = %link.name, pdu = ?pdu.command_id(), "ignored before bind"),
+            _ => {
+                debug!(target: "smsgw::smpp", link = %link.name, pdu = ?pdu.command_id(), "ignored before bind")
+            }
         }
     }
 }
@@ -401,7 +405,9 @@ impl Session {
             Link::count(&self.link.stats.accepted);
             self.link.on_accept(now);
             SubmitResult::Accepted {
-                message_id: resp.map(|r| r.message_id.to_string_lossy()).unwrap_or_default(),
+                message_id: resp
+                    .map(|r| r.message_id.to_string_lossy())
+                    .unwrap_or_default(),
             }
         } else {
             if status.is_throttle() {
