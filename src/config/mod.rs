@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 pub use kannel::{KANNEL_DLR_TARGET, KannelConfig, KannelUser};
 pub use limits::{ByteSize, LimitsConfig};
-pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES};
+pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES, UnknownOutcome};
 pub use tokens::{ALL_SCOPES, ApiToken, Scope, TokenSecret};
 pub use units::{HumanDuration, Rate};
 pub use validate::{ConfigError, ConfigErrors, is_http_url};

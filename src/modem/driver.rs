@@ -25,7 +25,7 @@ use super::status::{ModemState, ModemView};
 use crate::at::registration::RegStatus;
 use crate::at::urc::HuaweiUrc;
 use crate::at::{Command, SendPdu, Urc};
-use crate::config::ModemConfig;
+use crate::config::{ModemConfig, UnknownOutcome};
 use crate::dispatch::{PartOutcome, Shaper};
 use crate::model::{MessageId, Timestamp};
 use crate::store::{Received, Store};
@@ -67,6 +67,8 @@ pub struct ModemShared {
     pub shaper: Mutex<Shaper>,
     /// The dispatcher's wake-up.
     pub wake: WakeSlot,
+    /// What the pool does with a part this modem took but never answered.
+    pub unknown_outcome: UnknownOutcome,
 }
 
 impl ModemShared {
@@ -115,6 +117,7 @@ pub fn spawn(
         busy: AtomicBool::new(false),
         shaper: Mutex::new(shaper),
         wake,
+        unknown_outcome: c.unknown_outcome,
     });
     let cfun = c.cfun_reset;
     let task = ModemTask {
@@ -481,6 +484,14 @@ impl ModemTask {
                     .saturating_sub(c.timeouts.report_window.get().as_millis() as u64),
             ),
         );
+        match store.resolve_unconfirmed(&c.name, now) {
+            Ok(v) if !v.is_empty() => {
+                let _ = store.durable().await;
+                warn!(target: "smsgw::modem", modem = %c.name, parts = ?v, "unconfirmed parts resolved undelivered: no status report before their validity ended");
+            }
+            Ok(_) => {}
+            Err(e) => warn!(target: "smsgw::modem", cause = %e, "cannot resolve unconfirmed parts"),
+        }
         match r {
             Ok(n) => {
                 self.shared.view.lock().counters.received += n as u64;
@@ -609,15 +620,38 @@ impl ModemTask {
             result: c.timeouts.result.get(),
             command: c.timeouts.command.get(),
         };
-        let results = send::send_parts(port, &job.parts, &t, init.quirks.vendor, init.cmms).await;
+        let mut results =
+            send::send_parts(port, &job.parts, &t, init.quirks.vendor, init.cmms).await;
         let now = Timestamp::now();
+        if c.unknown_outcome == UnknownOutcome::WaitForReport {
+            for r in results.iter_mut() {
+                let PartOutcome::Unknown { reason } = &r.outcome else {
+                    continue;
+                };
+                match self
+                    .deps
+                    .store
+                    .record_unconfirmed_part(&c.name, &job.to, job.id, r.index, now)
+                {
+                    Ok(()) => {
+                        r.outcome = PartOutcome::Unconfirmed {
+                            reason: reason.clone(),
+                        }
+                    }
+                    // Without the record nothing would resolve it: leave it to be resent.
+                    Err(e) => {
+                        warn!(target: "smsgw::modem", cause = %e, "cannot record an unconfirmed part; it will be resent")
+                    }
+                }
+            }
+        }
         let mut step = None;
         {
             let mut v = self.shared.view.lock();
             for r in &results {
                 match &r.outcome {
                     PartOutcome::Sent { .. } => v.counters.parts_sent += 1,
-                    PartOutcome::Unknown { reason } => {
+                    PartOutcome::Unknown { reason } | PartOutcome::Unconfirmed { reason } => {
                         v.counters.parts_unknown += 1;
                         v.error(reason.clone());
                     }

@@ -34,6 +34,10 @@ pub const SEEN: u8 = b'H';
 /// `P | modem | 0 | TP-MR | sent ms | id | part` → a part sent through a modem (JSON), for
 /// correlating status reports by (modem, TP-MR, recipient, time window).
 pub const SENT_PART: u8 = b'P';
+/// `Q | modem | 0 | sent ms | id | part` → a part written to a modem whose `+CMGS:` never
+/// came (no TP-MR known), kept under the `wait_for_report` policy until a status report for
+/// its recipient arrives or its validity ends.
+pub const UNCONFIRMED_PART: u8 = b'Q';
 
 /// The meta key holding the schema version.
 pub const SCHEMA_VERSION_KEY: &[u8] = b"Xschema_version";
