@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 pub use kannel::{KANNEL_DLR_TARGET, KannelConfig, KannelUser};
 pub use limits::{ByteSize, LimitsConfig};
-pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES};
+pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES, UnknownOutcome};
 pub use smpp::{BindMode, DefaultCoding, LongMessages, SmppLinkConfig};
 pub use tokens::{ALL_SCOPES, ApiToken, Scope, TokenSecret};
 pub use units::{HumanDuration, Rate};

@@ -59,9 +59,29 @@ pub struct ModemConfig {
     /// `"generic"`) instead of the one matched by manufacturer/model.
     #[serde(default)]
     pub quirks: Option<String>,
+    /// What to do with a part whose PDU was written but never answered (`+CMGS:` timed out
+    /// or the port died): see [`UnknownOutcome`].
+    #[serde(default)]
+    pub unknown_outcome: UnknownOutcome,
     /// Timeouts and intervals.
     #[serde(default)]
     pub timeouts: ModemTimeouts,
+}
+
+/// The "outcome unknown" policy: the modem took the PDU (TS 27.005 §3.5.1, after the `> `
+/// prompt) but no `+CMGS:` or error came, so the SMS may or may not have left. Neither
+/// choice is free: one risks a duplicate, the other a delay or a loss.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownOutcome {
+    /// Send the part again at once through another modem of the pool (or later, if none is
+    /// free); the part is marked `possible_duplicate` and the message history says why.
+    #[default]
+    Resend,
+    /// Do not send it again: the part stays `unknown` until a status report for it arrives
+    /// (TP-SRR is always set), or, if none comes before the message's validity ends, it is
+    /// resolved as `undelivered` (the SC would have reported on a message it had).
+    WaitForReport,
 }
 
 fn default_baud() -> u32 {
@@ -179,6 +199,21 @@ mod tests {
                 "{expected:?} not in {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_unknown_outcome_policy_should_parse_and_default_to_resend() {
+        let base = "[[routes]]\nname = \"sims\"\ntype = \"modem_pool\"\n[[modems]]\nname = \"m\"\n\
+                    device = \"/dev/x\"\nroute = \"sims\"\n";
+        let c = Config::from_toml(base).unwrap();
+        assert_eq!(c.modems[0].unknown_outcome, super::UnknownOutcome::Resend);
+        let c =
+            Config::from_toml(&format!("{base}unknown_outcome = \"wait_for_report\"\n")).unwrap();
+        assert_eq!(
+            c.modems[0].unknown_outcome,
+            super::UnknownOutcome::WaitForReport
+        );
+        assert!(Config::from_toml(&format!("{base}unknown_outcome = \"guess\"\n")).is_err());
     }
 
     #[test]

@@ -56,6 +56,11 @@ pub fn apply(
                     temporary.get_or_insert_with(|| format!("outcome unknown: {reason}"));
                     part.error = Some(reason);
                 }
+                PartOutcome::Unconfirmed { reason } => {
+                    // Not sent again: the route resolves it from a report or at expiry.
+                    part.status = PartStatus::Unknown;
+                    part.error = Some(format!("outcome unknown, waiting for a report: {reason}"));
+                }
             }
         }
         if let Some(reason) = permanent {

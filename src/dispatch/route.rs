@@ -60,6 +60,13 @@ pub enum PartOutcome {
         /// What was seen.
         reason: String,
     },
+    /// Written but not answered, like `Unknown`, and the route will not have it sent again:
+    /// it waits for the part's delivery report (a modem pool's `wait_for_report` policy). The
+    /// part stays `unknown`; the route resolves it when the report comes or validity ends.
+    Unconfirmed {
+        /// What was seen.
+        reason: String,
+    },
 }
 
 /// The outcome of a [`SendJob`], one entry per part asked for.

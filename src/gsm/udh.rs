@@ -167,6 +167,14 @@ pub struct UserDataHeader {
 }
 
 impl UserDataHeader {
+    /// Splits a header off the front of user data octets (8-bit or UCS-2 user data, as SMPP
+    /// carries with `esm_class` UDHI): the header and the octets after it. A header whose
+    /// UDHL or element lengths run past the data is an error.
+    pub fn split(user_data: &[u8]) -> Result<(UserDataHeader, &[u8]), crate::gsm::GsmError> {
+        let (used, header) = super::error::finish(user_data, 0, parse(user_data))?;
+        Ok((header, user_data.get(used..).unwrap_or(&[])))
+    }
+
     /// Octets of the encoded header, UDHL included.
     pub fn encoded_len(&self) -> usize {
         1 + self

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::codec::TpduCodec;
 use super::driver::{self, ModemDeps};
+use super::gsm_codec::GsmCodec;
 use super::open::{Opener, SerialOpener};
 use super::pool::{ModemPool, usage_key};
 use super::status::ModemView;
@@ -103,9 +104,12 @@ pub fn serial_opener(m: &ModemConfig) -> Arc<dyn Opener> {
     Arc::new(SerialOpener::new(m.device.clone(), m.baud))
 }
 
-/// The TPDU codec of this build: [`crate::gsm`] with the same segmentation options as the
-/// API's part count. An `Option` so that a build without a codec refuses modem routes
-/// clearly instead of failing at the first send.
+/// The TPDU codec of this build: [`GsmCodec`] with the segmentation options the API counts
+/// parts with ([`crate::api::submit::SubmitRules::new`] uses `SegmentOptions::default()`), so
+/// the parts a pool sends are the parts the API promised. Always `Some` in this build; the
+/// `Option` lets a build without the codec refuse modem pools at start.
 pub fn default_codec() -> Option<Arc<dyn TpduCodec>> {
-    Some(Arc::new(super::gsm_codec::GsmCodec::default()))
+    Some(Arc::new(GsmCodec::new(
+        crate::gsm::SegmentOptions::default(),
+    )))
 }

@@ -4,7 +4,8 @@
 //! and decoded SMS-DELIVER and SMS-STATUS-REPORT PDUs. It asks for them through
 //! [`TpduCodec`] so that the AT flow (prompt, timeouts, store-then-delete, correlation) is
 //! tested without depending on how the codec is built, and so that the driver never grows a
-//! second TPDU codec of its own.
+//! second TPDU codec of its own. [`super::gsm_codec::GsmCodec`] is the implementation; TP-ST
+//! is classified by [`crate::gsm::TpStatus::state`], not here.
 
 use std::fmt::Debug;
 
@@ -93,42 +94,4 @@ pub trait TpduCodec: Send + Sync + Debug + 'static {
     /// Decodes a PDU as read by `+CMGR`/`+CMGL` or carried by `+CMT`/`+CDS` (SMSC address
     /// octets first, as TS 27.005 §3.1 `<pdu>` says for PDU mode).
     fn decode(&self, pdu_hex: &str) -> Result<Decoded, CodecError>;
-}
-
-/// How a TP-ST value reads (TS 23.040 §9.2.3.15).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportClass {
-    /// 0x00–0x1F: the short message was delivered (or forwarded, or replaced).
-    Delivered,
-    /// 0x20–0x3F: temporary error, the SC is still trying.
-    Pending,
-    /// 0x40–0x5F permanent error, or 0x60–0x7F temporary error after which the SC stopped
-    /// trying: either way it will not be delivered.
-    Undelivered,
-}
-
-impl ReportClass {
-    /// Classifies a TP-ST octet, as [`crate::gsm::TpStatus::state`] reads it (reserved
-    /// values above 0x7F count as permanent errors, i.e. undelivered).
-    pub fn of(status: u8) -> ReportClass {
-        match crate::gsm::TpStatus(status).state() {
-            crate::gsm::DeliveryState::Delivered => ReportClass::Delivered,
-            crate::gsm::DeliveryState::Temporary => ReportClass::Pending,
-            crate::gsm::DeliveryState::Permanent => ReportClass::Undelivered,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tp_st_ranges_should_classify_as_the_spec_says() {
-        assert_eq!(ReportClass::of(0x00), ReportClass::Delivered);
-        assert_eq!(ReportClass::of(0x02), ReportClass::Delivered);
-        assert_eq!(ReportClass::of(0x21), ReportClass::Pending);
-        assert_eq!(ReportClass::of(0x41), ReportClass::Undelivered);
-        assert_eq!(ReportClass::of(0x62), ReportClass::Undelivered);
-    }
 }

@@ -25,13 +25,16 @@ use super::status::{ModemState, ModemView};
 use crate::at::registration::RegStatus;
 use crate::at::urc::HuaweiUrc;
 use crate::at::{Command, SendPdu, Urc};
-use crate::config::ModemConfig;
+use crate::config::{ModemConfig, UnknownOutcome};
 use crate::dispatch::{PartOutcome, Shaper};
 use crate::model::{MessageId, Timestamp};
 use crate::store::{Received, Store};
 
 /// How long a routed status report whose part is not recorded yet is retried.
 const REPORT_RETRY_FOR: Duration = Duration::from_secs(120);
+
+/// How often a modem that is down or dead resolves expired unconfirmed parts.
+const RESOLVE_EVERY: Duration = Duration::from_secs(1);
 
 /// How long seen-PDU marks are kept (a SIM is swept far more often than this).
 const SEEN_KEEP: Duration = Duration::from_secs(14 * 86_400);
@@ -67,6 +70,8 @@ pub struct ModemShared {
     pub shaper: Mutex<Shaper>,
     /// The dispatcher's wake-up.
     pub wake: WakeSlot,
+    /// What the pool does with a part this modem took but never answered.
+    pub unknown_outcome: UnknownOutcome,
 }
 
 impl ModemShared {
@@ -115,6 +120,7 @@ pub fn spawn(
         busy: AtomicBool::new(false),
         shaper: Mutex::new(shaper),
         wake,
+        unknown_outcome: c.unknown_outcome,
     });
     let cfun = c.cfun_reset;
     let task = ModemTask {
@@ -219,14 +225,18 @@ impl ModemTask {
         }
     }
 
-    /// Sleeps `d`, refusing jobs meanwhile. False when cancelled.
+    /// Sleeps `d`, refusing jobs meanwhile (and resolving expired unconfirmed parts every
+    /// [`RESOLVE_EVERY`]). False when cancelled.
     async fn pause(&mut self, d: Duration) -> bool {
         let until = Instant::now() + d;
+        let mut resolve = interval(RESOLVE_EVERY);
+        resolve.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = self.cancel.cancelled() => return false,
                 _ = tokio::time::sleep_until(until) => return true,
                 Some(job) = self.jobs.recv() => self.refuse(job, "the modem is not ready"),
+                _ = resolve.tick() => self.resolve_unconfirmed(Timestamp::now()).await,
             }
         }
     }
@@ -481,6 +491,7 @@ impl ModemTask {
                     .saturating_sub(c.timeouts.report_window.get().as_millis() as u64),
             ),
         );
+        self.resolve_unconfirmed(now).await;
         match r {
             Ok(n) => {
                 self.shared.view.lock().counters.received += n as u64;
@@ -488,6 +499,22 @@ impl ModemTask {
             }
             Err(PortError::Timeout { .. }) => self.ladder.failure(),
             Err(_) => Some(Step::Reopen),
+        }
+    }
+
+    /// Parts parked by `wait_for_report` whose validity ended without a report become
+    /// undelivered. Runs with each sweep and while the modem is down or dead (no report can
+    /// come through it then, but the deadline still passes).
+    async fn resolve_unconfirmed(&self, now: Timestamp) {
+        let c = &self.deps.config;
+        let store = &self.deps.store;
+        match store.resolve_unconfirmed(&c.name, now) {
+            Ok(v) if !v.is_empty() => {
+                let _ = store.durable().await;
+                warn!(target: "smsgw::modem", modem = %c.name, parts = ?v, "unconfirmed parts resolved undelivered: no status report before their validity ended");
+            }
+            Ok(_) => {}
+            Err(e) => warn!(target: "smsgw::modem", cause = %e, "cannot resolve unconfirmed parts"),
         }
     }
 
@@ -609,15 +636,38 @@ impl ModemTask {
             result: c.timeouts.result.get(),
             command: c.timeouts.command.get(),
         };
-        let results = send::send_parts(port, &job.parts, &t, init.quirks.vendor, init.cmms).await;
+        let mut results =
+            send::send_parts(port, &job.parts, &t, init.quirks.vendor, init.cmms).await;
         let now = Timestamp::now();
+        if c.unknown_outcome == UnknownOutcome::WaitForReport {
+            for r in results.iter_mut() {
+                let PartOutcome::Unknown { reason } = &r.outcome else {
+                    continue;
+                };
+                match self
+                    .deps
+                    .store
+                    .record_unconfirmed_part(&c.name, &job.to, job.id, r.index, now)
+                {
+                    Ok(()) => {
+                        r.outcome = PartOutcome::Unconfirmed {
+                            reason: reason.clone(),
+                        }
+                    }
+                    // Without the record nothing would resolve it: leave it to be resent.
+                    Err(e) => {
+                        warn!(target: "smsgw::modem", cause = %e, "cannot record an unconfirmed part; it will be resent")
+                    }
+                }
+            }
+        }
         let mut step = None;
         {
             let mut v = self.shared.view.lock();
             for r in &results {
                 match &r.outcome {
                     PartOutcome::Sent { .. } => v.counters.parts_sent += 1,
-                    PartOutcome::Unknown { reason } => {
+                    PartOutcome::Unknown { reason } | PartOutcome::Unconfirmed { reason } => {
                         v.counters.parts_unknown += 1;
                         v.error(reason.clone());
                     }

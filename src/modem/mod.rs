@@ -11,7 +11,7 @@
 //! - [`port`]: the task that owns a port (mpsc + oneshot, per-command timeouts, URC fan-out).
 //! - [`quirks`]: vendor quirks as a data table.
 //! - [`init`]: start-up sequence, identity, registration and network reads.
-//! - [`codec`]: the TPDU seam and TP-ST classes.
+//! - [`codec`]: the TPDU seam; [`gsm_codec`]: its implementation over [`crate::gsm`].
 //! - [`send`]: `AT+CMGS` per part, outcome and modem effect per CMS class.
 //! - [`receive`]: read → store durably → delete; sweep; `+CDSI` with `SR` fallback; `+CNMA`.
 //! - [`health`]: the recovery ladder (ESC → re-init → reopen → CFUN → dead).

@@ -5,8 +5,10 @@
 //!
 //! A part that a hung modem never wrote (no prompt) is sent at once through another ready
 //! modem of the pool, so it goes out exactly once. A part whose PDU was written but never
-//! answered is reported `Unknown` and left to the dispatcher's policy (resent later, marked
-//! possible duplicate).
+//! answered follows the modem's `unknown_outcome` policy: `resend` sends it again at once
+//! through another modem and marks it a possible duplicate (or, with no other modem free,
+//! reports `Unknown` so the dispatcher resends it later, marked); `wait_for_report` parks it
+//! as `unknown` until its status report or the end of its validity.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -183,29 +185,50 @@ impl Route for ModemPool {
             let to = job.message.to.as_str().to_string();
             let mut results = run_job(&modem, job.message.id, &to, parts.clone()).await;
             let mut tried = vec![modem.name.clone()];
-            // Parts never written by a hung or lost modem go out through another one, now.
-            while let Some(pos) = results
-                .iter()
-                .position(|r| !matches!(r.outcome, PartOutcome::Sent { .. }))
-            {
+            let mut resent_unknown: Vec<(u8, String, String)> = Vec::new();
+            // Parts never written by a hung or lost modem go out through another one, now;
+            // so do parts whose outcome is unknown on a modem with the `resend` policy (those
+            // are marked possible duplicates), and the parts after one parked by
+            // `wait_for_report`.
+            while let Some(pos) = results.iter().position(|r| {
+                !matches!(
+                    r.outcome,
+                    PartOutcome::Sent { .. } | PartOutcome::Unconfirmed { .. }
+                )
+            }) {
                 let failed = &results[pos];
-                let retry_elsewhere = !failed.written
+                let unwritten = !failed.written
                     && matches!(
                         failed.effect,
                         ModemEffect::Hung | ModemEffect::PortLost | ModemEffect::Fatal(_)
                     );
-                if !retry_elsewhere {
+                let unknown =
+                    failed.written && matches!(failed.outcome, PartOutcome::Unknown { .. });
+                let after_parked = !failed.written
+                    && results[..pos]
+                        .iter()
+                        .any(|r| matches!(r.outcome, PartOutcome::Unconfirmed { .. }));
+                if !(unwritten || unknown || after_parked) {
                     break;
                 }
+                let unknown_index = unknown.then_some(failed.index);
+                // `results` stays aligned with `parts`: each retry replaces a tail with a tail.
                 let rest: Vec<_> = parts[pos..].to_vec();
                 let Some(other) = pool.take(rest.len() as u32, &tried, 0) else {
                     break;
                 };
-                warn!(target: "smsgw::modem", from = %tried.last().map(String::as_str).unwrap_or(""), to = %other.name, "resending unwritten parts through another modem");
+                let from = tried.last().cloned().unwrap_or_default();
+                warn!(target: "smsgw::modem", %from, to = %other.name, unknown = unknown_index.is_some(), "sending parts again through another modem");
+                if let Some(i) = unknown_index {
+                    resent_unknown.push((i, from, other.name.clone()));
+                }
                 tried.push(other.name.clone());
                 let again = run_job(&other, job.message.id, &to, rest).await;
                 results.truncate(pos);
                 results.extend(again);
+            }
+            if !resent_unknown.is_empty() {
+                mark_possible_duplicates(&pool.store, job.message.id, &resent_unknown);
             }
             SendReport {
                 parts: results.into_iter().map(|r| (r.index, r.outcome)).collect(),
@@ -299,6 +322,36 @@ async fn run_job(
                 })
                 .collect()
         }
+    }
+}
+
+/// Marks parts sent again after an unknown outcome as possible duplicates, with a line in
+/// the message history naming both modems.
+fn mark_possible_duplicates(
+    store: &Store,
+    id: crate::model::MessageId,
+    resent: &[(u8, String, String)],
+) {
+    let now = Timestamp::now();
+    let r = store.update(id, |m| {
+        for (index, from, to) in resent {
+            if let Some(p) = m.parts.iter_mut().find(|p| p.index == *index) {
+                p.possible_duplicate = true;
+            }
+            let status = m.status;
+            m.set_status(
+                status,
+                now,
+                Some(format!(
+                    "part {index}: outcome unknown on modem {from} (written, no answer); \
+                     sent again through modem {to}: possible duplicate"
+                )),
+            );
+        }
+        true
+    });
+    if let Err(e) = r {
+        warn!(target: "smsgw::modem", cause = %e, %id, "cannot mark possible duplicates");
     }
 }
 

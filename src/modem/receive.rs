@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use tracing::{debug, info, warn};
 
-use super::codec::{Decoded, ReportClass, StatusReportPdu, TpduCodec};
+use super::codec::{Decoded, StatusReportPdu, TpduCodec};
 use super::port::{PortError, PortHandle};
 use crate::at::Command;
 use crate::at::response::sms::{StoredMessage, parse_cmgl, parse_cmgr};
+use crate::gsm::{DeliveryState, TpStatus};
 use crate::model::{PartStatus, Timestamp};
 use crate::store::{InboundPart, PartRef, Received, ReportInput, ReportMatch, Store};
 
@@ -26,10 +27,10 @@ pub fn report_input(sr: &StatusReportPdu) -> ReportInput {
         mr: sr.mr,
         recipient: sr.recipient.clone(),
         status: sr.status,
-        part_status: match ReportClass::of(sr.status) {
-            ReportClass::Delivered => PartStatus::Delivered,
-            ReportClass::Pending => PartStatus::Sent,
-            ReportClass::Undelivered => PartStatus::Undelivered,
+        part_status: match TpStatus(sr.status).state() {
+            DeliveryState::Delivered => PartStatus::Delivered,
+            DeliveryState::Temporary => PartStatus::Sent,
+            DeliveryState::Permanent => PartStatus::Undelivered,
         },
     }
 }

@@ -29,13 +29,14 @@ impl Drop for Env {
     }
 }
 
-fn config(n: usize) -> Config {
+/// `extra` is appended to every `[[modems]]` table (before its timeouts).
+fn config_with(n: usize, extra: &str) -> Config {
     let mut t = String::from(
         "[messages]\ndefault_country = \"358\"\n[[routes]]\nname = \"sims\"\ntype = \"modem_pool\"\n",
     );
     for i in 0..n {
         t.push_str(&format!(
-            "[[modems]]\nname = \"m{i}\"\ndevice = \"/dev/null\"\nroute = \"sims\"\n\
+            "[[modems]]\nname = \"m{i}\"\ndevice = \"/dev/null\"\nroute = \"sims\"\n{extra}\
              [modems.timeouts]\ncommand = \"1s\"\nprompt = \"300ms\"\nresult = \"1s\"\n\
              probe_every = \"1h\"\npoll_every = \"1h\"\nsweep_every = \"1h\"\nregistration = \"1s\"\n"
         ));
@@ -44,11 +45,15 @@ fn config(n: usize) -> Config {
 }
 
 async fn env(states: Vec<FakeState>) -> Env {
+    env_with(states, "").await
+}
+
+async fn env_with(states: Vec<FakeState>, extra: &str) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), 1 << 20).unwrap();
     let stop = CancellationToken::new();
     tokio::spawn(store.group_commit().run(stop.clone()));
-    let config = config(states.len());
+    let config = config_with(states.len(), extra);
     let fakes: Vec<FakeOpener> = states.into_iter().map(FakeOpener::new).collect();
     let list = fakes.clone();
     let open = move |m: &crate::config::ModemConfig| -> Arc<dyn super::open::Opener> {
@@ -301,4 +306,133 @@ async fn a_modem_unplugged_and_plugged_back_should_be_ready_again_without_a_rest
         })
         .await;
     assert!(matches!(report.parts[0].1, PartOutcome::Sent { .. }));
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_under_resend_should_go_out_through_another_modem_marked_duplicate() {
+    let e = env_with(
+        vec![
+            FakeState {
+                send_plan: vec![SendBehaviour::NoResult],
+                ..FakeState::default()
+            },
+            FakeState::default(),
+        ],
+        "unknown_outcome = \"resend\"\n",
+    )
+    .await;
+    let m = e.message("twice?");
+    let id = m.id;
+    let report = e
+        .pool()
+        .send(SendJob {
+            message: m,
+            parts: vec![1],
+        })
+        .await;
+    assert!(
+        matches!(report.parts[0].1, PartOutcome::Sent { .. }),
+        "{report:?}"
+    );
+    let stored = e.store.get(id).unwrap().unwrap();
+    assert!(stored.parts[0].possible_duplicate);
+    assert!(
+        stored.history.iter().any(|h| h
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("modem m0") && r.contains("modem m1"))),
+        "{:?}",
+        stored.history
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_under_wait_for_report_should_park_the_part_until_its_report() {
+    let e = env_with(
+        vec![
+            FakeState {
+                send_plan: vec![SendBehaviour::NoResult],
+                ..FakeState::default()
+            },
+            FakeState::default(),
+        ],
+        "unknown_outcome = \"wait_for_report\"\n",
+    )
+    .await;
+    let m = e.message("parked");
+    let id = m.id;
+    let to = m.to.as_str().to_string();
+    let report = e
+        .pool()
+        .send(SendJob {
+            message: m,
+            parts: vec![1],
+        })
+        .await;
+    assert!(
+        matches!(report.parts[0].1, PartOutcome::Unconfirmed { .. }),
+        "{report:?}"
+    );
+    // What the dispatcher records for `Unconfirmed`: the part unknown, the message sent.
+    e.store
+        .update(id, |m| {
+            m.parts[0].status = PartStatus::Unknown;
+            m.set_status(Status::Sent, Timestamp::now(), None);
+            true
+        })
+        .unwrap();
+    // No TP-MR is known; the report on m0 for that recipient resolves it.
+    let input = crate::store::ReportInput {
+        mr: 77,
+        recipient: to,
+        status: 0,
+        part_status: PartStatus::Delivered,
+    };
+    let other = e
+        .store
+        .apply_status_report("m1", &input, Duration::from_secs(60), Timestamp::now())
+        .unwrap();
+    assert_eq!(other, crate::store::ReportMatch::NoMatch);
+    let r = e
+        .store
+        .apply_status_report("m0", &input, Duration::from_secs(60), Timestamp::now())
+        .unwrap();
+    assert_eq!(r, crate::store::ReportMatch::Applied { id, part: 1 });
+    let stored = e.store.get(id).unwrap().unwrap();
+    assert_eq!(stored.parts[0].status, PartStatus::Delivered);
+    assert_eq!(stored.status, Status::Delivered);
+    assert!(!stored.parts[0].possible_duplicate);
+}
+
+#[tokio::test]
+async fn an_unconfirmed_part_without_a_report_should_be_undelivered_when_validity_ends() {
+    let e = env(vec![FakeState::default()]).await;
+    let m = e.message("lost?");
+    let id = m.id;
+    e.store
+        .update(id, |m| {
+            m.parts[0].status = PartStatus::Unknown;
+            m.set_status(Status::Sent, Timestamp::now(), None);
+            true
+        })
+        .unwrap();
+    let now = Timestamp::now();
+    e.store
+        .record_unconfirmed_part("m0", m.to.as_str(), id, 1, now)
+        .unwrap();
+    assert!(e.store.resolve_unconfirmed("m0", now).unwrap().is_empty());
+    assert_eq!(
+        e.store.get(id).unwrap().unwrap().parts[0].status,
+        PartStatus::Unknown
+    );
+    let later = m.expires_at.plus(Duration::from_secs(1));
+    assert_eq!(
+        e.store.resolve_unconfirmed("m0", later).unwrap(),
+        vec![(id, 1)]
+    );
+    let stored = e.store.get(id).unwrap().unwrap();
+    assert_eq!(stored.parts[0].status, PartStatus::Undelivered);
+    assert_eq!(stored.status, Status::Undelivered);
+    // Resolved once.
+    assert!(e.store.resolve_unconfirmed("m0", later).unwrap().is_empty());
 }

@@ -183,38 +183,16 @@ pub fn decode_text(dc: u8, octets: &[u8], default: DefaultCoding) -> String {
     }
 }
 
-/// Splits a concatenation UDH (TS 23.040 §9.2.3.24.1 IEI 0x00, §9.2.3.24.8 IEI 0x08) off user
-/// data: grammar `UDHL:u8 (IEI:u8 IEDL:u8 data{IEDL})* rest`.
+/// Splits a user data header off `ud` (through [`crate::gsm::UserDataHeader::split`]) and
+/// reads its concatenation element, if any. `None` when the header is malformed.
 pub fn split_udh(ud: &[u8]) -> Option<(Option<PartRef>, &[u8])> {
-    let udhl = usize::from(*ud.first()?);
-    let header = ud.get(1..1 + udhl)?;
-    let rest = &ud[1 + udhl..];
-    let mut i = 0;
-    let mut concat = None;
-    while i + 2 <= header.len() {
-        let (iei, len) = (header[i], usize::from(header[i + 1]));
-        let data = header.get(i + 2..i + 2 + len)?;
-        match (iei, data) {
-            (0x00, &[r, total, seq]) => {
-                concat.get_or_insert(PartRef {
-                    reference: u16::from(r),
-                    total,
-                    seq,
-                    sixteen_bit: false,
-                });
-            }
-            (0x08, &[r1, r2, total, seq]) => {
-                concat.get_or_insert(PartRef {
-                    reference: u16::from_be_bytes([r1, r2]),
-                    total,
-                    seq,
-                    sixteen_bit: true,
-                });
-            }
-            _ => {}
-        }
-        i += 2 + len;
-    }
+    let (header, rest) = crate::gsm::UserDataHeader::split(ud).ok()?;
+    let concat = header.concat().map(|c| PartRef {
+        reference: c.reference,
+        total: c.total,
+        seq: c.sequence,
+        sixteen_bit: c.sixteen_bit,
+    });
     Some((concat, rest))
 }
 
@@ -324,8 +302,12 @@ mod tests {
     fn a_truncated_udh_should_not_panic() {
         assert!(split_udh(&[9, 0, 3]).is_none());
         assert!(split_udh(&[]).is_none());
-        let (c, _) = split_udh(&[3, 0, 5, 1]).unwrap();
+        // An element running past its header is malformed, not silently skipped.
+        assert!(split_udh(&[3, 0, 5, 1]).is_none());
+        // A concatenation element with sequence 0 is ignored (TS 23.040 §9.2.3.24.1).
+        let (c, rest) = split_udh(&[5, 0, 3, 1, 2, 0, b'x']).unwrap();
         assert!(c.is_none());
+        assert_eq!(rest, b"x");
     }
 
     #[test]

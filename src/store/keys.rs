@@ -39,6 +39,10 @@ pub const SENT_PART: u8 = b'P';
 pub const SMSC_ID: u8 = b'R';
 /// `Q | route | 0 | received ms | n` → a parked SMPP receipt (JSON) that matched nothing yet.
 pub const PARKED_RECEIPT: u8 = b'Q';
+/// `V | modem | 0 | sent ms | id | part` → a part written to a modem whose `+CMGS:` never
+/// came (no TP-MR known), kept under the `wait_for_report` policy until a status report for
+/// its recipient arrives or its validity ends.
+pub const UNCONFIRMED_PART: u8 = b'V';
 
 /// The meta key holding the schema version.
 pub const SCHEMA_VERSION_KEY: &[u8] = b"Xschema_version";
@@ -170,6 +174,30 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_tree_prefix_should_be_distinct() {
+        let all = [
+            MESSAGE,
+            DUE,
+            STATUS,
+            RECIPIENT,
+            INBOX,
+            EVENT,
+            IDEMPOTENCY,
+            USAGE,
+            WEBHOOK,
+            META,
+            ASSEMBLY,
+            SEEN,
+            SENT_PART,
+            SMSC_ID,
+            PARKED_RECEIPT,
+            UNCONFIRMED_PART,
+        ];
+        let distinct: std::collections::BTreeSet<u8> = all.iter().copied().collect();
+        assert_eq!(distinct.len(), all.len(), "two trees share a key prefix");
+    }
 
     #[test]
     fn due_keys_should_order_by_priority_then_time_then_id() {

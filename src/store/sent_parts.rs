@@ -2,6 +2,11 @@
 //! (modem, TP-MR, time); an SMS-STATUS-REPORT (TS 23.040 §9.2.2.3) is matched by the same
 //! modem, its TP-MR, its TP-RA (the recipient) and a time window, because TP-MR is one octet
 //! and wraps after 256 sends. The full TP-ST is kept on the record and in the part's text.
+//!
+//! Parts whose outcome is unknown (written, no `+CMGS:`, so no TP-MR) under the
+//! `wait_for_report` policy are kept apart: a report that matches no known TP-MR is tried
+//! against them by (modem, recipient, time window), and those still unresolved when their
+//! message's validity has ended are resolved as undelivered.
 
 use std::time::Duration;
 
@@ -52,6 +57,28 @@ struct SentRecord {
     status: Option<u8>,
     #[serde(default)]
     reported_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct UnconfirmedRecord {
+    recipient: String,
+}
+
+fn unconfirmed_key(modem: &str, at: Timestamp, id: MessageId, part: u8) -> Vec<u8> {
+    let mut k = keys::modem_prefix(keys::UNCONFIRMED_PART, modem);
+    k.extend_from_slice(&at.as_millis().to_be_bytes());
+    k.extend_from_slice(&id.to_bytes());
+    k.push(part);
+    k
+}
+
+/// `sent ms | id | part` after a prefix.
+fn parse_tail(tail: &[u8]) -> Option<(u64, MessageId, u8)> {
+    Some((
+        u64::from_be_bytes(tail.get(..8)?.try_into().ok()?),
+        MessageId::from_slice(tail.get(8..24)?)?,
+        *tail.get(24)?,
+    ))
 }
 
 fn record_key(modem: &str, mr: u8, at: Timestamp, id: MessageId, part: u8) -> Vec<u8> {
@@ -137,8 +164,143 @@ impl Store {
             }
         }
         let Some((key, mut rec, id, part_no)) = found else {
-            return Ok(ReportMatch::NoMatch);
+            return self.apply_to_unconfirmed(modem, report, since, now);
         };
+        let not_yet = self.apply_report_to_part(id, part_no, report, now)?;
+        if not_yet {
+            return Ok(ReportMatch::NotYetSent { id });
+        }
+        rec.status = Some(report.status);
+        rec.reported_at = Some(now);
+        self.tree.insert(key, encode(&rec)?)?;
+        Ok(ReportMatch::Applied { id, part: part_no })
+    }
+
+    /// Records that `part` of message `id` to `recipient` was written to `modem` at `at` but
+    /// never answered, and waits for its status report (`wait_for_report` policy).
+    pub fn record_unconfirmed_part(
+        &self,
+        modem: &str,
+        recipient: &str,
+        id: MessageId,
+        part: u8,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let rec = UnconfirmedRecord {
+            recipient: recipient.to_string(),
+        };
+        self.tree
+            .insert(unconfirmed_key(modem, at, id, part), encode(&rec)?)?;
+        Ok(())
+    }
+
+    /// A report with no known TP-MR: the newest unconfirmed part of `modem` to the same
+    /// recipient since `since` (ms) that is still `unknown` takes it.
+    fn apply_to_unconfirmed(
+        &self,
+        modem: &str,
+        report: &ReportInput,
+        since: u64,
+        now: Timestamp,
+    ) -> Result<ReportMatch, StoreError> {
+        let prefix = keys::modem_prefix(keys::UNCONFIRMED_PART, modem);
+        for kv in self.tree.scan_prefix(&prefix).rev() {
+            let (k, v) = kv?;
+            let Some((at, id, part)) = parse_tail(&k[prefix.len()..]) else {
+                continue;
+            };
+            if at < since {
+                break;
+            }
+            let rec: UnconfirmedRecord = decode(&k, &v)?;
+            if !same_number(&rec.recipient, &report.recipient) {
+                continue;
+            }
+            let still_unknown = self.get(id)?.is_some_and(|m| {
+                m.parts
+                    .iter()
+                    .any(|p| p.index == part && p.status == PartStatus::Unknown)
+            });
+            if !still_unknown {
+                continue;
+            }
+            if self.apply_report_to_part(id, part, report, now)? {
+                return Ok(ReportMatch::NotYetSent { id });
+            }
+            // A temporary TP-ST (the SC is still trying) keeps it waiting for the final one.
+            if report.part_status != PartStatus::Sent {
+                self.tree.remove(k)?;
+            }
+            return Ok(ReportMatch::Applied { id, part });
+        }
+        Ok(ReportMatch::NoMatch)
+    }
+
+    /// Resolves the unconfirmed parts of `modem` whose message's validity ended before `now`
+    /// without a report: `undelivered`. Returns the (message, part) pairs resolved.
+    pub fn resolve_unconfirmed(
+        &self,
+        modem: &str,
+        now: Timestamp,
+    ) -> Result<Vec<(MessageId, u8)>, StoreError> {
+        let prefix = keys::modem_prefix(keys::UNCONFIRMED_PART, modem);
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix(&prefix) {
+            let (k, _) = kv?;
+            let Some((_, id, part)) = parse_tail(&k[prefix.len()..]) else {
+                self.tree.remove(k)?;
+                continue;
+            };
+            let Some(m) = self.get(id)? else {
+                self.tree.remove(k)?;
+                continue;
+            };
+            let unknown = m
+                .parts
+                .iter()
+                .any(|p| p.index == part && p.status == PartStatus::Unknown);
+            if !unknown {
+                // Resolved otherwise (a report, a resend after a restart): forget it.
+                self.tree.remove(k)?;
+                continue;
+            }
+            if now < m.expires_at {
+                continue;
+            }
+            let reason = format!(
+                "part {part}: outcome unknown (written to modem {modem}, no answer) and no \
+                 status report before the validity period ended"
+            );
+            self.update(id, |m| {
+                let Some(p) = m.parts.iter_mut().find(|p| p.index == part) else {
+                    return false;
+                };
+                if p.status != PartStatus::Unknown {
+                    return false;
+                }
+                p.status = PartStatus::Undelivered;
+                p.error = Some(reason.clone());
+                if m.status == Status::Sent {
+                    m.set_status(Status::Undelivered, now, Some(reason.clone()));
+                } else {
+                    m.updated_at = now;
+                }
+                true
+            })?;
+            self.tree.remove(k)?;
+            out.push((id, part));
+        }
+        Ok(out)
+    }
+
+    /// Sets `part_no` of `id` from a report; true when its send is not recorded yet.
+    fn apply_report_to_part(
+        &self,
+        id: MessageId,
+        part_no: u8,
+        report: &ReportInput,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         let text = format!("status report TP-ST 0x{:02X}", report.status);
         let mut not_yet = false;
         self.update(id, |m| {
@@ -172,13 +334,7 @@ impl Store {
             }
             true
         })?;
-        if not_yet {
-            return Ok(ReportMatch::NotYetSent { id });
-        }
-        rec.status = Some(report.status);
-        rec.reported_at = Some(now);
-        self.tree.insert(key, encode(&rec)?)?;
-        Ok(ReportMatch::Applied { id, part: part_no })
+        Ok(not_yet)
     }
 
     /// Forgets send records of `modem` older than `older_than`; returns how many.

@@ -114,7 +114,10 @@ impl Aimd {
         let r = (base / 2.0).max(MIN_RATE);
         self.rate = Some(r);
         self.cut_at_rate = r;
+        // The bucket restarts now with at most one token: an unlimited link has not been
+        // refilling it, and a cut link must not spend a burst saved at the old rate.
         self.tokens = self.tokens.min(1.0);
+        self.last_refill = now;
         self.last_recover = now;
     }
 
