@@ -5,7 +5,9 @@
 //!
 //! - [`modem`]: simulated modems ([`SimModem::start`] with a [`ModemConfig`]).
 //! - [`smsc`]: a simulated SMPP SMSC ([`smsc::start`] with a [`smsc::SmscConfig`]).
+//! - [`demo`]: simulators for what an smsgw configuration names, and the gateway with them.
 
+pub mod demo;
 pub mod modem;
 pub mod smsc;
 

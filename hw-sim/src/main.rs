@@ -22,6 +22,19 @@ enum Command {
     Smsc(SmscArgs),
     /// A simulated GSM modem on a pseudo-terminal linked at PATH.
     Modem(ModemArgs),
+    /// smsgw itself with simulated modems and SMSC for what its configuration names.
+    Demo(DemoArgs),
+}
+
+/// `hw-sim demo`.
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// smsgw configuration; its `[[modems]]` and loopback `[[smpp]]` links are simulated.
+    #[arg(long, default_value = "config/demo.toml")]
+    config: PathBuf,
+    /// Control endpoint port of the simulated SMSC; modem N gets this port + N.
+    #[arg(long, default_value_t = 9100)]
+    control_port: u16,
 }
 
 /// `hw-sim smsc`.
@@ -88,6 +101,9 @@ struct ModemArgs {
 
 fn main() -> std::process::ExitCode {
     let Cli { command } = Cli::parse();
+    if let Command::Demo(args) = command {
+        return demo(args);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -108,6 +124,7 @@ fn main() -> std::process::ExitCode {
     };
     match command {
         Command::Smsc(args) => runtime.block_on(smsc(args)),
+        Command::Demo(args) => demo(args),
         Command::Modem(args) => match runtime.block_on(modem(args)) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
@@ -115,6 +132,32 @@ fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         },
+    }
+}
+
+/// The demo runs the gateway too: a runtime with a worker per core, and the gateway's own
+/// log setup (from its configuration) instead of the simulators' one.
+fn demo(args: DemoArgs) -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hw-sim: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let opts = hw_sim::demo::DemoOptions {
+        config: args.config,
+        control_port: args.control_port,
+    };
+    match runtime.block_on(hw_sim::demo::run(opts, smsgw::daemon::shutdown_signal())) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hw-sim demo: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

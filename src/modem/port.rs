@@ -235,6 +235,10 @@ impl<T: Transport> PortTask<T> {
                         debug!(target: "smsgw::modem", port = %self.name, cause = %e, "port task ends");
                         return;
                     }
+                    // What came in the same read after the command's final result (a
+                    // `+CMTI` the modem held while it was busy) is handed on now, not when
+                    // the next bytes happen to arrive.
+                    self.drain_side_events();
                 }
                 n = self.io.read(&mut self.buf) => match n {
                     Ok(0) => {
@@ -245,9 +249,7 @@ impl<T: Transport> PortTask<T> {
                         trace!(target: "smsgw::modem", port = %self.name, bytes = ?String::from_utf8_lossy(&self.buf[..n]), "read");
                         let chunk = self.buf[..n].to_vec();
                         self.digester.feed(&chunk);
-                        while let Some(ev) = self.digester.next_event() {
-                            self.side_event(ev);
-                        }
+                        self.drain_side_events();
                     }
                     Err(e) => {
                         warn!(target: "smsgw::modem", port = %self.name, cause = %e, "read from port failed");
@@ -392,6 +394,13 @@ impl<T: Transport> PortTask<T> {
         }
     }
 
+    /// Hands on every event the digester holds while no command is in flight.
+    fn drain_side_events(&mut self) {
+        while let Some(ev) = self.digester.next_event() {
+            self.side_event(ev);
+        }
+    }
+
     /// Everything that is not the answer to the command in flight.
     fn side_event(&mut self, ev: Event) {
         match ev {
@@ -441,6 +450,26 @@ mod tests {
             urcs.recv().await,
             Some(Urc::NewMessage { index: 3, .. })
         ));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_urc_right_after_the_final_result_should_be_handed_on_at_once() {
+        let (io, peer) = tokio::io::duplex(256);
+        // The modem held the indication while busy and flushes it behind the OK (CNMI mode 2).
+        let _peer = script(peer, |line| match line {
+            "AT+CSQ" => Some(b"\r\n+CSQ: 20,0\r\n\r\nOK\r\n\r\n+CMTI: \"SM\",1\r\n".to_vec()),
+            _ => None,
+        });
+        let (port, mut urcs) = spawn(io, "t");
+        port.command(&Command::signal_quality(), Duration::from_secs(1))
+            .await
+            .unwrap();
+        // No more bytes will come: the indication must not wait for them.
+        let got = tokio::time::timeout(Duration::from_secs(1), urcs.recv()).await;
+        assert!(
+            matches!(got, Ok(Some(Urc::NewMessage { index: 1, .. }))),
+            "{got:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
