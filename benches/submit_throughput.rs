@@ -12,8 +12,6 @@
 //!   SMSGW_BENCH_SECS=3 SMSGW_BENCH_ROUNDS=3 SMSGW_BENCH_QUEUE=200000 cargo bench --bench submit_throughput
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,28 +23,11 @@ use smsgw::model::Timestamp;
 use smsgw::store::{NewMessage, Store};
 use tokio::net::TcpListener;
 
+mod support;
+use support::{Gateway, env_num, median, percentile, rss_kib};
+
 const CLIENTS: usize = 64;
 const BATCH: usize = 100;
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
 
 #[derive(Clone, Copy)]
 enum Load {
@@ -183,18 +164,6 @@ fn throughput(secs: u64, rounds: u64) {
     });
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn dir_size(path: &std::path::Path) -> u64 {
     let mut total = 0;
     if let Ok(entries) = std::fs::read_dir(path) {
@@ -255,38 +224,19 @@ fn large_queue(n: u64, rounds: u64) {
     let mut rss = Vec::new();
     for _ in 0..rounds {
         let t = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_smsgw"))
-            .args(["run", "--config"])
-            .arg(&config_path)
-            .args(["--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines.next().unwrap().unwrap();
-            if let Some(url) = line.strip_prefix("smsgw: listening on ") {
-                break url.to_string();
-            }
-        };
+        let gw = Gateway::start(&config_path, &data);
         let ready = t.elapsed();
         // One request that touches the store (plain HTTP/1.0 over a socket), then memory as it stands.
-        let addr = base.trim_start_matches("http://").to_string();
+        let addr = gw.base.trim_start_matches("http://").to_string();
         if let Ok(mut sock) = std::net::TcpStream::connect(&addr) {
             use std::io::{Read, Write};
             let _ = sock.write_all(b"GET /v1/messages?limit=10 HTTP/1.0\r\n\r\n");
             let _ = sock.read_to_end(&mut Vec::new());
         }
         std::thread::sleep(Duration::from_millis(500));
-        rss.push(rss_kib(child.id()) as f64 / 1024.0);
+        rss.push(rss_kib(gw.pid()) as f64 / 1024.0);
         starts.push(ready.as_secs_f64() * 1000.0);
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let _ = child.wait();
+        drop(gw);
     }
     println!(
         "Daemon start over that store (to API listening, median of {rounds}): {:.0} ms; RSS after start {:.0} MiB",

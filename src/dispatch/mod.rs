@@ -290,36 +290,45 @@ impl Dispatcher {
         now: Timestamp,
         in_flight: &mut JoinSet<()>,
     ) -> Result<(), StoreError> {
+        // One batch for every pick: per-message writes would cost more than sending them.
+        let ids: Vec<MessageId> = picks.iter().map(|p| p.message.id).collect();
+        let names: Vec<String> = picks
+            .iter()
+            .map(|p| self.slots[p.slot].route.name().to_string())
+            .collect();
+        let mut taken = vec![false; picks.len()];
+        let updated = self.store.update_many(&ids, |i, m| {
+            if !m.status.is_cancelable() {
+                return false;
+            }
+            taken[i] = true;
+            m.attempts.count += 1;
+            m.attempts.next_at = None;
+            for p in m
+                .parts
+                .iter_mut()
+                .filter(|p| p.status == PartStatus::Pending)
+            {
+                p.route = Some(names[i].clone());
+            }
+            m.set_status(Status::Sending, now, Some(format!("via {}", names[i])));
+            true
+        })?;
         let mut jobs = Vec::with_capacity(picks.len());
-        for pick in picks {
-            let route_name = self.slots[pick.slot].route.name().to_string();
-            let mut taken = false;
-            let updated = self.store.update(pick.message.id, |m| {
-                if !m.status.is_cancelable() {
-                    return false;
-                }
-                taken = true;
-                m.attempts.count += 1;
-                m.attempts.next_at = None;
-                for p in m
-                    .parts
-                    .iter_mut()
-                    .filter(|p| p.status == PartStatus::Pending)
-                {
-                    p.route = Some(route_name.clone());
-                }
-                m.set_status(Status::Sending, now, Some(format!("via {route_name}")));
-                true
-            })?;
+        let mut usage: HashMap<usize, u64> = HashMap::new();
+        for ((pick, updated), taken) in picks.into_iter().zip(updated).zip(taken) {
             match updated {
                 Some(message) if taken => {
-                    let day = self.slots[pick.slot].shaper.day();
-                    self.store
-                        .add_usage(&route_name, day, u64::from(pick.parts))?;
+                    *usage.entry(pick.slot).or_default() += u64::from(pick.parts);
                     jobs.push((pick.slot, message));
                 }
                 _ => self.slots[pick.slot].shaper.refund(pick.parts),
             }
+        }
+        for (slot, parts) in usage {
+            let day = self.slots[slot].shaper.day();
+            self.store
+                .add_usage(self.slots[slot].route.name(), day, parts)?;
         }
         // The hand-over is durable before any route sees the message: after a crash, a
         // message that may have reached a route is `sending` and is requeued as a possible

@@ -1,7 +1,8 @@
 //! An SMPP link as a dispatcher [`Route`].
 //!
-//! - Readiness: `Ready` while a transmitting connection is bound, with room for as many
-//!   messages as the bound windows hold (AIMD-adjusted) minus those already taken; `Down`
+//! - Readiness: `Ready` while a transmitting connection is bound, with room for
+//!   [`PREFETCH_WINDOWS`] times as many messages as the bound windows hold (AIMD-adjusted)
+//!   minus those already taken; `Down`
 //!   with the connections' states otherwise, so the dispatcher parks the route's messages
 //!   (no spinning) and fails over.
 //! - A message becomes one submit_sm per part ([`super::encode`]), queued on the link in
@@ -31,6 +32,14 @@ use crate::dispatch::{BoxFuture, PartOutcome, Readiness, Route, SendJob, SendRep
 use crate::metrics::{Collector, Exposition, Panel};
 use crate::model::{MessageId, Timestamp};
 use crate::store::{ALL_PARTS, Store};
+
+/// How many windows' worth of messages the link takes from the dispatcher: one on the wire,
+/// the rest waiting in the link's queue. The dispatcher makes each hand-over durable (an
+/// fsync) before the route sees it; with only one window taken, every window would wait for
+/// that flush and the link would idle through it. Messages waiting here are `sending` in the
+/// store, so after a crash they are requeued as possible duplicates even though they never
+/// left: a bounded cost (at most this many windows per session) for not idling.
+const PREFETCH_WINDOWS: usize = 4;
 
 /// One SMPP link serving one route.
 #[derive(Debug)]
@@ -74,7 +83,7 @@ impl Route for SmppRoute {
                 .collect();
             return Readiness::Down(format!("SMPP link not bound ({})", why.join("; ")));
         }
-        let capacity = bound * self.link.window();
+        let capacity = bound * self.link.window() * PREFETCH_WINDOWS;
         let taken = self.link.reserved.load(Ordering::Acquire);
         Readiness::Ready {
             free: capacity.saturating_sub(taken),

@@ -245,24 +245,50 @@ impl Store {
     where
         F: FnOnce(&mut OutboundMessage) -> bool,
     {
+        let mut change = Some(change);
+        let mut out = self.update_many(&[id], |_, m| change.take().is_some_and(|f| f(m)))?;
+        Ok(out.pop().flatten())
+    }
+
+    /// [`Store::update`] for several distinct messages in one atomic batch: one lock and one
+    /// write however many there are (the dispatcher hands over hundreds per pass). `change`
+    /// gets each message's position in `ids`. Returns each message as it is afterwards.
+    pub fn update_many<F>(
+        &self,
+        ids: &[MessageId],
+        mut change: F,
+    ) -> Result<Vec<Option<OutboundMessage>>, StoreError>
+    where
+        F: FnMut(usize, &mut OutboundMessage) -> bool,
+    {
         let _guard = self.write_lock.lock();
-        let Some(old) = self.get(id)? else {
-            return Ok(None);
-        };
-        let mut new = old.clone();
-        if !change(&mut new) {
-            return Ok(Some(old));
-        }
         let mut batch = Batch::default();
-        batch.insert(&keys::message(id), encode(&new)?);
-        self.index_remove(&mut batch, &old);
-        self.index_insert(&mut batch, &new);
-        if old.status != new.status {
-            self.push_status_event(&mut batch, &new)?;
+        let mut out = Vec::with_capacity(ids.len());
+        let mut events = 0u64;
+        for (i, &id) in ids.iter().enumerate() {
+            let Some(old) = self.get(id)? else {
+                out.push(None);
+                continue;
+            };
+            let mut new = old.clone();
+            if !change(i, &mut new) {
+                out.push(Some(old));
+                continue;
+            }
+            batch.insert(&keys::message(id), encode(&new)?);
+            self.index_remove(&mut batch, &old);
+            self.index_insert(&mut batch, &new);
+            if old.status != new.status {
+                self.push_status_event(&mut batch, &new)?;
+            }
+            events += 1;
+            out.push(Some(new));
         }
-        self.tree.apply_batch(batch)?;
-        self.events_written.send_modify(|n| *n += 1);
-        Ok(Some(new))
+        if events > 0 {
+            self.tree.apply_batch(batch)?;
+            self.events_written.send_modify(|n| *n += events);
+        }
+        Ok(out)
     }
 
     fn index_insert(&self, batch: &mut Batch, m: &OutboundMessage) {

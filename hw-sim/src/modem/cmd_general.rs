@@ -184,6 +184,17 @@ impl Engine {
                 },
                 Form::Action => return Err(Fail::Plain),
             },
+            // TS 27.007 §10.1.9 packet domain attach: attached while registered. Tools that
+            // show network information (gammu) read it along with +CREG/+CGREG.
+            "+CGATT" => match form {
+                Form::Read => lines.push(format!("+CGATT: {}", u8::from(self.registered_now()))),
+                Form::Test => lines.push("+CGATT: (0,1)".into()),
+                Form::Set(a) => match num_arg(a, 0) {
+                    Some(0 | 1) => {}
+                    _ => return Err(Fail::Cme(50)),
+                },
+                Form::Action => return Err(Fail::Plain),
+            },
             "+CUSD" => return self.cusd(form, lines, out),
             "^CURC" if p.vendor_noise => match form {
                 Form::Set(a) => self.curc = num_arg(a, 0).is_some_and(|v| v != 0),
