@@ -111,54 +111,55 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("hw-sim: cannot start the runtime: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
+    // One worker is plenty for the simulators alone.
+    let Some(runtime) = runtime(Some(1)) else {
+        return std::process::ExitCode::FAILURE;
     };
     match command {
         Command::Smsc(args) => runtime.block_on(smsc(args)),
         Command::Demo(args) => demo(args),
-        Command::Modem(args) => match runtime.block_on(modem(args)) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("hw-sim: {e:#}");
-                std::process::ExitCode::FAILURE
-            }
-        },
+        Command::Modem(args) => exit("hw-sim", runtime.block_on(modem(args))),
+    }
+}
+
+/// A multi-threaded runtime with `workers` threads (one per core when `None`).
+fn runtime(workers: Option<usize>) -> Option<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = workers {
+        builder.worker_threads(n);
+    }
+    builder
+        .enable_all()
+        .build()
+        .inspect_err(|e| eprintln!("hw-sim: cannot start the runtime: {e}"))
+        .ok()
+}
+
+/// The exit code for `result`, printing the error chain after `who`.
+fn exit(who: &str, result: anyhow::Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{who}: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 
 /// The demo runs the gateway too: a runtime with a worker per core, and the gateway's own
 /// log setup (from its configuration) instead of the simulators' one.
 fn demo(args: DemoArgs) -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("hw-sim: cannot start the runtime: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime(None) else {
+        return std::process::ExitCode::FAILURE;
     };
     let opts = hw_sim::demo::DemoOptions {
         config: args.config,
         control_port: args.control_port,
     };
-    match runtime.block_on(hw_sim::demo::run(opts, smsgw::daemon::shutdown_signal())) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("hw-sim demo: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    exit(
+        "hw-sim demo",
+        runtime.block_on(hw_sim::demo::run(opts, smsgw::daemon::shutdown_signal())),
+    )
 }
 
 async fn smsc(args: SmscArgs) -> std::process::ExitCode {

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use super::units::defaults::{d1h, d3d, d5m, d5s, d10s, d30s, d60s, d90s};
+
 use super::{HumanDuration, Rate};
 
 /// One modem (one serial port, one SIM).
@@ -103,7 +105,7 @@ pub struct ModemTimeouts {
     #[serde(default = "d10s")]
     pub prompt: HumanDuration,
     /// Waiting for `+CMGS:` after the PDU was written: weak-signal sends take minutes.
-    #[serde(default = "d300s")]
+    #[serde(default = "d5m")]
     pub result: HumanDuration,
     /// How often an idle modem is probed with `AT`.
     #[serde(default = "d30s")]
@@ -126,43 +128,12 @@ pub struct ModemTimeouts {
     pub report_window: HumanDuration,
 }
 
-fn d(secs: u64) -> HumanDuration {
-    HumanDuration(std::time::Duration::from_secs(secs))
-}
-fn d5s() -> HumanDuration {
-    d(5)
-}
-fn d10s() -> HumanDuration {
-    d(10)
-}
-fn d30s() -> HumanDuration {
-    d(30)
-}
-fn d60s() -> HumanDuration {
-    d(60)
-}
-fn d90s() -> HumanDuration {
-    d(90)
-}
-fn d300s() -> HumanDuration {
-    d(300)
-}
-fn d5m() -> HumanDuration {
-    d(300)
-}
-fn d1h() -> HumanDuration {
-    d(3600)
-}
-fn d3d() -> HumanDuration {
-    d(3 * 86_400)
-}
-
 impl Default for ModemTimeouts {
     fn default() -> Self {
         Self {
             command: d5s(),
             prompt: d10s(),
-            result: d300s(),
+            result: d5m(),
             probe_every: d30s(),
             poll_every: d60s(),
             sweep_every: d5m(),

@@ -7,6 +7,8 @@
 
 use serde::Deserialize;
 
+use super::units::defaults::{d1h, d1s, d10s, d30s, d60s};
+
 use super::{HumanDuration, Rate, TokenSecret};
 
 /// One SMPP link (one operator account).
@@ -139,24 +141,6 @@ fn one_u8() -> u8 {
 }
 fn default_window() -> u32 {
     10
-}
-fn d(secs: u64) -> HumanDuration {
-    HumanDuration(std::time::Duration::from_secs(secs))
-}
-fn d1s() -> HumanDuration {
-    d(1)
-}
-fn d10s() -> HumanDuration {
-    d(10)
-}
-fn d30s() -> HumanDuration {
-    d(30)
-}
-fn d60s() -> HumanDuration {
-    d(60)
-}
-fn d1h() -> HumanDuration {
-    d(3600)
 }
 
 #[cfg(test)]

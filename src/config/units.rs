@@ -17,6 +17,43 @@ impl HumanDuration {
     }
 }
 
+/// Serde defaults shared by the config sections (`#[serde(default = "d30s")]` after a
+/// `use super::units::d30s`), so each common duration is written once.
+pub(crate) mod defaults {
+    use super::HumanDuration;
+
+    fn secs(n: u64) -> HumanDuration {
+        HumanDuration(std::time::Duration::from_secs(n))
+    }
+    pub(crate) fn d1s() -> HumanDuration {
+        secs(1)
+    }
+    pub(crate) fn d5s() -> HumanDuration {
+        secs(5)
+    }
+    pub(crate) fn d10s() -> HumanDuration {
+        secs(10)
+    }
+    pub(crate) fn d30s() -> HumanDuration {
+        secs(30)
+    }
+    pub(crate) fn d60s() -> HumanDuration {
+        secs(60)
+    }
+    pub(crate) fn d90s() -> HumanDuration {
+        secs(90)
+    }
+    pub(crate) fn d5m() -> HumanDuration {
+        secs(300)
+    }
+    pub(crate) fn d1h() -> HumanDuration {
+        secs(3600)
+    }
+    pub(crate) fn d3d() -> HumanDuration {
+        secs(3 * 86_400)
+    }
+}
+
 impl FromStr for HumanDuration {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
