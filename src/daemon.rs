@@ -170,6 +170,7 @@ pub async fn serve(
         dispatch: handle,
         rules: Arc::new(SubmitRules {
             callbacks_enabled: config.callbacks.is_some(),
+            expects_reply_default: config.conversations.expects_reply,
             ..SubmitRules::new(&config.messages)
         }),
         tokens: Arc::new(config.server.tokens.clone()),
