@@ -49,7 +49,7 @@ impl QuietHours {
                 )
             })
             .collect();
-        overrides.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        overrides.sort_by_key(|o| std::cmp::Reverse(o.0.len()));
         QuietHours {
             window: c.window,
             default_zone: (c.default_zone.clone(), zone(&c.default_zone)),

@@ -209,7 +209,7 @@ impl Store {
             }
             out.push(c);
         }
-        out.sort_by(|a, b| b.sent_at.cmp(&a.sent_at));
+        out.sort_by_key(|c| std::cmp::Reverse(c.sent_at));
         Ok(out)
     }
 

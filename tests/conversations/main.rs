@@ -12,7 +12,6 @@ mod harness;
 #[allow(dead_code)]
 #[path = "../spine/support.rs"]
 mod support;
-#[allow(dead_code)]
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
 
