@@ -292,6 +292,74 @@ mod tests {
         }
     }
 
+    fn outbound(n: u64, reference: &str) -> OutboundMessage {
+        let req: crate::api::submit::SubmitRequest = serde_json::from_value(serde_json::json!({
+            "to": "+358401234567", "text": "Reply NO to cancel", "reference": reference,
+            "expects_reply": true
+        }))
+        .unwrap();
+        crate::api::submit::SubmitRules::new(&crate::config::MessagesConfig::default())
+            .validate(req, Timestamp(n), |_| true)
+            .unwrap()
+    }
+
+    fn reply(modem: &str) -> crate::store::InboundPart {
+        crate::store::InboundPart {
+            modem: modem.into(),
+            route: "sims".into(),
+            from: "+358401234567".into(),
+            to: None,
+            sent_at: None,
+            concat: None,
+            text: "NO".into(),
+        }
+    }
+
+    #[test]
+    fn a_stored_reply_should_carry_its_match_and_close_the_conversation() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), 1 << 20).unwrap();
+        s.set_reply_window(Duration::from_secs(3600));
+        let (a, b) = (outbound(1_000, "appt-1"), outbound(2_000, "appt-2"));
+        s.record_conversation(&a, "m1", Timestamp(1_000)).unwrap();
+        s.record_conversation(&b, "m2", Timestamp(2_000)).unwrap();
+        assert_eq!(
+            s.open_conversation_senders("+358401234567", Timestamp(3_000))
+                .unwrap(),
+            vec!["m2".to_string(), "m1".to_string()]
+        );
+        let super::super::Received::Stored(m) =
+            s.receive_part(b"x", reply("m1"), Timestamp(5_000)).unwrap()
+        else {
+            panic!("not stored")
+        };
+        assert_eq!(
+            m.in_reply_to,
+            Some(ReplyTo {
+                id: a.id,
+                reference: Some("appt-1".into())
+            })
+        );
+        assert_eq!(m.matched_by.map(|h| h.rule), Some(MatchRule::StickySender));
+        assert_eq!(m.modem.as_deref(), Some("m1"));
+        // The inbox entry says the same, and m1's conversation is closed.
+        let stored = s.list_inbox(None, 10).unwrap().items;
+        assert_eq!(stored[0].in_reply_to, m.in_reply_to);
+        assert_eq!(
+            s.open_conversation_senders("+358401234567", Timestamp(6_000))
+                .unwrap(),
+            vec!["m2".to_string()]
+        );
+        // After the window nothing matches, and the hourly purge removes the entries.
+        let later = Timestamp(2_000 + 3_600_000 + 1);
+        let super::super::Received::Stored(m) = s.receive_part(b"y", reply("m2"), later).unwrap()
+        else {
+            panic!("not stored")
+        };
+        assert_eq!(m.matched_by.map(|h| h.rule), Some(MatchRule::None));
+        assert_eq!(s.purge_conversations(later).unwrap(), 2);
+    }
+
     #[test]
     fn one_open_conversation_on_the_receiving_sim_should_match_as_sticky_sender() {
         // Newest first: a reminder on m1 (open) and one on m2 (open).
