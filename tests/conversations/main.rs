@@ -10,6 +10,9 @@ mod fake_route;
 #[path = "../modem/harness.rs"]
 mod harness;
 #[allow(dead_code)]
+#[path = "../smpp_e2e/harness.rs"]
+mod smpp_harness;
+#[allow(dead_code)]
 #[path = "../spine/support.rs"]
 mod support;
 #[path = "../support/webhook_receiver.rs"]
@@ -17,4 +20,5 @@ mod webhook_receiver;
 
 mod quiet;
 mod routing;
+mod smpp;
 mod sticky;
