@@ -197,11 +197,19 @@ impl super::Config {
             if r.name.is_empty() || !names.insert(r.name.as_str()) {
                 c.push(&at("name"), "rule names are non-empty and unique");
             }
-            if !self.webhooks.iter().any(|w| w.name == r.target) {
-                c.push(
+            match self.webhooks.iter().find(|w| w.name == r.target) {
+                None => c.push(
                     &at("target"),
                     format!("no [[webhooks]] entry is named {:?}", r.target),
-                );
+                ),
+                Some(w) if !w.events.contains(&super::EventName::MessageReceived) => c.push(
+                    &at("target"),
+                    format!(
+                        "webhook {:?} does not take \"message.received\" events (its `events`)",
+                        r.target
+                    ),
+                ),
+                Some(_) => {}
             }
             if let Some(re) = &r.regex {
                 if let Err(e) = regex::Regex::new(re) {
@@ -238,13 +246,17 @@ mod tests {
     #[test]
     fn unknown_zones_and_targets_should_be_reported() {
         let text = "[quiet_hours]\ndefault_zone = \"Europe/Nowhere\"\n\
-                    [[inbound_routes]]\nname = \"low\"\ntarget = \"missing\"\nregex = \"(\"\n";
+                    [[webhooks]]\nname = \"crm\"\nurl = \"http://127.0.0.1:9/\"\n\
+                    secret = \"0123456789abcdef\"\nevents = [\"message.status\"]\n\
+                    [[inbound_routes]]\nname = \"low\"\ntarget = \"missing\"\nregex = \"(\"\n\
+                    [[inbound_routes]]\nname = \"crm\"\ntarget = \"crm\"\n";
         let cfg: super::super::Config = toml::from_str(text).unwrap();
         let errors = cfg.validate(text);
         let keys: Vec<&str> = errors.0.iter().map(|e| e.key.as_str()).collect();
         assert!(keys.contains(&"quiet_hours.default_zone"), "{keys:?}");
         assert!(keys.contains(&"inbound_routes[0].target"), "{keys:?}");
         assert!(keys.contains(&"inbound_routes[0].regex"), "{keys:?}");
+        assert!(keys.contains(&"inbound_routes[1].target"), "{keys:?}");
     }
 
     #[test]
