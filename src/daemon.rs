@@ -97,6 +97,12 @@ pub async fn serve(
         .context("store open task failed")?
         .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Reply matching and inbound routing happen in the store's inbox writes (issue 7).
+    store.set_reply_window(config.conversations.window.get());
+    let inbound_rules = crate::webhook::inbound_routes::InboundRules::new(&config.inbound_routes);
+    if !inbound_rules.is_empty() {
+        store.set_inbound_classifier(Arc::new(inbound_rules));
+    }
     let requeued = store
         .requeue_in_flight(clock.now())
         .context("cannot requeue messages left `sending`")?;
@@ -170,6 +176,7 @@ pub async fn serve(
         dispatch: handle,
         rules: Arc::new(SubmitRules {
             callbacks_enabled: config.callbacks.is_some(),
+            expects_reply_default: config.conversations.expects_reply,
             ..SubmitRules::new(&config.messages)
         }),
         tokens: Arc::new(config.server.tokens.clone()),
@@ -245,6 +252,11 @@ async fn maintenance(store: Arc<Store>, stop: CancellationToken) {
             Ok(n) if n > 0 => info!(purged = n, "expired idempotency keys removed"),
             Ok(_) => {}
             Err(e) => warn!(cause = %e, "cannot purge idempotency keys"),
+        }
+        match store.purge_conversations(Timestamp::now()) {
+            Ok(n) if n > 0 => info!(purged = n, "conversations past the reply window removed"),
+            Ok(_) => {}
+            Err(e) => warn!(cause = %e, "cannot purge conversations"),
         }
     }
 }

@@ -237,6 +237,8 @@ pub async fn sendsms(
             reference: None,
             route: smsc.clone(),
             callback_url: None,
+            expects_reply: None,
+            urgent: false,
         };
         match state
             .rules

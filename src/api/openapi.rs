@@ -115,7 +115,9 @@ fn schemas() -> Value {
                 "priority": { "type": ["string", "null"], "enum": ["low", "normal", "high", null] },
                 "reference": { "type": ["string", "null"], "maxLength": 256 },
                 "route": { "type": ["string", "null"] },
-                "callback_url": { "type": ["string", "null"], "format": "uri" }
+                "callback_url": { "type": ["string", "null"], "format": "uri" },
+                "expects_reply": { "type": ["boolean", "null"], "description": "Opens a conversation: replies match it, and a modem pool sends the next one to the same number from another SIM. Default from [conversations]." },
+                "urgent": { "type": "boolean", "description": "Send even during the recipient's quiet hours." }
             }
         },
         "Accepted": {
@@ -158,6 +160,7 @@ fn schemas() -> Value {
                 "priority": { "type": "string", "enum": ["low", "normal", "high"] },
                 "reference": { "type": "string" }, "route": { "type": "string" },
                 "callback_url": { "type": "string" },
+                "expects_reply": { "type": "boolean" }, "urgent": { "type": "boolean" },
                 "dlr": { "type": "object", "required": ["url", "mask"], "properties": {
                     "url": { "type": "string" }, "mask": { "type": "integer" }, "user": { "type": "string" } } },
                 "status": { "$ref": "#/components/schemas/Status" },
@@ -185,7 +188,14 @@ fn schemas() -> Value {
             "properties": {
                 "id": { "type": "string" }, "from": { "type": "string" }, "to": { "type": "string" },
                 "text": { "type": "string" }, "route": { "type": "string" }, "sent_at": ts.clone(),
-                "received_at": ts.clone(), "parts": { "type": "integer" }, "incomplete": { "type": "boolean" }
+                "received_at": ts.clone(), "parts": { "type": "integer" }, "incomplete": { "type": "boolean" },
+                "modem": { "type": "string", "description": "The modem or SMPP link it came in on." },
+                "in_reply_to": { "type": "object", "required": ["id"], "additionalProperties": false,
+                    "properties": { "id": { "type": "string" }, "reference": { "type": "string" } } },
+                "matched_by": { "type": "object", "required": ["rule", "confidence"], "additionalProperties": false,
+                    "properties": { "rule": { "type": "string", "enum": ["sticky-sender", "latest", "none"] },
+                        "confidence": { "type": "number", "minimum": 0, "maximum": 1 } } },
+                "inbound_rule": { "type": "string", "description": "The [[inbound_routes]] rule that chose its webhook." }
             }
         },
         "InboxPage": {

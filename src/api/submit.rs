@@ -49,6 +49,13 @@ pub struct SubmitRequest {
     /// `[callbacks]` secret). Refused when the gateway has no `[callbacks]` table.
     #[serde(default)]
     pub callback_url: Option<String>,
+    /// The client waits for an answer (opens a conversation for reply matching and sticky
+    /// senders); `[conversations] expects_reply` when absent.
+    #[serde(default)]
+    pub expects_reply: Option<bool>,
+    /// Send even in the recipient's quiet hours.
+    #[serde(default)]
+    pub urgent: bool,
 }
 
 /// Longest accepted `callback_url`.
@@ -100,6 +107,8 @@ pub struct SubmitRules {
     pub segment: SegmentOptions,
     /// Whether submissions may carry a `callback_url` (a `[callbacks]` table is configured).
     pub callbacks_enabled: bool,
+    /// `expects_reply` of a submission that does not say (`[conversations] expects_reply`).
+    pub expects_reply_default: bool,
 }
 
 impl SubmitRules {
@@ -110,6 +119,7 @@ impl SubmitRules {
             segment: SegmentOptions::default(),
             messages: messages.clone(),
             callbacks_enabled: false,
+            expects_reply_default: false,
         }
     }
 
@@ -246,6 +256,8 @@ impl SubmitRules {
             route: req.route,
             callback_url: req.callback_url,
             dlr: None,
+            expects_reply: req.expects_reply.unwrap_or(self.expects_reply_default),
+            urgent: req.urgent,
             status,
             parts,
             history: Vec::new(),

@@ -6,6 +6,7 @@
 //! parsing, then [`Config::validate`] checks what relates keys to each other (a rule naming an
 //! unknown route, a public listener without tokens) and collects all such problems at once.
 
+mod conversations;
 mod kannel;
 mod limits;
 mod modem;
@@ -20,6 +21,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use conversations::{
+    ConversationsConfig, InboundRouteConfig, LocalWindow, QuietHoursConfig, ZoneOverride,
+    zone_exists,
+};
 pub use kannel::{KANNEL_DLR_TARGET, KannelConfig, KannelUser};
 pub use limits::{ByteSize, LimitsConfig};
 pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES, UnknownOutcome};
@@ -73,6 +78,15 @@ pub struct Config {
     /// The SMPP links serving `smpp` routes.
     #[serde(default)]
     pub smpp: Vec<SmppLinkConfig>,
+    /// Reply matching and sticky senders.
+    #[serde(default)]
+    pub conversations: ConversationsConfig,
+    /// The recipient's sending window; absent means none.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHoursConfig>,
+    /// Where received messages are posted, by rule.
+    #[serde(default)]
+    pub inbound_routes: Vec<InboundRouteConfig>,
 }
 
 /// `[server]`: the local HTTP API.

@@ -68,13 +68,13 @@ impl std::error::Error for ConfigErrors {}
 
 /// A step in a key path.
 #[derive(Debug, Clone, Copy)]
-enum Seg<'a> {
+pub(super) enum Seg<'a> {
     Key(&'a str),
     Index(usize),
 }
 
 /// Collects errors, locating each key in the original text.
-struct Collector<'t> {
+pub(super) struct Collector<'t> {
     text: &'t str,
     doc: Option<toml::Spanned<DeTable<'t>>>,
     errors: Vec<ConfigError>,
@@ -89,7 +89,7 @@ impl<'t> Collector<'t> {
         }
     }
 
-    fn push(&mut self, path: &[Seg<'_>], message: impl Into<String>) {
+    pub(super) fn push(&mut self, path: &[Seg<'_>], message: impl Into<String>) {
         let key = path.iter().fold(String::new(), |mut acc, seg| {
             match seg {
                 Seg::Key(k) if acc.is_empty() => acc.push_str(k),
@@ -385,6 +385,7 @@ impl Config {
         }
         self.validate_modems(&mut c);
         self.validate_smpp(&mut c);
+        self.validate_conversations(&mut c);
         ConfigErrors(c.errors)
     }
 

@@ -8,14 +8,17 @@
 //! from the API (new message) or a route (capacity freed).
 //!
 //! Modules: [`route`] (the trait routes implement), [`shaper`], [`router`], [`retry`],
-//! [`clock`], and `outcome` (how a send's report changes a message).
+//! [`clock`], [`quiet`] (the recipient's sending window, with [`zones`]), and `outcome` (how
+//! a send's report changes a message).
 
 pub mod clock;
 mod outcome;
+pub mod quiet;
 pub mod retry;
 pub mod route;
 pub mod router;
 pub mod shaper;
+pub mod zones;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -90,6 +93,8 @@ pub struct Dispatcher {
     slots: Vec<RouteSlot>,
     by_name: HashMap<String, usize>,
     wake: Arc<Notify>,
+    /// `[quiet_hours]`, when configured.
+    quiet: Option<quiet::QuietHours>,
 }
 
 /// A message chosen in a pass, with the route and the parts it was charged for.
@@ -141,6 +146,7 @@ impl Dispatcher {
             slots,
             by_name,
             wake: wake.clone(),
+            quiet: config.quiet_hours.as_ref().map(quiet::QuietHours::new),
         };
         let handle = DispatchHandle {
             wake,
@@ -229,6 +235,19 @@ impl Dispatcher {
             if message.expires_at <= now {
                 self.expire(id, now)?;
                 continue;
+            }
+            if let Some(q) = self.quiet.as_ref().filter(|_| !message.urgent) {
+                if let Some(closed) = q.check(message.to.as_str(), now) {
+                    let reason = format!(
+                        "quiet_hours: outside {} in {}; waits until {}",
+                        q.window_text(),
+                        closed.zone,
+                        closed.opens_at
+                    );
+                    self.defer(id, closed.opens_at, now, reason)?;
+                    earliest(closed.opens_at);
+                    continue;
+                }
             }
             let candidates = match &message.route {
                 Some(r) => vec![r.clone()],
@@ -367,6 +386,26 @@ impl Dispatcher {
                 now,
                 Some("the validity period ended before it could be sent".into()),
             );
+            true
+        })?;
+        Ok(())
+    }
+
+    /// Puts a message back to `scheduled` until `until` (quiet hours), saying why.
+    fn defer(
+        &self,
+        id: MessageId,
+        until: Timestamp,
+        now: Timestamp,
+        reason: String,
+    ) -> Result<(), StoreError> {
+        debug!(target: "smsgw::dispatch", %id, %reason, "message deferred");
+        self.store.update(id, |m| {
+            if !m.status.is_cancelable() {
+                return false;
+            }
+            m.attempts.next_at = Some(until);
+            m.set_status(Status::Scheduled, now, Some(reason));
             true
         })?;
         Ok(())

@@ -165,6 +165,14 @@ pub struct OutboundMessage {
     /// `sendsms` interface.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dlr: Option<DlrRequest>,
+    /// The client waits for an answer to this message (a reminder asking YES/NO, a survey):
+    /// it opens a conversation, and with a modem pool the next message to the same number
+    /// that also expects a reply goes out from another SIM (sticky senders, issue 7).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expects_reply: bool,
+    /// Send even during the recipient's quiet hours (`[quiet_hours]`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub urgent: bool,
     /// Current status.
     pub status: Status,
     /// The parts, one per SMS.

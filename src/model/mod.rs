@@ -15,7 +15,7 @@ mod time;
 pub use address::{AddressError, Msisdn, NumberPlan, Sender};
 pub use event::{Event, EventKind};
 pub use id::MessageId;
-pub use inbound::InboundMessage;
+pub use inbound::{InboundMessage, MatchRule, MatchedBy, ReplyTo};
 pub use message::{Attempt, DlrRequest, OutboundMessage, Part, PartStatus, Priority, StatusChange};
 pub use status::Status;
 pub use time::Timestamp;

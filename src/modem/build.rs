@@ -86,13 +86,9 @@ pub fn start_pools(
                 route.name
             );
         }
-        let pool = Arc::new(ModemPool::new(
-            &route.name,
-            modems,
-            codec.clone(),
-            store.clone(),
-            wake,
-        ));
+        let mut pool = ModemPool::new(&route.name, modems, codec.clone(), store.clone(), wake);
+        pool.set_sticky_senders(config.conversations.sticky_senders);
+        let pool = Arc::new(pool);
         out.registry.pools.push(pool.clone());
         out.routes.push(pool);
     }

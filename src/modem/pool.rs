@@ -43,6 +43,9 @@ pub struct ModemPool {
     wake: WakeSlot,
     /// A wake-up timer is pending for this time (ms), so shaping waits do not spawn many.
     wake_at: Arc<Mutex<Option<u64>>>,
+    /// Send a message that expects a reply from a SIM with no open conversation with the
+    /// recipient, when one is free (`[conversations] sticky_senders`).
+    sticky_senders: bool,
 }
 
 impl ModemPool {
@@ -62,6 +65,35 @@ impl ModemPool {
             next: AtomicUsize::new(0),
             wake,
             wake_at: Arc::new(Mutex::new(None)),
+            sticky_senders: true,
+        }
+    }
+
+    /// Turns sticky senders on or off (on by default).
+    pub fn set_sticky_senders(&mut self, on: bool) {
+        self.sticky_senders = on;
+    }
+
+    /// The modems this message should avoid: those holding another open conversation with
+    /// its recipient (only for a message that expects a reply, with sticky senders on).
+    fn busy_in_conversation(
+        &self,
+        m: &crate::model::OutboundMessage,
+        now: Timestamp,
+    ) -> Vec<String> {
+        if !self.sticky_senders || !m.expects_reply {
+            return Vec::new();
+        }
+        match self.store.conversations_with(m.to.as_str(), now) {
+            Ok(cs) => cs
+                .into_iter()
+                .filter(|c| c.id != m.id && c.open && c.expects_reply)
+                .map(|c| c.via)
+                .collect(),
+            Err(e) => {
+                warn!(target: "smsgw::modem", cause = %e, "cannot read open conversations; sending without sticky senders");
+                Vec::new()
+            }
         }
     }
 
@@ -159,7 +191,20 @@ impl Route for ModemPool {
             modems: self.modems.clone(),
             store: self.store.clone(),
         };
-        let first = pool.take(n, &[], self.next.fetch_add(1, Ordering::Relaxed));
+        let now = Timestamp::now();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let avoid = self.busy_in_conversation(&job.message, now);
+        // Sticky senders: another SIM when one is free, else any (the reply then matches by
+        // `latest` among the conversations open on that SIM).
+        let first = if avoid.is_empty() {
+            pool.take(n, &[], start)
+        } else {
+            pool.take(n, &avoid, start)
+                .or_else(|| pool.take(n, &[], start))
+        };
+        if let Some(m) = &first {
+            record(&pool.store, &job.message, &m.name, now);
+        }
         let codec = self.codec.clone();
         let reference = {
             let b = job.message.id.to_bytes();
@@ -223,6 +268,10 @@ impl Route for ModemPool {
                     resent_unknown.push((i, from, other.name.clone()));
                 }
                 tried.push(other.name.clone());
+                if pos == 0 {
+                    // The first part now leaves from another SIM: replies come back there.
+                    record(&pool.store, &job.message, &other.name, Timestamp::now());
+                }
                 let again = run_job(&other, job.message.id, &to, rest).await;
                 results.truncate(pos);
                 results.extend(again);
@@ -352,6 +401,13 @@ fn mark_possible_duplicates(
     });
     if let Err(e) = r {
         warn!(target: "smsgw::modem", cause = %e, %id, "cannot mark possible duplicates");
+    }
+}
+
+/// Records which modem a message leaves from, for reply matching.
+fn record(store: &Store, m: &crate::model::OutboundMessage, modem: &str, now: Timestamp) {
+    if let Err(e) = store.record_conversation(m, modem, now) {
+        warn!(target: "smsgw::modem", cause = %e, id = %m.id, "cannot record the conversation; a reply to this message will not be matched");
     }
 }
 

@@ -60,6 +60,8 @@ pub struct Receiver<'a> {
 
 /// What became of one PDU.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Returned once per PDU and dropped at once (see `store::Received`).
+#[allow(clippy::large_enum_variant)]
 pub enum Handled {
     /// A message (or a part of one) is durable in the store: delete it from the SIM.
     Stored(Received),

@@ -218,6 +218,8 @@ mod tests {
             route: None,
             callback_url: None,
             dlr: None,
+            expects_reply: false,
+            urgent: false,
             status: Status::Sending,
             parts: (1..=n).map(Part::pending).collect(),
             history: vec![],

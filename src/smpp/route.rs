@@ -97,6 +97,11 @@ impl Route for SmppRoute {
         let link = self.link.clone();
         let store = self.store.clone();
         let encoded = encode::submits(&job.message, &job.parts, &link.config, reference);
+        // Replies come back through this link: reply matching looks for its name (one sender
+        // id, so no sticky senders here; see ARCHITECTURE.md).
+        if let Err(e) = store.record_conversation(&job.message, &link.name, Timestamp::now()) {
+            tracing::warn!(target: "smsgw::smpp", cause = %e, "cannot record the conversation; a reply to this message will not be matched");
+        }
         Box::pin(async move {
             let _guard = guard;
             let parts = match encoded {

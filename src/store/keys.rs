@@ -43,6 +43,10 @@ pub const PARKED_RECEIPT: u8 = b'Q';
 /// came (no TP-MR known), kept under the `wait_for_report` policy until a status report for
 /// its recipient arrives or its validity ends.
 pub const UNCONFIRMED_PART: u8 = b'V';
+/// `C | number | 0 | id` → a message sent to `number` (JSON: sender, time, reference, whether
+/// a reply is awaited), for reply matching and sticky senders (layout in
+/// `store::conversations`).
+pub const CONVERSATION: u8 = b'C';
 
 /// The meta key holding the schema version.
 pub const SCHEMA_VERSION_KEY: &[u8] = b"Xschema_version";
@@ -194,6 +198,7 @@ mod tests {
             SMSC_ID,
             PARKED_RECEIPT,
             UNCONFIRMED_PART,
+            CONVERSATION,
         ];
         let distinct: std::collections::BTreeSet<u8> = all.iter().copied().collect();
         assert_eq!(distinct.len(), all.len(), "two trees share a key prefix");

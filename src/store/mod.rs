@@ -12,6 +12,7 @@
 //! This module must not know about HTTP, routes or configuration files.
 
 pub mod commit;
+pub mod conversations;
 mod error;
 mod inbox_cursor;
 pub mod keys;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use sled::Batch;
 
+pub use conversations::{Conversation, InboundClassifier};
 pub use error::StoreError;
 pub use reassembly::{InboundPart, PartRef, Received};
 pub use sent_parts::{ReportInput, ReportMatch};
@@ -57,6 +59,8 @@ pub struct Store {
     /// Bumped after every batch that appended events, so webhook workers and long polls wake
     /// instead of polling ([`Store::subscribe_events`]).
     events_written: tokio::sync::watch::Sender<u64>,
+    /// Reply window and inbound routing (`store::conversations`).
+    conversations: conversations::Settings,
 }
 
 /// A message to insert, with the client's idempotency key if it sent one.
@@ -115,6 +119,7 @@ impl Store {
             write_lock: Mutex::new(()),
             last_inbound: Mutex::new(None),
             events_written: tokio::sync::watch::Sender::new(0),
+            conversations: conversations::Settings::default(),
         };
         store.migrate()?;
         Ok(Arc::new(store))

@@ -52,6 +52,9 @@ pub struct InboundPart {
 
 /// What [`Store::receive_part`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// One value per received part, returned and dropped at once: boxing the message would cost
+// an allocation per SMS for no memory saved.
+#[allow(clippy::large_enum_variant)]
 pub enum Received {
     /// A whole message is now in the inbox.
     Stored(InboundMessage),
@@ -99,6 +102,10 @@ impl Assembly {
             received_at: now,
             parts: self.total,
             incomplete,
+            modem: None,
+            in_reply_to: None,
+            matched_by: None,
+            inbound_rule: None,
         }
     }
 }
@@ -150,7 +157,12 @@ impl Store {
                     received_at: now,
                     parts: 1,
                     incomplete: false,
+                    modem: None,
+                    in_reply_to: None,
+                    matched_by: None,
+                    inbound_rule: None,
                 };
+                self.converse(&mut batch, &mut msg, &part.modem, now)?;
                 self.push_inbound(&mut batch, &mut msg)?;
                 Received::Stored(msg)
             }
@@ -176,6 +188,7 @@ impl Store {
                 if a.parts.len() == usize::from(a.total) {
                     batch.remove(key);
                     let mut msg = a.into_message(now, false);
+                    self.converse(&mut batch, &mut msg, &part.modem, now)?;
                     self.push_inbound(&mut batch, &mut msg)?;
                     Received::Stored(msg)
                 } else {
@@ -215,6 +228,7 @@ impl Store {
             if a.first_at < older_than {
                 batch.remove(k);
                 let mut msg = a.into_message(now, true);
+                self.converse(&mut batch, &mut msg, modem, now)?;
                 self.push_inbound(&mut batch, &mut msg)?;
                 out.push(msg);
             }

@@ -296,6 +296,8 @@ mod tests {
             route: None,
             callback_url: None,
             dlr: None,
+            expects_reply: false,
+            urgent: false,
             status: Status::Sent,
             parts: (1..=parts)
                 .map(|i| Part {

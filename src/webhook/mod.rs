@@ -12,10 +12,12 @@
 //! - [`payload`]: the JSON event document.
 //! - [`sign`]: the HMAC-SHA256 signature headers (and `verify` for receivers and tests).
 //! - [`backoff`]: retry pacing.
+//! - [`inbound_routes`]: `[[inbound_routes]]`, which target gets which received message.
 //! - [`transport`]: the HTTP client behind a trait.
 //! - [`kannel_dlr`]: Kannel `dlr-url` report types and escapes.
 
 pub mod backoff;
+pub mod inbound_routes;
 pub mod kannel_dlr;
 pub mod payload;
 pub mod sign;
@@ -59,6 +61,7 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
                 .collect(),
             kind: TargetKind::Webhook,
             template: w.template.clone(),
+            inbound: inbound_routes::InboundFilter::for_target(&w.name, &config.inbound_routes),
             delivery: w.delivery(),
         })
         .collect();
@@ -70,6 +73,7 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
             events: vec![EventKind::MessageStatus],
             kind: TargetKind::Callback,
             template: None,
+            inbound: inbound_routes::InboundFilter::All,
             delivery: cb.delivery(),
         });
     }
@@ -81,6 +85,7 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
             events: vec![EventKind::MessageStatus],
             kind: TargetKind::KannelDlr,
             template: None,
+            inbound: inbound_routes::InboundFilter::All,
             delivery: DeliveryConfig {
                 timeout: std::time::Duration::from_secs(10),
                 retry_base: std::time::Duration::from_secs(10),

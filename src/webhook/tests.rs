@@ -109,6 +109,7 @@ fn target(delivery: DeliveryConfig) -> Target {
         events: vec![EventKind::MessageStatus, EventKind::MessageReceived],
         kind: super::TargetKind::Webhook,
         template: None,
+        inbound: super::inbound_routes::InboundFilter::All,
         delivery,
     }
 }

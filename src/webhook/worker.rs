@@ -50,6 +50,8 @@ pub struct Target {
     pub kind: TargetKind,
     /// Body template, when the target wants a ready-made body.
     pub template: Option<Template>,
+    /// Which received messages it takes (`[[inbound_routes]]` naming it), and their templates.
+    pub inbound: super::inbound_routes::InboundFilter,
     /// Timeouts and retry pacing.
     pub delivery: DeliveryConfig,
 }
@@ -249,6 +251,9 @@ impl Worker {
                 let Some(m) = self.store.get_inbound(e.message_id)? else {
                     return Ok(None);
                 };
+                if !self.target.inbound.takes(m.inbound_rule.as_deref()) {
+                    return Ok(None);
+                }
                 (received_document(e, &m), None)
             }
         };
@@ -409,7 +414,15 @@ async fn attempt(
     d: Delivery,
 ) -> Attempt {
     let started = clock.now();
-    let body = match &target.template {
+    // A received message routed by a rule with its own template uses that one.
+    let rule_template = (d.kind == EventKind::MessageReceived)
+        .then(|| {
+            target
+                .inbound
+                .template(d.payload["data"]["inbound_rule"].as_str())
+        })
+        .flatten();
+    let body = match rule_template.or(target.template.as_ref()) {
         Some(t) => t.render(&d.payload).into_bytes(),
         None => serde_json::to_vec(&d.payload).unwrap_or_default(),
     };

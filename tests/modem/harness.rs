@@ -217,7 +217,11 @@ impl Gw {
     /// The inbox, oldest first.
     pub async fn inbox(&self) -> Vec<Value> {
         let v = self.get("/v1/inbox?limit=100").await;
-        v["items"].as_array().cloned().unwrap_or_default()
+        v["messages"]
+            .as_array()
+            .or_else(|| v["items"].as_array())
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Polls the inbox until `f` holds.

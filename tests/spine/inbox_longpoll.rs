@@ -54,6 +54,10 @@ fn inbound(text: &str) -> InboundMessage {
         received_at: now,
         parts: 1,
         incomplete: false,
+        modem: None,
+        in_reply_to: None,
+        matched_by: None,
+        inbound_rule: None,
     }
 }
 
