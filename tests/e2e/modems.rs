@@ -20,6 +20,11 @@ async fn modem(dir: &Path, name: &str, profile: Profile) -> SimModem {
 }
 
 fn config(dir: &Path) -> String {
+    config_for(dir, &["sim1", "sim2"])
+}
+
+/// A pool named `sims` of the modems linked at `dir/NAME`.
+fn config_for(dir: &Path, names: &[&str]) -> String {
     let timeouts = r#"
 [modems.timeouts]
 command = "2s"
@@ -32,7 +37,7 @@ registration = "10s"
 reassembly = "30s"
 report_window = "1h"
 "#;
-    format!(
+    let mut c = String::from(
         r#"
 [messages]
 default_country = "358"
@@ -46,21 +51,15 @@ burst = 10
 [[rules]]
 prefix = ""
 routes = ["sims"]
-[[modems]]
-name = "sim1"
-device = "{d}/sim1"
-route = "sims"
-rate = "100/s"
-{timeouts}
-[[modems]]
-name = "sim2"
-device = "{d}/sim2"
-route = "sims"
-rate = "100/s"
-{timeouts}
 "#,
-        d = dir.display()
-    )
+    );
+    for name in names {
+        c.push_str(&format!(
+            "[[modems]]\nname = \"{name}\"\ndevice = \"{d}/{name}\"\nroute = \"sims\"\nrate = \"100/s\"\n{timeouts}\n",
+            d = dir.display()
+        ));
+    }
+    c
 }
 
 /// Polls `f` every 50 ms until it gives a value, up to [`WAIT`].
@@ -86,31 +85,60 @@ async fn get(http: &reqwest::Client, url: String) -> Value {
     http.get(url).send().await.unwrap().json().await.unwrap()
 }
 
+/// Starts the daemon off the runtime's threads (it waits for the listening line).
+async fn start_daemon(dir: &Path, config: &Path) -> Daemon {
+    let (d, c) = (dir.to_path_buf(), config.to_path_buf());
+    tokio::task::spawn_blocking(move || Daemon::start(&d, &c))
+        .await
+        .unwrap()
+}
+
+/// Waits until the daemon reports `n` ready modems.
+async fn ready(http: &reqwest::Client, base: &str, n: usize) {
+    eventually("ready modems", || {
+        let (http, base) = (http.clone(), base.to_string());
+        async move {
+            let v = get(&http, format!("{base}/v1/modems")).await;
+            let modems = v["modems"].as_array()?;
+            (modems.len() == n && modems.iter().all(|m| m["state"] == "ready")).then_some(())
+        }
+    })
+    .await;
+}
+
+/// The inbox's texts, oldest first.
+async fn inbox_texts(http: &reqwest::Client, base: &str) -> Vec<String> {
+    let v = get(http, format!("{base}/v1/inbox?limit=100")).await;
+    v["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["text"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Messages stored on the simulated SIM (all storages but status reports).
+async fn stored_on_sim(sim: &SimModem) -> usize {
+    let st = sim.status().await.unwrap();
+    st.storages
+        .iter()
+        .filter(|s| s.name != "SR")
+        .map(|s| s.used)
+        .sum()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_should_go_out_through_simulated_modems_and_replies_come_back() {
     let dir = tempfile::tempdir().unwrap();
     let sim1 = modem(dir.path(), "sim1", Profile::sim800()).await;
     let sim2 = modem(dir.path(), "sim2", Profile::ec25()).await;
     let config = write_config(dir.path(), &config(dir.path()));
-    let daemon = {
-        let d = dir.path().to_path_buf();
-        tokio::task::spawn_blocking(move || Daemon::start(&d, &config))
-            .await
-            .unwrap()
-    };
+    let daemon = start_daemon(dir.path(), &config).await;
     let base = daemon.base.clone();
     let http = reqwest::Client::new();
 
     // Both modems come up ready.
-    eventually("two ready modems", || {
-        let (http, base) = (http.clone(), base.clone());
-        async move {
-            let v = get(&http, format!("{base}/v1/modems")).await;
-            let modems = v["modems"].as_array()?;
-            (modems.len() == 2 && modems.iter().all(|m| m["state"] == "ready")).then_some(())
-        }
-    })
-    .await;
+    ready(&http, &base, 2).await;
 
     // A 7-bit single, a long 7-bit and a long UCS-2 message.
     let texts = [
@@ -206,5 +234,88 @@ async fn messages_should_go_out_through_simulated_modems_and_replies_come_back()
             ("+358401234562".to_string(), "Kiitos!".to_string()),
         ]
     );
+    drop(daemon);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_sim_should_be_emptied_and_what_the_network_held_should_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = ModemConfig::fast(Profile::sim800());
+    cfg.link = Some(dir.path().join("sim1"));
+    cfg.profile.capacity = [2, 2, 3];
+    let sim = SimModem::start(cfg).await.unwrap();
+    // Messages arrive while no gateway runs: the SIM fills up and the network holds the rest
+    // (TS 23.040 §10.3: it retries once the mobile reports free memory).
+    let texts: Vec<String> = (1..=7).map(|i| format!("reply {i}")).collect();
+    for t in &texts {
+        sim.inject_text("+358401234567", t, false, false)
+            .await
+            .unwrap();
+    }
+    let st = sim.status().await.unwrap();
+    assert!(st.network_queue > 0, "the SIM should be full: {st:?}");
+
+    let config = write_config(dir.path(), &config_for(dir.path(), &["sim1"]));
+    let daemon = start_daemon(dir.path(), &config).await;
+    let http = reqwest::Client::new();
+    let base = daemon.base.clone();
+    let want_n = texts.len();
+    let got = eventually("every held message in the inbox", || {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let got = inbox_texts(&http, &base).await;
+            (got.len() >= want_n).then_some(got)
+        }
+    })
+    .await;
+    let mut got = got;
+    got.sort();
+    let mut want = texts.clone();
+    want.sort();
+    assert_eq!(got, want, "each message once");
+    eventually("an empty SIM", || async {
+        let st = sim.status().await.ok()?;
+        (st.network_queue == 0 && stored_on_sim(&sim).await == 0).then_some(())
+    })
+    .await;
+    drop(daemon);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_killed_between_reading_and_deleting_should_keep_the_message_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = modem(dir.path(), "sim1", Profile::ec25()).await;
+    let config = write_config(dir.path(), &config_for(dir.path(), &["sim1"]));
+    let mut daemon = start_daemon(dir.path(), &config).await;
+    let http = reqwest::Client::new();
+    ready(&http, &daemon.base, 1).await;
+
+    // The gateway reads the reply and stores it; the delete never completes.
+    sim.fault(hw_sim::Fault::HangOnDelete).await.unwrap();
+    sim.inject_text("+358401234567", "NO", false, false)
+        .await
+        .unwrap();
+    let base = daemon.base.clone();
+    eventually("the reply stored", || {
+        let (http, base) = (http.clone(), base.clone());
+        async move { (inbox_texts(&http, &base).await == ["NO"]).then_some(()) }
+    })
+    .await;
+    eventually("the delete hanging", || async {
+        sim.status().await.ok()?.hung.then_some(())
+    })
+    .await;
+    assert_eq!(stored_on_sim(&sim).await, 1, "still on the SIM");
+    daemon.kill9();
+
+    // Back up: the message is read again from the SIM, recognised, deleted, not stored twice.
+    sim.clear_faults().await.unwrap();
+    let daemon = start_daemon(dir.path(), &config).await;
+    ready(&http, &daemon.base, 1).await;
+    eventually("the SIM emptied", || async {
+        (stored_on_sim(&sim).await == 0).then_some(())
+    })
+    .await;
+    assert_eq!(inbox_texts(&http, &daemon.base).await, ["NO"]);
     drop(daemon);
 }

@@ -318,6 +318,11 @@ impl Engine {
                 lines.push(format!("+CMGD: ({}),(0-4)", used.join(",")));
                 Ok(Flow::Next)
             }
+            Form::Set(_) if self.faults.hang_on_delete => {
+                self.faults.hang_on_delete = false;
+                self.faults.hung = true;
+                Ok(Flow::Silent)
+            }
             Form::Set(a) => {
                 let index = num_arg(a, 0).ok_or(Fail::Cms(321))?;
                 let flag = match num_arg(a, 1) {

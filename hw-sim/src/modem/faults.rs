@@ -18,6 +18,10 @@ pub enum Fault {
     /// The next PDU is taken and sent to the network, but `+CMGS:` never comes; the modem
     /// hangs from then on (the sender cannot know whether the message went out).
     HangAfterPdu,
+    /// The next `AT+CMGD` deletes nothing and gets no answer; the modem hangs from then on
+    /// (as if the host died between reading a message and deleting it: the message stays on
+    /// the SIM for the next reader).
+    HangOnDelete,
     /// The port disappears (PTY closed, link removed) for `ms` milliseconds and comes back,
     /// at `new_link` if given (a USB modem re-enumerated as another ttyUSB), power-cycled.
     Vanish {
@@ -86,6 +90,8 @@ pub struct FaultState {
     pub hung: bool,
     /// What the next send does.
     pub send: SendFault,
+    /// The next `AT+CMGD` hangs the modem instead of deleting.
+    pub hang_on_delete: bool,
     cms: Option<(u16, f64, Option<u32>)>,
     block: Option<(u32, u16)>,
     rng: fastrand::Rng,
@@ -97,6 +103,7 @@ impl FaultState {
         FaultState {
             hung: false,
             send: SendFault::None,
+            hang_on_delete: false,
             cms: None,
             block: None,
             rng: fastrand::Rng::with_seed(seed),
@@ -109,6 +116,7 @@ impl FaultState {
             Fault::Hang => self.hung = true,
             Fault::HangBeforePrompt => self.send = SendFault::HangBeforePrompt,
             Fault::HangAfterPdu => self.send = SendFault::HangAfterPdu,
+            Fault::HangOnDelete => self.hang_on_delete = true,
             Fault::CmsError {
                 code,
                 probability,
@@ -123,6 +131,7 @@ impl FaultState {
     pub fn clear(&mut self) {
         self.hung = false;
         self.send = SendFault::None;
+        self.hang_on_delete = false;
         self.cms = None;
         self.block = None;
     }
