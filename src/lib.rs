@@ -15,6 +15,7 @@
 //! - [`metrics`]: a small metrics registry (Prometheus text) that drivers add collectors to.
 //! - [`modem`]: the GSM modem driver: port tasks, start-up, send, receive, health, pools as routes.
 //! - [`model`]: plain data types shared by every layer (ids, numbers, messages, statuses).
+//! - [`consent`]: opt-out keywords, the suppression list and frequency caps (respectful sending).
 //! - [`config`]: the strict TOML configuration, human units and collect-all-errors validation.
 //! - [`gsm`]: SANS-IO TS 23.038/23.040 codec: alphabets, segmentation, TPDUs.
 //! - [`at`]: SANS-IO TS 27.005/27.007 AT response digester and command builders.
@@ -26,6 +27,7 @@ pub mod api;
 pub mod at;
 pub mod cli;
 pub mod config;
+pub mod consent;
 pub mod daemon;
 pub mod dispatch;
 pub mod gsm;

@@ -246,6 +246,7 @@ impl SubmitRules {
             route: req.route,
             callback_url: req.callback_url,
             dlr: None,
+            transactional: false,
             status,
             parts,
             history: Vec::new(),

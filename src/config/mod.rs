@@ -6,6 +6,7 @@
 //! parsing, then [`Config::validate`] checks what relates keys to each other (a rule naming an
 //! unknown route, a public listener without tokens) and collects all such problems at once.
 
+mod consent;
 mod kannel;
 mod limits;
 mod modem;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use consent::{CapsConfig, ConsentConfig, ConsentScope, KeywordSet, OverCap, default_keywords};
 pub use kannel::{KANNEL_DLR_TARGET, KannelConfig, KannelUser};
 pub use limits::{ByteSize, LimitsConfig};
 pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES, UnknownOutcome};
@@ -73,6 +75,9 @@ pub struct Config {
     /// The SMPP links serving `smpp` routes.
     #[serde(default)]
     pub smpp: Vec<SmppLinkConfig>,
+    /// Opt-out keywords, the suppression list and frequency caps.
+    #[serde(default)]
+    pub consent: ConsentConfig,
 }
 
 /// `[server]`: the local HTTP API.

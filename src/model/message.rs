@@ -165,6 +165,11 @@ pub struct OutboundMessage {
     /// `sendsms` interface.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dlr: Option<DlrRequest>,
+    /// A message the recipient needs whatever their marketing consent (a one-time code, a
+    /// receipt): exempt from frequency caps, and sent to opted-out numbers where the
+    /// configuration allows (`consent.allow_transactional_to_opted_out`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transactional: bool,
     /// Current status.
     pub status: Status,
     /// The parts, one per SMS.

@@ -218,6 +218,7 @@ mod tests {
             route: None,
             callback_url: None,
             dlr: None,
+            transactional: false,
             status: Status::Sending,
             parts: (1..=n).map(Part::pending).collect(),
             history: vec![],

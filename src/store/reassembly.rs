@@ -99,6 +99,7 @@ impl Assembly {
             received_at: now,
             parts: self.total,
             incomplete,
+            keyword: None,
         }
     }
 }
@@ -150,6 +151,7 @@ impl Store {
                     received_at: now,
                     parts: 1,
                     incomplete: false,
+                    keyword: None,
                 };
                 self.push_inbound(&mut batch, &mut msg)?;
                 Received::Stored(msg)
@@ -189,8 +191,10 @@ impl Store {
             }
         };
         self.tree.apply_batch(batch)?;
-        if matches!(result, Received::Stored(_)) {
+        if let Received::Stored(m) = &result {
             self.events_written.send_modify(|n| *n += 1);
+            drop(_guard);
+            self.inbound_committed([m]);
         }
         Ok(result)
     }
@@ -222,6 +226,8 @@ impl Store {
         if !out.is_empty() {
             self.tree.apply_batch(batch)?;
             self.events_written.send_modify(|n| *n += out.len() as u64);
+            drop(_guard);
+            self.inbound_committed(&out);
         }
         Ok(out)
     }

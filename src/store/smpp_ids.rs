@@ -296,6 +296,7 @@ mod tests {
             route: None,
             callback_url: None,
             dlr: None,
+            transactional: false,
             status: Status::Sent,
             parts: (1..=parts)
                 .map(|i| Part {

@@ -54,6 +54,7 @@ fn inbound(text: &str) -> InboundMessage {
         received_at: now,
         parts: 1,
         incomplete: false,
+        keyword: None,
     }
 }
 
