@@ -141,6 +141,10 @@ fn default_port() -> u16 {
 fn one() -> u32 {
     1
 }
+fn yes() -> bool {
+    true
+}
+
 fn one_u8() -> u8 {
     1
 }
@@ -209,8 +213,4 @@ mod tests {
         );
         assert!(Config::from_toml(&text).is_err());
     }
-}
-
-fn yes() -> bool {
-    true
 }

@@ -51,6 +51,9 @@ pub struct InboundPart {
 }
 
 /// What [`Store::receive_part`] did.
+// Returned once per received part and never kept in collections, so the size of the
+// stored message does not matter; boxing it would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Received {
     /// A whole message is now in the inbox.

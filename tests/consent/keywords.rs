@@ -101,7 +101,7 @@ fn transactional_messages_should_pass_only_where_allowed() {
     for (allow, expect_ok) in [(false, false), (true, true)] {
         let env = Env::new(&config(&format!(
             "[consent]\nallow_transactional_to_opted_out = {allow}\n{}",
-            LANGUAGES.replace("[consent.keywords.en]", "[consent.keywords.en]")
+            LANGUAGES
         )));
         env.receive("+358401000001", None, "STOP", T0);
         let r = env.submit(
