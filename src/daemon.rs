@@ -96,6 +96,9 @@ pub async fn serve(
         .await
         .context("store open task failed")?
         .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
+    // Consent keywords act on every received message, so the hook is in before drivers start.
+    let consent = crate::consent::ConsentHook::new(&config.consent, &config.messages);
+    store.set_inbound_hook(consent.clone());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Reply matching and inbound routing happen in the store's inbox writes (issue 7).
     store.set_reply_window(config.conversations.window.get());
@@ -155,6 +158,7 @@ pub async fn serve(
     let (dispatcher, handle) = Dispatcher::new(store.clone(), routes, &config, clock)
         .context("cannot start the dispatcher")?;
     tracker.spawn(dispatcher.run(work.clone(), config.server.shutdown_grace.get()));
+    consent.set_dispatcher(handle.clone());
 
     let addr: SocketAddr = listener.local_addr().context("no local address")?;
     let pressure = Pressure::new(config.limits.clone());
@@ -174,11 +178,7 @@ pub async fn serve(
     let state = AppState {
         store: store.clone(),
         dispatch: handle,
-        rules: Arc::new(SubmitRules {
-            callbacks_enabled: config.callbacks.is_some(),
-            expects_reply_default: config.conversations.expects_reply,
-            ..SubmitRules::new(&config.messages)
-        }),
+        rules: Arc::new(SubmitRules::from_config(&config)),
         tokens: Arc::new(config.server.tokens.clone()),
         webhooks,
         pressure: pressure.clone(),
@@ -257,6 +257,11 @@ async fn maintenance(store: Arc<Store>, stop: CancellationToken) {
             Ok(n) if n > 0 => info!(purged = n, "conversations past the reply window removed"),
             Ok(_) => {}
             Err(e) => warn!(cause = %e, "cannot purge conversations"),
+        }
+        // Frequency counters: a rolling week needs the last 7 days (and the future ones).
+        let keep_from = Timestamp::now().utc_day().saturating_sub(7);
+        if let Err(e) = store.purge_frequency(keep_from) {
+            warn!(cause = %e, "cannot purge frequency counters");
         }
     }
 }

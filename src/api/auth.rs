@@ -18,7 +18,7 @@ use crate::config::Scope;
 pub fn required_scope(method: &Method, route: &str) -> Scope {
     match (method, route) {
         (&Method::POST, "/v1/messages" | "/v1/messages/batch")
-        | (&Method::DELETE, "/v1/messages/{id}")
+        | (&Method::DELETE, "/v1/messages/{id}" | "/v1/messages")
         | (_, "/cgi-bin/sendsms") => Scope::Send,
         (_, r) if r.starts_with("/v1/webhooks") => Scope::Admin,
         (&Method::POST, "/v1/inbox/ack") => Scope::Read,

@@ -224,6 +224,7 @@ pub async fn sendsms(
         return temporary(e.retry_after.unwrap_or(30));
     }
     let mut messages = Vec::with_capacity(receivers.len());
+    let mut tally = crate::consent::CapTally::default();
     for r in &receivers {
         let req = SubmitRequest {
             to: (*r).to_string(),
@@ -239,12 +240,22 @@ pub async fn sendsms(
             callback_url: None,
             expects_reply: None,
             urgent: false,
+            transactional: false,
         };
         match state
             .rules
             .validate(req, now, |n| state.dispatch.has_route(n))
         {
             Ok(mut m) => {
+                // Consent as for /v1/messages; a refused receiver is skipped like an
+                // invalid one (Kannel answers for the whole request).
+                match state.rules.admit(&state.store, &mut m, &mut tally, now) {
+                    Ok(()) => {}
+                    Err(e) if e.code == "recipient_opted_out" || e.code == "frequency_cap" => {
+                        continue;
+                    }
+                    Err(_) => return temporary(5),
+                }
                 m.dlr = dlr.clone();
                 messages.push(NewMessage {
                     message: m,

@@ -11,6 +11,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::json::{ApiJson, serde_error};
 use super::submit::{Accepted, SubmitRequest};
+use crate::consent::CapTally;
 use crate::model::{MessageId, Msisdn, Status, Timestamp};
 use crate::store::{Inserted, ListFilter, NewMessage};
 
@@ -35,9 +36,12 @@ pub async fn submit(
     let key = idempotency_key(&headers)?;
     state.pressure.admit(1)?;
     let now = Timestamp::now();
-    let message = state
+    let mut message = state
         .rules
         .validate(req, now, |r| state.dispatch.has_route(r))?;
+    state
+        .rules
+        .admit(&state.store, &mut message, &mut CapTally::default(), now)?;
     let store = state.store.clone();
     let mut inserted = store.insert_outbound(vec![NewMessage {
         message,
@@ -117,13 +121,16 @@ pub async fn submit_batch(
     let mut results: Vec<Option<Value>> = Vec::with_capacity(req.messages.len());
     let mut valid = Vec::new();
     let mut slots = Vec::new();
+    let mut tally = CapTally::default();
     for (i, item) in req.messages.into_iter().enumerate() {
         let checked = serde_json::from_value::<SubmitRequest>(item)
             .map_err(|e| serde_error(&e.to_string()))
             .and_then(|r| {
-                state
+                let mut m = state
                     .rules
-                    .validate(r, now, |n| state.dispatch.has_route(n))
+                    .validate(r, now, |n| state.dispatch.has_route(n))?;
+                state.rules.admit(&state.store, &mut m, &mut tally, now)?;
+                Ok(m)
             });
         match checked {
             Ok(message) => {
@@ -183,6 +190,7 @@ pub struct ListQuery {
     to: Option<String>,
     cursor: Option<String>,
     limit: Option<usize>,
+    reference: Option<String>,
 }
 
 /// `GET /v1/messages?status=&to=&cursor=&limit=`, newest first.
@@ -191,6 +199,11 @@ pub async fn list(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| serde_error(&e.body_text()))?;
+    if let Some(r) = q.reference.as_deref().filter(|r| !r.is_empty()) {
+        // By client reference, from the `N` index: every message with it, oldest first.
+        let messages = state.store.by_reference(r)?;
+        return Ok(Json(json!({ "messages": messages, "next_cursor": null })).into_response());
+    }
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
@@ -269,4 +282,44 @@ pub async fn cancel(
     }
     state.store.durable().await?;
     Ok(Json(m).into_response())
+}
+
+/// Query of `DELETE /v1/messages`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelQuery {
+    reference: Option<String>,
+}
+
+/// `DELETE /v1/messages?reference=…`: cancels every message with this client reference that
+/// is still waiting (`scheduled`, `queued`), e.g. the reminders of an appointment that moved.
+/// Answers 200 with what was canceled and what could not be (already sending or past it).
+pub async fn cancel_by_reference(
+    State(state): State<AppState>,
+    query: Result<Query<CancelQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| serde_error(&e.body_text()))?;
+    let Some(reference) = q.reference.filter(|r| !r.is_empty()) else {
+        return Err(ApiError::field(
+            "missing_reference",
+            "reference",
+            "DELETE /v1/messages needs ?reference=; cancel one message with DELETE /v1/messages/{id}",
+        ));
+    };
+    let now = Timestamp::now();
+    let done = state.store.cancel_by_reference(
+        &reference,
+        now,
+        &format!("canceled by the client with reference {reference:?}"),
+    )?;
+    if !done.canceled.is_empty() {
+        state.store.durable().await?;
+    }
+    let brief = |m: &crate::model::OutboundMessage| json!({"id": m.id, "status": m.status});
+    Ok(Json(json!({
+        "reference": reference,
+        "canceled": done.canceled.iter().map(brief).collect::<Vec<_>>(),
+        "not_cancelable": done.not_cancelable.iter().map(brief).collect::<Vec<_>>(),
+    }))
+    .into_response())
 }

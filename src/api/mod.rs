@@ -18,6 +18,7 @@ mod modems;
 pub mod openapi;
 mod status_page;
 pub mod submit;
+mod suppressions;
 mod webhooks;
 
 use std::sync::Arc;
@@ -69,6 +70,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/messages",
             post(messages::submit)
                 .get(messages::list)
+                .delete(messages::cancel_by_reference)
                 .layer(DefaultBodyLimit::max(MAX_BODY)),
         )
         .route(
@@ -98,6 +100,19 @@ pub fn router(state: AppState) -> Router {
             post(webhooks::replay_one),
         )
         .route("/v1/modems", get(modems::list))
+        .route("/v1/suppressions", get(suppressions::list))
+        .route(
+            "/v1/suppressions.csv",
+            get(suppressions::export)
+                .post(suppressions::import)
+                .layer(DefaultBodyLimit::max(suppressions::MAX_CSV_BODY)),
+        )
+        .route(
+            "/v1/suppressions/{number}",
+            get(suppressions::get_one)
+                .put(suppressions::put_one)
+                .delete(suppressions::delete_one),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

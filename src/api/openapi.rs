@@ -117,7 +117,8 @@ fn schemas() -> Value {
                 "route": { "type": ["string", "null"] },
                 "callback_url": { "type": ["string", "null"], "format": "uri" },
                 "expects_reply": { "type": ["boolean", "null"], "description": "Opens a conversation: replies match it, and a modem pool sends the next one to the same number from another SIM. Default from [conversations]." },
-                "urgent": { "type": "boolean", "description": "Send even during the recipient's quiet hours." }
+                "urgent": { "type": "boolean", "description": "Send even during the recipient's quiet hours." },
+                "transactional": { "type": "boolean", "description": "Needed whatever the recipient's consent (one-time code, receipt): exempt from frequency caps; reaches opted-out numbers only when consent.allow_transactional_to_opted_out is set." }
             }
         },
         "Accepted": {
@@ -161,6 +162,7 @@ fn schemas() -> Value {
                 "reference": { "type": "string" }, "route": { "type": "string" },
                 "callback_url": { "type": "string" },
                 "expects_reply": { "type": "boolean" }, "urgent": { "type": "boolean" },
+                "transactional": { "type": "boolean" },
                 "dlr": { "type": "object", "required": ["url", "mask"], "properties": {
                     "url": { "type": "string" }, "mask": { "type": "integer" }, "user": { "type": "string" } } },
                 "status": { "$ref": "#/components/schemas/Status" },
@@ -195,7 +197,8 @@ fn schemas() -> Value {
                 "matched_by": { "type": "object", "required": ["rule", "confidence"], "additionalProperties": false,
                     "properties": { "rule": { "type": "string", "enum": ["sticky-sender", "latest", "none"] },
                         "confidence": { "type": "number", "minimum": 0, "maximum": 1 } } },
-                "inbound_rule": { "type": "string", "description": "The [[inbound_routes]] rule that chose its webhook." }
+                "inbound_rule": { "type": "string", "description": "The [[inbound_routes]] rule that chose its webhook." },
+                "keyword": { "$ref": "#/components/schemas/KeywordHit" }
             }
         },
         "InboxPage": {
@@ -307,6 +310,7 @@ fn responses() -> Value {
         "E413": e("Body too large.", "body_too_large", "the request body is larger than this endpoint accepts"),
         "E415": e("Not JSON.", "unsupported_media_type", "send the body as JSON with `Content-Type: application/json`"),
         "E429": e("Queue limit reached; see Retry-After.", "queue_full", "200000 messages are waiting to be sent and the limit is 200000; nothing was accepted, retry later"),
+        "E422": e("Refused by policy: recipient_opted_out (the number is on the suppression list), frequency_cap (too many messages to this number), invalid_sender (an alphanumeric sender over 11 characters or outside the accepted characters), sender_not_allowed (the forced route cannot send from a name), invalid_csv.", "recipient_opted_out", "+358401234567 opted out of messages on 2026-11-23T08:00:00Z; only transactional messages may be sent"),
         "E503": e("Store or disk cannot take it now; see Retry-After.", "store_unavailable", "the message store cannot take this request now; nothing was accepted, retry later")
     })
 }
@@ -324,7 +328,7 @@ pub fn document() -> Value {
         json!({ "type": "integer", "minimum": 0, "maximum": u64::MAX }),
     );
     let sec = json!([{ "bearer": [] }]);
-    let submit_errors = error_responses(&[400, 401, 403, 413, 415, 429, 503]);
+    let submit_errors = error_responses(&[400, 401, 403, 413, 415, 422, 429, 503]);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -347,10 +351,49 @@ pub fn document() -> Value {
                 "get": {
                     "summary": "List messages, newest first", "operationId": "listMessages",
                     "parameters": [query("status", "Only this status.", json!({ "$ref": "#/components/schemas/Status" })),
-                        query("to", "Only this recipient.", json!({ "type": "string" })), cursor.clone(), limit.clone()],
+                        query("to", "Only this recipient.", json!({ "type": "string" })),
+                        query("reference", "Every message with this client reference, oldest first (other filters are ignored; one page).", json!({ "type": "string" })),
+                        cursor.clone(), limit.clone()],
                     "responses": with(json!({ "200": ok("A page.", "MessagePage", json!({"messages": [message_example()], "next_cursor": null})) }),
                         error_responses(&[400, 401, 403, 503]))
+                },
+                "delete": {
+                    "summary": "Cancel every waiting message with a client reference", "operationId": "cancelByReference",
+                    "description": "Cancels the messages with this reference that are still scheduled or queued (e.g. the reminders of a moved appointment) and lists those that could not be canceled (sending or past it).",
+                    "parameters": [with(query("reference", "The client reference.", json!({ "type": "string", "minLength": 1 })), json!({ "required": true }))],
+                    "responses": with(json!({ "200": ok("What was canceled and what was not.", "CancelByReference",
+                        json!({"reference": "appt-1", "canceled": [{"id": ID, "status": "canceled"}], "not_cancelable": []})) }),
+                        error_responses(&[400, 401, 403, 503]))
                 }
+            },
+            "/v1/suppressions": { "get": {
+                "summary": "List the suppression list by scope, then number", "operationId": "listSuppressions",
+                "parameters": [query("cursor", "next_cursor of the previous page.", json!({ "type": "string" })), limit.clone()],
+                "responses": with(json!({ "200": ok("A page.", "SuppressionPage", json!({"suppressions": [suppression_example()], "next_cursor": null})) }),
+                    error_responses(&[400, 401, 403, 503]))
+            }},
+            "/v1/suppressions.csv": {
+                "get": { "summary": "Export the suppression list as CSV", "operationId": "exportSuppressions",
+                    "responses": with(json!({ "200": { "description": "number,scope,source,word,note,created_at rows after a header row.",
+                        "content": { "text/csv": { "schema": { "type": "string" }, "example": "number,scope,source,word,note,created_at\r\n+358401234567,global,keyword,STOP,,2026-11-23T08:00:00Z\r\n" } } } }),
+                        error_responses(&[401, 403, 503])) },
+                "post": { "summary": "Import CSV rows (number first; scope and note columns by header) in one write", "operationId": "importSuppressions",
+                    "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" }, "example": "number,scope,note\n+358401234567,global,asked by phone\n" } } },
+                    "responses": with(json!({ "200": ok("How many rows were imported, and how many were new.", "ImportResult", json!({"imported": 1, "new": 1})) }),
+                        error_responses(&[401, 403, 413, 422, 503])) }
+            },
+            "/v1/suppressions/{number}": {
+                "get": { "summary": "One entry", "operationId": "getSuppression",
+                    "parameters": [path_param("number", "The number, any accepted form."), query("scope", "global (default) or a sender.", json!({ "type": "string" }))],
+                    "responses": with(json!({ "200": ok("The entry.", "Suppression", suppression_example()) }), error_responses(&[400, 401, 403, 404, 503])) },
+                "put": { "summary": "Add or replace an entry (body optional)", "operationId": "putSuppression",
+                    "parameters": [path_param("number", "The number, any accepted form.")],
+                    "requestBody": with(json!({ "required": false }), json_body("SuppressionRequest", json!({"scope": "global", "note": "asked by phone"}))),
+                    "responses": with(json!({ "201": ok("Added.", "Suppression", suppression_example()), "200": ok("Replaced.", "Suppression", suppression_example()) }),
+                        error_responses(&[400, 401, 403, 503])) },
+                "delete": { "summary": "Remove an entry (the number may get messages again)", "operationId": "deleteSuppression",
+                    "parameters": [path_param("number", "The number, any accepted form."), query("scope", "global (default) or a sender.", json!({ "type": "string" }))],
+                    "responses": with(json!({ "204": { "description": "Removed." } }), error_responses(&[400, 401, 403, 404, 503])) }
             },
             "/v1/messages/batch": { "post": {
                 "summary": "Submit up to 1000 messages in one write", "operationId": "submitBatch",
@@ -460,7 +503,7 @@ pub fn document() -> Value {
         },
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
-            "schemas": schemas(),
+            "schemas": with(schemas(), consent_schemas()),
             "responses": responses()
         }
     })
@@ -491,6 +534,59 @@ fn kannel_op(id: &str) -> Value {
             "403": text("Bad credentials or no such smsc.", "Authorization failed for sendsms"),
             "404": { "$ref": "#/components/responses/E404" },
             "503": text("Try later.", "Temporal failure, try again later.")
+        }
+    })
+}
+
+fn suppression_example() -> Value {
+    json!({"number": "+358401234567", "scope": "global", "source": "keyword", "word": "STOP", "created_at": "2026-11-23T08:00:00Z"})
+}
+
+/// Schemas of the consent features (issue 7): suppression list, keyword hits, cancel by reference.
+fn consent_schemas() -> Value {
+    let ts = json!({ "type": "string", "format": "date-time" });
+    let brief = json!({ "type": "object", "required": ["id", "status"], "additionalProperties": false,
+        "properties": { "id": { "type": "string" }, "status": { "$ref": "#/components/schemas/Status" } } });
+    json!({
+        "KeywordHit": {
+            "type": "object", "required": ["action", "word", "language", "scope"], "additionalProperties": false,
+            "description": "The whole reply was an opt-out or opt-in keyword; the suppression list changed accordingly.",
+            "properties": {
+                "action": { "type": "string", "enum": ["opt_out", "opt_in"] },
+                "word": { "type": "string" }, "language": { "type": "string" },
+                "scope": { "type": "string", "description": "global, or the sender the opt-out concerns." }
+            }
+        },
+        "Suppression": {
+            "type": "object", "required": ["number", "scope", "created_at"], "additionalProperties": false,
+            "properties": {
+                "number": { "type": "string" }, "scope": { "type": "string" },
+                "source": { "type": "string", "enum": ["keyword", "api", "import"] },
+                "word": { "type": "string" }, "note": { "type": "string" }, "created_at": ts
+            }
+        },
+        "SuppressionRequest": {
+            "type": "object", "additionalProperties": false,
+            "properties": { "scope": { "type": ["string", "null"] }, "note": { "type": ["string", "null"] } }
+        },
+        "SuppressionPage": {
+            "type": "object", "required": ["suppressions", "next_cursor"], "additionalProperties": false,
+            "properties": {
+                "suppressions": { "type": "array", "items": { "$ref": "#/components/schemas/Suppression" } },
+                "next_cursor": { "type": ["string", "null"] }
+            }
+        },
+        "ImportResult": {
+            "type": "object", "required": ["imported", "new"], "additionalProperties": false,
+            "properties": { "imported": { "type": "integer" }, "new": { "type": "integer" } }
+        },
+        "CancelByReference": {
+            "type": "object", "required": ["reference", "canceled", "not_cancelable"], "additionalProperties": false,
+            "properties": {
+                "reference": { "type": "string" },
+                "canceled": { "type": "array", "items": brief.clone() },
+                "not_cancelable": { "type": "array", "items": brief }
+            }
         }
     })
 }

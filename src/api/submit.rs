@@ -1,17 +1,23 @@
 //! Turning a submit request into a message: one validation path for single, batch and (later)
 //! Kannel-compatible submissions.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
+
+use axum::http::StatusCode;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use crate::config::{HumanDuration, MessagesConfig};
+use crate::config::{Config, ConsentConfig, HumanDuration, MessagesConfig, RouteKind};
+use crate::consent::{self, CapTally, Refused};
 use crate::gsm::{SegmentOptions, count_parts};
 use crate::model::{
-    Attempt, MessageId, Msisdn, NumberPlan, OutboundMessage, Part, Priority, Sender, Status,
-    Timestamp,
+    AddressError, Attempt, MessageId, Msisdn, NumberPlan, OutboundMessage, Part, Priority, Sender,
+    Status, Timestamp,
 };
+use crate::store::Store;
 
 /// Longest client reference kept.
 pub const MAX_REFERENCE_LEN: usize = 256;
@@ -56,6 +62,11 @@ pub struct SubmitRequest {
     /// Send even in the recipient's quiet hours.
     #[serde(default)]
     pub urgent: bool,
+    /// A message the recipient needs whatever their consent (one-time code, receipt): not
+    /// counted against frequency caps, and sent to opted-out numbers where
+    /// `consent.allow_transactional_to_opted_out` allows.
+    #[serde(default)]
+    pub transactional: bool,
 }
 
 /// Longest accepted `callback_url`.
@@ -109,6 +120,20 @@ pub struct SubmitRules {
     pub callbacks_enabled: bool,
     /// `expects_reply` of a submission that does not say (`[conversations] expects_reply`).
     pub expects_reply_default: bool,
+    /// The consent policy (suppression list, frequency caps) of [`SubmitRules::admit`].
+    pub consent: Arc<ConsentConfig>,
+    /// Per route, its sender identity rules (issue 7 item 7).
+    pub senders: Arc<HashMap<String, RouteSenders>>,
+}
+
+/// What senders a route can carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteSenders {
+    /// Brand names are possible: SMPP links whose operator allows them. Modems always send
+    /// from their SIM's number (a TS 23.040 SMS-SUBMIT has no originator address).
+    pub alphanumeric: bool,
+    /// The sender used when a message has none (`[[smpp]] default_sender`).
+    pub default: Option<String>,
 }
 
 impl SubmitRules {
@@ -120,7 +145,76 @@ impl SubmitRules {
             messages: messages.clone(),
             callbacks_enabled: false,
             expects_reply_default: false,
+            consent: Arc::new(ConsentConfig::default()),
+            senders: Arc::new(HashMap::new()),
         }
+    }
+
+    /// Rules from the whole configuration: messages, callbacks, consent and route senders.
+    pub fn from_config(config: &Config) -> Self {
+        let mut senders = HashMap::new();
+        for r in &config.routes {
+            let link = config.smpp.iter().find(|l| l.route == r.name);
+            senders.insert(
+                r.name.clone(),
+                RouteSenders {
+                    alphanumeric: r.kind == RouteKind::Smpp
+                        && link.is_none_or(|l| l.alphanumeric_senders),
+                    default: link.and_then(|l| l.default_sender.clone()),
+                },
+            );
+        }
+        Self {
+            callbacks_enabled: config.callbacks.is_some(),
+            expects_reply_default: config.conversations.expects_reply,
+            consent: Arc::new(config.consent.clone()),
+            senders: Arc::new(senders),
+            ..Self::new(&config.messages)
+        }
+    }
+
+    /// The consent checks of a validated message, before it is stored: a suppressed
+    /// recipient is refused (422 `recipient_opted_out`) unless transactional messages may
+    /// reach it; a recipient over a frequency cap is refused (422 `frequency_cap`) or the
+    /// message deferred. `tally` carries the counts of earlier messages of the same request.
+    pub fn admit(
+        &self,
+        store: &Store,
+        msg: &mut OutboundMessage,
+        tally: &mut CapTally,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        let route_default = match (&msg.from, &msg.route) {
+            (None, Some(r)) => self.senders.get(r).and_then(|s| s.default.clone()),
+            _ => None,
+        };
+        let mut view = None;
+        if let Some(d) = route_default.and_then(|d| Sender::parse(&d, &self.plan).ok()) {
+            // Check against the sender the route will use, without storing it on the message.
+            let mut m = msg.clone();
+            m.from = Some(d);
+            view = Some(m);
+        }
+        let result = match view.as_mut() {
+            Some(m) => consent::admit(store, &self.consent, m, tally, now).map(|()| {
+                msg.send_at = m.send_at;
+                msg.expires_at = m.expires_at;
+                msg.status = m.status;
+                msg.history = m.history.clone();
+            }),
+            None => consent::admit(store, &self.consent, msg, tally, now),
+        };
+        result.map_err(|e| match e {
+            Refused::OptedOut(..) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..ApiError::field("recipient_opted_out", "to", e.to_string())
+            },
+            Refused::FrequencyCap(_) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..ApiError::field("frequency_cap", "to", e.to_string())
+            },
+            Refused::Store(e) => e.into(),
+        })
     }
 
     /// Validates `req` into a new message created at `now`. `route_exists` tells whether a
@@ -135,11 +229,34 @@ impl SubmitRules {
             .map_err(|e| ApiError::field("invalid_number", "to", e.to_string()))?;
         let from = match req.from.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(f) => Some(
-                Sender::parse(f, &self.plan)
-                    .map_err(|e| ApiError::field("invalid_sender", "from", e.to_string()))?,
-            ),
+            Some(f) => Some(Sender::parse(f, &self.plan).map_err(|e| {
+                let status = if matches!(e, AddressError::BadAlphanumeric(_)) {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                ApiError {
+                    status,
+                    ..ApiError::field("invalid_sender", "from", e.to_string())
+                }
+            })?),
         };
+        if let (Some(Sender::Alphanumeric(name)), Some(route)) = (&from, &req.route) {
+            if self.senders.get(route).is_some_and(|s| !s.alphanumeric) {
+                return Err(ApiError {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    ..ApiError::field(
+                        "sender_not_allowed",
+                        "from",
+                        format!(
+                            "route {route:?} cannot send from the name {name:?}: modems send from \
+                             their SIM's number, and this SMPP link's operator does not allow \
+                             alphanumeric senders; leave `from` out or give a number"
+                        ),
+                    )
+                });
+            }
+        }
         if req.text.is_empty() {
             return Err(ApiError::field("empty_text", "text", "the text is empty"));
         }
@@ -201,6 +318,13 @@ impl SubmitRules {
             }
         };
         if let Some(r) = &req.reference {
+            if r.contains('\0') {
+                return Err(ApiError::field(
+                    "invalid_reference",
+                    "reference",
+                    "a reference cannot contain NUL characters",
+                ));
+            }
             if r.len() > MAX_REFERENCE_LEN {
                 return Err(ApiError::field(
                     "invalid_reference",
@@ -258,6 +382,7 @@ impl SubmitRules {
             dlr: None,
             expects_reply: req.expects_reply.unwrap_or(self.expects_reply_default),
             urgent: req.urgent,
+            transactional: req.transactional,
             status,
             parts,
             history: Vec::new(),

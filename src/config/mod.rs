@@ -6,6 +6,7 @@
 //! parsing, then [`Config::validate`] checks what relates keys to each other (a rule naming an
 //! unknown route, a public listener without tokens) and collects all such problems at once.
 
+mod consent;
 mod conversations;
 mod kannel;
 mod limits;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use consent::{CapsConfig, ConsentConfig, ConsentScope, KeywordSet, OverCap, default_keywords};
 pub use conversations::{
     ConversationsConfig, InboundRouteConfig, LocalWindow, QuietHoursConfig, ZoneOverride,
     zone_exists,
@@ -87,6 +89,9 @@ pub struct Config {
     /// Where received messages are posted, by rule.
     #[serde(default)]
     pub inbound_routes: Vec<InboundRouteConfig>,
+    /// Opt-out keywords, the suppression list and frequency caps.
+    #[serde(default)]
+    pub consent: ConsentConfig,
 }
 
 /// `[server]`: the local HTTP API.

@@ -78,9 +78,16 @@ pub struct SmppLinkConfig {
     /// NPI of the source address, overriding the one read from the sender's shape.
     #[serde(default)]
     pub source_npi: Option<u8>,
-    /// Sender used when a message has none (the SMSC's default otherwise).
+    /// Sender used when a message has none (the SMSC's default otherwise): this route's
+    /// default sender identity, e.g. the brand name. Checked like a submission's `from`
+    /// (an alphanumeric sender is at most 11 characters, TS 23.040 §9.1.2.5).
     #[serde(default)]
     pub default_sender: Option<String>,
+    /// Whether the operator accepts alphanumeric senders (brand names) on this link. When
+    /// false, a submission forced onto this route with an alphanumeric `from` is refused
+    /// with 422 `sender_not_allowed`, and `default_sender` must be a number.
+    #[serde(default = "yes")]
+    pub alphanumeric_senders: bool,
     /// registered_delivery (§5.2.17): 1 asks for a receipt on success and failure (default),
     /// 2 on failure only, 0 for none.
     #[serde(default = "one_u8")]
@@ -136,6 +143,10 @@ fn default_port() -> u16 {
 fn one() -> u32 {
     1
 }
+fn yes() -> bool {
+    true
+}
+
 fn one_u8() -> u8 {
     1
 }

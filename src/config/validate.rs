@@ -508,6 +508,17 @@ impl Config {
             if l.host.is_empty() {
                 c.push(&at("host"), "the SMSC host is empty");
             }
+            if let Some(sender) = &l.default_sender {
+                match crate::model::Sender::parse(sender, &self.messages.number_plan()) {
+                    Err(e) => c.push(&at("default_sender"), e.to_string()),
+                    Ok(crate::model::Sender::Alphanumeric(_)) if !l.alphanumeric_senders => c.push(
+                        &at("default_sender"),
+                        "alphanumeric_senders = false on this link, so the default sender \
+                             must be a number",
+                    ),
+                    Ok(_) => {}
+                }
+            }
             for (key, v, max) in [
                 ("system_id", &l.system_id, 15),
                 ("password", &l.password.0, 8),

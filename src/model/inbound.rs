@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{MessageId, Timestamp};
+use super::{KeywordHit, MessageId, Timestamp};
 
 /// A message that came in through a route (a modem's SIM or an SMPP `deliver_sm`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +43,10 @@ pub struct InboundMessage {
     /// The `[[inbound_routes]]` rule that chose where this message's webhook goes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_rule: Option<String>,
+    /// The whole reply was an opt-out or opt-in keyword (set by the consent hook when the
+    /// message is stored; issue 7 item 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<KeywordHit>,
 }
 
 /// The outbound message an incoming one answers: its id and the client's `reference`, so a

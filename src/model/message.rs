@@ -173,6 +173,11 @@ pub struct OutboundMessage {
     /// Send even during the recipient's quiet hours (`[quiet_hours]`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub urgent: bool,
+    /// A message the recipient needs whatever their marketing consent (a one-time code, a
+    /// receipt): exempt from frequency caps, and sent to opted-out numbers where the
+    /// configuration allows (`consent.allow_transactional_to_opted_out`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transactional: bool,
     /// Current status.
     pub status: Status,
     /// The parts, one per SMS.

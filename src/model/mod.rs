@@ -5,6 +5,7 @@
 //! store written by an older version still loads.
 
 mod address;
+mod consent;
 mod event;
 mod id;
 mod inbound;
@@ -13,6 +14,7 @@ mod status;
 mod time;
 
 pub use address::{AddressError, Msisdn, NumberPlan, Sender};
+pub use consent::{GLOBAL_SCOPE, KeywordAction, KeywordHit, Suppression, SuppressionSource};
 pub use event::{Event, EventKind};
 pub use id::MessageId;
 pub use inbound::{InboundMessage, MatchRule, MatchedBy, ReplyTo};

@@ -220,6 +220,7 @@ mod tests {
             dlr: None,
             expects_reply: false,
             urgent: false,
+            transactional: false,
             status: Status::Sending,
             parts: (1..=n).map(Part::pending).collect(),
             history: vec![],

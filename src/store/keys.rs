@@ -48,6 +48,16 @@ pub const UNCONFIRMED_PART: u8 = b'V';
 /// `store::conversations`).
 pub const CONVERSATION: u8 = b'C';
 
+/// `O | scope | 0 | number` → a suppression-list entry (JSON): `number` opted out of
+/// messages from `scope` (`global` or a sender). Issue 7 item 3.
+pub const SUPPRESSION: u8 = b'O';
+/// `F | recipient | 0 | UTC day` → u64: non-transactional messages accepted for that
+/// recipient, due that day, for frequency caps. Days older than a week are purged.
+pub const FREQUENCY: u8 = b'F';
+/// `N | client reference | 0 | id` → (): messages by client `reference`, for listing and
+/// canceling by reference without a scan.
+pub const REFERENCE: u8 = b'N';
+
 /// The meta key holding the schema version.
 pub const SCHEMA_VERSION_KEY: &[u8] = b"Xschema_version";
 
@@ -148,6 +158,36 @@ pub fn usage(route: &str, day: u32) -> Vec<u8> {
     k
 }
 
+/// `tag | text | 0`: the prefix of keys whose first field is a NUL-free text (`O`, `F`, `N`).
+pub fn text_prefix(tag: u8, text: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(text.len() + 26);
+    k.push(tag);
+    k.extend_from_slice(text.as_bytes());
+    k.push(0);
+    k
+}
+
+/// `O | scope | 0 | number`.
+pub fn suppression(scope: &str, number: &str) -> Vec<u8> {
+    let mut k = text_prefix(SUPPRESSION, scope);
+    k.extend_from_slice(number.as_bytes());
+    k
+}
+
+/// `F | recipient | 0 | day`.
+pub fn frequency(recipient: &str, day: u32) -> Vec<u8> {
+    let mut k = text_prefix(FREQUENCY, recipient);
+    k.extend_from_slice(&day.to_be_bytes());
+    k
+}
+
+/// `N | reference | 0 | id`.
+pub fn reference(reference: &str, id: MessageId) -> Vec<u8> {
+    let mut k = text_prefix(REFERENCE, reference);
+    k.extend_from_slice(&id.to_bytes());
+    k
+}
+
 /// `tag | name | 0`: the prefix of a modem's keys in the `A`, `H` and `P` families.
 pub fn modem_prefix(tag: u8, modem: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(modem.len() + 2);
@@ -199,6 +239,9 @@ mod tests {
             PARKED_RECEIPT,
             UNCONFIRMED_PART,
             CONVERSATION,
+            SUPPRESSION,
+            FREQUENCY,
+            REFERENCE,
         ];
         let distinct: std::collections::BTreeSet<u8> = all.iter().copied().collect();
         assert_eq!(distinct.len(), all.len(), "two trees share a key prefix");

@@ -12,8 +12,10 @@
 //! This module must not know about HTTP, routes or configuration files.
 
 pub mod commit;
+mod consent;
 pub mod conversations;
 mod error;
+mod inbound_hook;
 mod inbox_cursor;
 pub mod keys;
 mod reassembly;
@@ -28,8 +30,10 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use sled::Batch;
 
+pub use consent::{CancelByReference, SuppressionCursor};
 pub use conversations::{Conversation, InboundClassifier};
 pub use error::StoreError;
+pub use inbound_hook::{InboundHook, InboundTx};
 pub use reassembly::{InboundPart, PartRef, Received};
 pub use sent_parts::{ReportInput, ReportMatch};
 pub use smpp_ids::{ALL_PARTS, SmppReceiptMatch, SmscIdRecord, SmscReceipt};
@@ -41,7 +45,7 @@ use commit::GroupCommit;
 use value::{decode, encode};
 
 /// The schema version this build writes. Bump it with a migration in [`Store::migrate`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How long an idempotency key maps to its message.
 pub const IDEMPOTENCY_WINDOW_MS: u64 = 24 * 3600 * 1000;
@@ -61,6 +65,8 @@ pub struct Store {
     events_written: tokio::sync::watch::Sender<u64>,
     /// Reply window and inbound routing (`store::conversations`).
     conversations: conversations::Settings,
+    /// The policy run on every received message inside its write ([`InboundHook`]).
+    inbound_hook: std::sync::OnceLock<Arc<dyn InboundHook>>,
 }
 
 /// A message to insert, with the client's idempotency key if it sent one.
@@ -120,6 +126,7 @@ impl Store {
             last_inbound: Mutex::new(None),
             events_written: tokio::sync::watch::Sender::new(0),
             conversations: conversations::Settings::default(),
+            inbound_hook: std::sync::OnceLock::new(),
         };
         store.migrate()?;
         Ok(Arc::new(store))
@@ -143,6 +150,10 @@ impl Store {
         }
         if found < SCHEMA_VERSION {
             // Version 0 is an empty store; later versions add their steps here, in order.
+            if found == 1 {
+                // 1 → 2: the client-reference index (`N`) did not exist yet.
+                self.build_reference_index()?;
+            }
             self.tree
                 .insert(keys::SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
             self.db.flush()?;
@@ -186,6 +197,7 @@ impl Store {
         let mut batch = Batch::default();
         let mut out = Vec::with_capacity(items.len());
         let mut keys_in_batch: Vec<(String, OutboundMessage)> = Vec::new();
+        let mut frequency = consent::FrequencyTally::default();
         for item in items {
             let msg = item.message;
             if let Some(key) = &item.idempotency_key {
@@ -202,14 +214,23 @@ impl Store {
                 batch.insert(keys::idempotency(key), v);
                 keys_in_batch.push((key.clone(), msg.clone()));
             }
-            batch.insert(&keys::message(msg.id), encode(&msg)?);
-            self.index_insert(&mut batch, &msg);
-            self.push_status_event(&mut batch, &msg)?;
+            if !msg.transactional {
+                frequency.count(self, &msg)?;
+            }
+            self.push_outbound(&mut batch, &msg)?;
             out.push(Inserted::New(msg));
         }
+        frequency.write(&mut batch);
         self.tree.apply_batch(batch)?;
         self.events_written.send_modify(|n| *n += 1);
         Ok(out)
+    }
+
+    /// A new message, its indexes and its first status event, added to `batch`.
+    fn push_outbound(&self, batch: &mut Batch, msg: &OutboundMessage) -> Result<(), StoreError> {
+        batch.insert(&keys::message(msg.id), encode(msg)?);
+        self.index_insert(batch, msg);
+        self.push_status_event(batch, msg)
     }
 
     fn idempotent_original(
@@ -299,6 +320,9 @@ impl Store {
     fn index_insert(&self, batch: &mut Batch, m: &OutboundMessage) {
         batch.insert(&keys::status(m.status, m.id), &[]);
         batch.insert(keys::recipient(m.to.as_str(), m.id), &[]);
+        if let Some(r) = &m.reference {
+            batch.insert(keys::reference(r, m.id), &[]);
+        }
         if m.status.is_cancelable() {
             batch.insert(&keys::due(m.priority, m.due_at(), m.id), &[]);
         }
@@ -307,6 +331,9 @@ impl Store {
     fn index_remove(&self, batch: &mut Batch, m: &OutboundMessage) {
         batch.remove(&keys::status(m.status, m.id));
         batch.remove(keys::recipient(m.to.as_str(), m.id));
+        if let Some(r) = &m.reference {
+            batch.remove(keys::reference(r, m.id));
+        }
         if m.status.is_cancelable() {
             batch.remove(&keys::due(m.priority, m.due_at(), m.id));
         }
@@ -431,6 +458,8 @@ impl Store {
         self.push_inbound(&mut batch, &mut msg)?;
         self.tree.apply_batch(batch)?;
         self.events_written.send_modify(|n| *n += 1);
+        drop(_guard);
+        self.inbound_committed([&msg]);
         Ok(msg)
     }
 
@@ -450,6 +479,7 @@ impl Store {
         msg.id = MessageId::new_after(msg.received_at.as_millis(), *last);
         *last = Some(msg.id);
         drop(last);
+        let queued = self.run_inbound_hook(batch, msg)?;
         batch.insert(&keys::inbound(msg.id), encode(msg)?);
         let seq = self.next_event_seq()?;
         let event = Event {
@@ -463,6 +493,9 @@ impl Store {
             attempts: 0,
         };
         batch.insert(&keys::event(seq), encode(&event)?);
+        for m in &queued {
+            self.push_outbound(batch, m)?;
+        }
         Ok(())
     }
 

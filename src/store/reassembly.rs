@@ -51,10 +51,10 @@ pub struct InboundPart {
 }
 
 /// What [`Store::receive_part`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-// One value per received part, returned and dropped at once: boxing the message would cost
-// an allocation per SMS for no memory saved.
+// Returned once per received part and never kept in collections, so the size of the
+// stored message does not matter; boxing it would only add an allocation.
 #[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Received {
     /// A whole message is now in the inbox.
     Stored(InboundMessage),
@@ -106,6 +106,7 @@ impl Assembly {
             in_reply_to: None,
             matched_by: None,
             inbound_rule: None,
+            keyword: None,
         }
     }
 }
@@ -161,6 +162,7 @@ impl Store {
                     in_reply_to: None,
                     matched_by: None,
                     inbound_rule: None,
+                    keyword: None,
                 };
                 self.converse(&mut batch, &mut msg, &part.modem, now)?;
                 self.push_inbound(&mut batch, &mut msg)?;
@@ -202,8 +204,10 @@ impl Store {
             }
         };
         self.tree.apply_batch(batch)?;
-        if matches!(result, Received::Stored(_)) {
+        if let Received::Stored(m) = &result {
             self.events_written.send_modify(|n| *n += 1);
+            drop(_guard);
+            self.inbound_committed([m]);
         }
         Ok(result)
     }
@@ -236,6 +240,8 @@ impl Store {
         if !out.is_empty() {
             self.tree.apply_batch(batch)?;
             self.events_written.send_modify(|n| *n += out.len() as u64);
+            drop(_guard);
+            self.inbound_committed(&out);
         }
         Ok(out)
     }

@@ -298,6 +298,7 @@ mod tests {
             dlr: None,
             expects_reply: false,
             urgent: false,
+            transactional: false,
             status: Status::Sent,
             parts: (1..=parts)
                 .map(|i| Part {

@@ -177,6 +177,7 @@ mod tests {
             }),
             matched_by: None,
             inbound_rule: None,
+            keyword: None,
         }
     }
 

@@ -202,7 +202,7 @@ async fn each_invalid_submission_should_get_its_coded_error_and_store_nothing() 
         ),
         (
             json!({"to": "+358401234567", "text": "hi", "from": "AVeryLongBrandName"}),
-            400,
+            422,
             "invalid_sender",
             Some("from"),
         ),

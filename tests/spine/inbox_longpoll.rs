@@ -58,6 +58,7 @@ fn inbound(text: &str) -> InboundMessage {
         in_reply_to: None,
         matched_by: None,
         inbound_rule: None,
+        keyword: None,
     }
 }
 
