@@ -319,3 +319,91 @@ async fn a_daemon_killed_between_reading_and_deleting_should_keep_the_message_on
     assert_eq!(inbox_texts(&http, &daemon.base).await, ["NO"]);
     drop(daemon);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opt_out_through_a_modem_should_stop_messages_until_the_opt_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = modem(dir.path(), "sim1", Profile::sim800()).await;
+    let consent = r#"
+[consent.keywords.en]
+opt_out = ["STOP"]
+opt_in = ["START"]
+opt_out_reply = "You will get no more messages from us. Reply START to resume."
+[consent.keywords.fi]
+opt_out = ["LOPETA"]
+opt_in = ["ALOITA"]
+opt_out_reply = "Et saa meiltä enää viestejä. Vastaa ALOITA, jos haluat ne takaisin."
+"#;
+    let text = format!("{}{consent}", config_for(dir.path(), &["sim1"]));
+    let config = write_config(dir.path(), &text);
+    let daemon = start_daemon(dir.path(), &config).await;
+    let http = reqwest::Client::new();
+    let base = daemon.base.clone();
+    ready(&http, &base, 1).await;
+    let submit = |body: Value| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let r = http
+                .post(format!("{base}/v1/messages"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let inbox_keywords = || {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let v = get(&http, format!("{base}/v1/inbox")).await;
+            v["messages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| m["keyword"]["action"].as_str().unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+
+    // "Lopeta!" (Finnish, with punctuation) through the SIM: on the list, confirmation sent.
+    sim.inject_text("+358401234567", "Lopeta!", false, false)
+        .await
+        .unwrap();
+    eventually("the opt-out recorded", || async {
+        (inbox_keywords().await == ["opt_out"]).then_some(())
+    })
+    .await;
+    // The confirmation in the language of the keyword went out through the SIM.
+    eventually("the confirmation sent", || async {
+        sim.sent_messages()
+            .iter()
+            .any(|m| m.recipient == "+358401234567" && m.text.starts_with("Et saa meiltä"))
+            .then_some(())
+    })
+    .await;
+    let (status, body) = submit(json!({"to": "040 123 4567", "text": "Reminder"})).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "recipient_opted_out");
+    let (status, body) =
+        submit(json!({"to": "040 123 4567", "text": "Code 1234", "transactional": true})).await;
+    assert_eq!(
+        status, 422,
+        "transactional is not allowed by default: {body}"
+    );
+    // Another number is not affected.
+    let (status, body) = submit(json!({"to": "040 765 4321", "text": "Reminder"})).await;
+    assert_eq!(status, 202, "{body}");
+
+    // "start" lifts it.
+    sim.inject_text("+358401234567", "start", false, false)
+        .await
+        .unwrap();
+    eventually("the opt-in recorded", || async {
+        (inbox_keywords().await == ["opt_out", "opt_in"]).then_some(())
+    })
+    .await;
+    let (status, body) = submit(json!({"to": "040 123 4567", "text": "Reminder"})).await;
+    assert_eq!(status, 202, "{body}");
+    drop(daemon);
+}
