@@ -191,4 +191,6 @@ async fn the_demo_should_send_through_simulated_sims_and_smsc_and_take_replies()
     assert_eq!(reply["from"], "+358401234567");
     assert_eq!(reply["text"], "NO");
     assert_eq!(reply["route"], "sims");
+    // The demo expects replies: the answer names the reminder it answers.
+    assert_eq!(reply["in_reply_to"]["id"], ids[0].as_str(), "{reply}");
 }
