@@ -4,6 +4,7 @@
 mod cli;
 mod harness;
 mod modems;
+mod openapi_fuzz;
 mod restart;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
