@@ -13,6 +13,10 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
+
+// The allocator the `smsgw` binary uses, so the in-process daemon measures like the real one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;

@@ -22,6 +22,7 @@ pub mod zones;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -49,6 +50,10 @@ pub const SCAN_LIMIT: usize = 2048;
 /// to wake it. Not needed for correctness; it costs one pass a minute.
 pub const SAFETY_WAKE: Duration = Duration::from_secs(60);
 
+/// While every route is full or down, the queue is scanned (for messages to expire or fail)
+/// at most this often; a route with room again wakes the dispatcher at once.
+pub const IDLE_SCAN_EVERY: Duration = Duration::from_secs(1);
+
 /// One route and its shaping state.
 #[derive(Debug)]
 struct RouteSlot {
@@ -61,6 +66,7 @@ struct RouteSlot {
 pub struct DispatchHandle {
     wake: Arc<Notify>,
     routes: Arc<Vec<Arc<dyn Route>>>,
+    scans: Arc<AtomicU64>,
 }
 
 impl DispatchHandle {
@@ -74,12 +80,29 @@ impl DispatchHandle {
         self.routes.iter().any(|r| r.name() == name)
     }
 
+    /// How many passes have scanned the queue since start: it should grow with the work
+    /// done, not with the submissions waiting for a full route.
+    pub fn queue_scans(&self) -> u64 {
+        self.scans.load(Ordering::Relaxed)
+    }
+
     /// Every route with its readiness.
     pub fn readiness(&self) -> Vec<(String, Readiness)> {
         self.routes
             .iter()
             .map(|r| (r.name().to_string(), r.readiness()))
             .collect()
+    }
+}
+
+impl crate::metrics::Collector for DispatchHandle {
+    fn collect(&self, out: &mut crate::metrics::Exposition) {
+        out.counter(
+            "smsgw_dispatch_queue_scans_total",
+            "Dispatcher passes that scanned the send queue.",
+            &[],
+            self.queue_scans() as f64,
+        );
     }
 }
 
@@ -95,6 +118,10 @@ pub struct Dispatcher {
     wake: Arc<Notify>,
     /// `[quiet_hours]`, when configured.
     quiet: Option<quiet::QuietHours>,
+    /// When a pass last scanned the queue while no route had room (see [`IDLE_SCAN_EVERY`]).
+    last_idle_scan: Option<Timestamp>,
+    /// Passes that scanned the queue, shared with [`DispatchHandle::queue_scans`].
+    scans: Arc<AtomicU64>,
 }
 
 /// A message chosen in a pass, with the route and the parts it was charged for.
@@ -115,6 +142,7 @@ impl Dispatcher {
     ) -> Result<(Self, DispatchHandle), StoreError> {
         let now = clock.now();
         let wake = Arc::new(Notify::new());
+        let scans = Arc::new(AtomicU64::new(0));
         let mut slots = Vec::with_capacity(routes.len());
         let mut by_name = HashMap::new();
         for route in &routes {
@@ -147,10 +175,13 @@ impl Dispatcher {
             by_name,
             wake: wake.clone(),
             quiet: config.quiet_hours.as_ref().map(quiet::QuietHours::new),
+            last_idle_scan: None,
+            scans: scans.clone(),
         };
         let handle = DispatchHandle {
             wake,
             routes: Arc::new(routes),
+            scans,
         };
         Ok((dispatcher, handle))
     }
@@ -213,14 +244,34 @@ impl Dispatcher {
     ) -> Result<Option<Timestamp>, StoreError> {
         let mut next = self.store.next_due_after(now)?;
         let mut earliest = |t: Timestamp| next = Some(next.map_or(t, |n: Timestamp| n.min(t)));
-        let mut free: Vec<usize> = self
-            .slots
-            .iter()
-            .map(|s| match s.route.readiness() {
-                Readiness::Ready { free } => free,
-                Readiness::Down(_) => 0,
-            })
-            .collect();
+        // A route out of shaping tokens can take nothing now either: it counts as full until
+        // its next token.
+        let mut free: Vec<usize> = Vec::with_capacity(self.slots.len());
+        for slot in &mut self.slots {
+            free.push(match slot.route.readiness() {
+                Readiness::Ready { free } if free > 0 => match slot.shaper.check(now) {
+                    Ok(()) => free,
+                    Err(denied) => {
+                        earliest(denied.retry_at());
+                        0
+                    }
+                },
+                Readiness::Ready { .. } | Readiness::Down(_) => 0,
+            });
+        }
+        // With no route able to take anything, a scan would only find expired or unroutable
+        // messages: do that at most every IDLE_SCAN_EVERY. Every submission wakes the
+        // dispatcher, and a full scan per wake-up under heavy intake starved the sends.
+        if free.iter().all(|&f| f == 0) {
+            if let Some(last) = self.last_idle_scan
+                && now < last.plus(IDLE_SCAN_EVERY)
+            {
+                earliest(last.plus(IDLE_SCAN_EVERY));
+                return Ok(next);
+            }
+            self.last_idle_scan = Some(now);
+        }
+        self.scans.fetch_add(1, Ordering::Relaxed);
         let mut picks = Vec::new();
         for id in self.store.due(now, SCAN_LIMIT)? {
             if free.iter().all(|&f| f == 0) && !picks.is_empty() {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use smsgw::config::Config;
-use smsgw::dispatch::{Dispatcher, PartOutcome, Route, TokioClock};
+use smsgw::dispatch::{DispatchHandle, Dispatcher, PartOutcome, Route, TokioClock};
 use smsgw::model::{MessageId, OutboundMessage, PartStatus, Status, Timestamp};
 use smsgw::store::Store;
 use tokio::task::JoinHandle;
@@ -20,6 +20,7 @@ const T0: Timestamp = Timestamp(20_000 * 86_400_000 + 12 * 3_600_000);
 struct Running {
     stop: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
+    handle: DispatchHandle,
 }
 
 impl Running {
@@ -35,11 +36,12 @@ fn start(store: &Arc<Store>, routes: Vec<Arc<dyn Route>>, config: &Config) -> Ru
     let stop = CancellationToken::new();
     let clock = Arc::new(TokioClock::starting_at(T0));
     let commit = tokio::spawn(store.group_commit().run(stop.clone()));
-    let (dispatcher, _handle) = Dispatcher::new(store.clone(), routes, config, clock).unwrap();
+    let (dispatcher, handle) = Dispatcher::new(store.clone(), routes, config, clock).unwrap();
     let dispatch = tokio::spawn(dispatcher.run(stop.clone(), Duration::from_secs(5)));
     Running {
         stop,
         tasks: vec![dispatch, commit],
+        handle,
     }
 }
 
@@ -472,4 +474,52 @@ async fn messages_without_a_matching_rule_should_fail_with_the_reason() {
         .clone()
         .unwrap();
     assert!(reason.contains("no routing rule"), "{reason}");
+}
+
+/// Submits one message a millisecond for 200 ms (each waking the dispatcher, as the API
+/// does) and returns how many queue scans that cost.
+async fn scans_during_intake(store: &Store, config: &Config, run: &Running) -> u64 {
+    let before = run.handle.queue_scans();
+    for i in 0..200 {
+        insert(store, vec![message(config, &format!("+35850{i:07}"), "later", T0)]);
+        run.handle.notify();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    run.handle.queue_scans() - before
+}
+
+#[tokio::test(start_paused = true)]
+async fn submissions_while_every_route_is_full_should_not_each_cost_a_queue_scan() {
+    let (_dir, store) = temp_store();
+    let config = one_route("");
+    let first = insert(&store, many(&config, 1)).remove(0);
+    let mut route = FakeRoute::accepting("r", 1);
+    let hold = Arc::new(tokio::sync::Semaphore::new(0));
+    route.hold = Some(hold.clone());
+    let route = Arc::new(route);
+    let run = start(&store, vec![route.clone()], &config);
+    wait_for(Duration::from_secs(5), || route.sends().len() == 1).await;
+    // Under heavy intake a full scan per wake-up used to starve the sends themselves.
+    let scans = scans_during_intake(&store, &config, &run).await;
+    assert!(scans <= 2, "{scans} scans for 200 submissions to a full route");
+    // Room again: the backlog goes at once, not at the next idle scan.
+    hold.add_permits(1_000);
+    wait_for(Duration::from_millis(500), || route.sends().len() == 201).await;
+    run.stop().await;
+    assert_eq!(status(&store, first.id), Status::Sent);
+}
+
+#[tokio::test(start_paused = true)]
+async fn submissions_while_every_route_waits_for_a_token_should_not_each_cost_a_queue_scan() {
+    let (_dir, store) = temp_store();
+    let config = shaped("1/s", 1, None);
+    insert(&store, many(&config, 1));
+    let route = Arc::new(FakeRoute::accepting("r", 10));
+    let run = start(&store, vec![route.clone()], &config);
+    wait_for(Duration::from_secs(5), || route.sends().len() == 1).await;
+    let scans = scans_during_intake(&store, &config, &run).await;
+    assert!(scans <= 2, "{scans} scans for 200 submissions to a shaped route");
+    // The next token still sends the next message.
+    wait_for(Duration::from_secs(2), || route.sends().len() == 2).await;
+    run.stop().await;
 }
