@@ -102,7 +102,12 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TimestampVisitor)
+        // Text formats carry either form; binary ones (the store's) carry the number.
+        if d.is_human_readable() {
+            d.deserialize_any(TimestampVisitor)
+        } else {
+            d.deserialize_u64(TimestampVisitor)
+        }
     }
 }
 

@@ -1,23 +1,85 @@
-//! Value encoding: JSON, so that values stay readable with any sled tool and new optional
-//! fields load from old stores (`#[serde(default)]`).
+//! Value encoding.
+//!
+//! New values are MessagePack with named fields behind a leading zero byte: a message is
+//! rewritten four or five times on its way out, and the compact form (timestamps as numbers,
+//! no quoting) is about half the size of JSON and cheaper to write, parse and copy inside sled.
+//! Named fields keep the forward compatibility JSON gave (`#[serde(default)]` for new fields,
+//! `skip_serializing_if` for absent ones). Values written as JSON by earlier builds (they start
+//! with `{`, never with a zero byte) are still read, so no migration is needed; `smsgw` shows
+//! any value as JSON through the API.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::StoreError;
 
+/// The first byte of a MessagePack value; JSON text never starts with it.
+const MSGPACK: u8 = 0;
+
 /// Encodes a value for the store.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
+    let mut out = Vec::with_capacity(256);
+    out.push(MSGPACK);
+    rmp_serde::encode::write_named(&mut out, value).map_err(|e| StoreError::Corrupt {
         key: String::new(),
         reason: format!("cannot encode: {e}"),
-    })
+    })?;
+    Ok(out)
 }
 
 /// Decodes a stored value, naming its key when it is unreadable.
 pub fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+    let corrupt = |reason: String| StoreError::Corrupt {
         key: hex::encode(key),
-        reason: e.to_string(),
-    })
+        reason,
+    };
+    match bytes.split_first() {
+        Some((&MSGPACK, packed)) => rmp_serde::from_slice(packed).map_err(|e| corrupt(e.to_string())),
+        _ => serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Old {
+        a: u32,
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct New {
+        a: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        b: Option<String>,
+    }
+
+    #[test]
+    fn values_written_as_json_by_earlier_builds_should_still_read() {
+        let v: New = decode(b"k", br#"{"a":7}"#).unwrap();
+        assert_eq!(v, New { a: 7, b: None });
+    }
+
+    #[test]
+    fn a_field_added_later_should_default_and_an_absent_one_round_trip() {
+        let old = encode(&Old { a: 1 }).unwrap();
+        assert_eq!(decode::<New>(b"k", &old).unwrap(), New { a: 1, b: None });
+        let new = New {
+            a: 2,
+            b: Some("x".into()),
+        };
+        assert_eq!(decode::<New>(b"k", &encode(&new).unwrap()).unwrap(), new);
+    }
+
+    #[test]
+    fn garbage_should_be_a_corrupt_value_naming_its_key() {
+        for bad in [&b"\x00\xc1"[..], b"\x00", b"", b"{", b"\xff\xff"] {
+            match decode::<New>(b"\x01\x02", bad) {
+                Err(StoreError::Corrupt { key, .. }) => assert_eq!(key, "0102"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
 }
