@@ -39,6 +39,7 @@ pub use shaper::{Denied, Shaper};
 use crate::config::Config;
 use crate::model::{MessageId, OutboundMessage, PartStatus, Status, Timestamp};
 use crate::store::{Store, StoreError};
+use outcome::Finished;
 
 /// How many due messages one pass looks at. Messages whose routes are all throttled stay in
 /// the queue; a pass never reads more than this many, so a huge backlog costs a bounded amount
@@ -53,6 +54,15 @@ pub const SAFETY_WAKE: Duration = Duration::from_secs(60);
 /// While every route is full or down, the queue is scanned (for messages to expire or fail)
 /// at most this often; a route with room again wakes the dispatcher at once.
 pub const IDLE_SCAN_EVERY: Duration = Duration::from_secs(1);
+
+/// Keeps a finished send's report for [`Dispatcher::record`]; a send task that panicked or
+/// was aborted leaves its message `sending`, requeued at the next start.
+fn collect(done: Result<Finished, tokio::task::JoinError>, finished: &mut Vec<Finished>) {
+    match done {
+        Ok(f) => finished.push(f),
+        Err(e) => error!(target: "smsgw::dispatch", cause = %e, "send task failed"),
+    }
+}
 
 /// One route and its shaping state.
 #[derive(Debug)]
@@ -190,13 +200,13 @@ impl Dispatcher {
     /// route up to `grace` to finish. Sends still running after that stay `sending` in the
     /// store and are requeued at the next start.
     pub async fn run(mut self, shutdown: CancellationToken, grace: Duration) {
-        let mut in_flight: JoinSet<()> = JoinSet::new();
+        let mut in_flight: JoinSet<Finished> = JoinSet::new();
+        let mut finished = Vec::new();
         loop {
             while let Some(done) = in_flight.try_join_next() {
-                if let Err(e) = done {
-                    error!(target: "smsgw::dispatch", cause = %e, "send task failed");
-                }
+                collect(done, &mut finished);
             }
+            self.record(&mut finished);
             let now = self.clock.now();
             let next = match self.pass(now, &mut in_flight).await {
                 Ok(next) => next,
@@ -212,16 +222,16 @@ impl Dispatcher {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(sleep) => {}
                 Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
-                    if let Err(e) = done {
-                        error!(target: "smsgw::dispatch", cause = %e, "send task failed");
-                    }
+                    collect(done, &mut finished);
                 }
             }
         }
         if !in_flight.is_empty() {
             info!(target: "smsgw::dispatch", sends = in_flight.len(), ?grace, "waiting for sends in flight");
             let drained = tokio::time::timeout(grace, async {
-                while in_flight.join_next().await.is_some() {}
+                while let Some(done) = in_flight.join_next().await {
+                    collect(done, &mut finished);
+                }
             })
             .await;
             if drained.is_err() {
@@ -233,6 +243,23 @@ impl Dispatcher {
                 in_flight.abort_all();
             }
         }
+        self.record(&mut finished);
+    }
+
+    /// Writes the outcomes of the sends that ended since the last call, in one batch.
+    fn record(&self, finished: &mut Vec<Finished>) {
+        if finished.is_empty() {
+            return;
+        }
+        let count = finished.len();
+        if let Err(e) = outcome::apply_all(
+            &self.store,
+            std::mem::take(finished),
+            self.clock.now(),
+            &self.retry,
+        ) {
+            error!(target: "smsgw::dispatch", cause = %e, sends = count, "cannot record send outcomes; those messages stay `sending` and are requeued at the next start");
+        }
     }
 
     /// One pass: hands every due message that has a ready route to it. Returns when the next
@@ -240,7 +267,7 @@ impl Dispatcher {
     async fn pass(
         &mut self,
         now: Timestamp,
-        in_flight: &mut JoinSet<()>,
+        in_flight: &mut JoinSet<Finished>,
     ) -> Result<Option<Timestamp>, StoreError> {
         let mut next = self.store.next_due_after(now)?;
         let mut earliest = |t: Timestamp| next = Some(next.map_or(t, |n: Timestamp| n.min(t)));
@@ -358,7 +385,7 @@ impl Dispatcher {
         &mut self,
         picks: Vec<Pick>,
         now: Timestamp,
-        in_flight: &mut JoinSet<()>,
+        in_flight: &mut JoinSet<Finished>,
     ) -> Result<(), StoreError> {
         // One batch for every pick: per-message writes would cost more than sending them.
         let ids: Vec<MessageId> = picks.iter().map(|p| p.message.id).collect();
@@ -410,18 +437,15 @@ impl Dispatcher {
             let id = message.id;
             let job = SendJob { message, parts };
             let sending = route.send(job);
-            let store = self.store.clone();
-            let clock = self.clock.clone();
-            let retry = self.retry;
-            let wake = self.wake.clone();
-            let route_name = route.name().to_string();
+            let route = route.name().to_string();
+            // The dispatcher records the report (joining this task wakes it), batched with
+            // the others that ended meanwhile.
             in_flight.spawn(async move {
-                let report = sending.await;
-                let now = clock.now();
-                if let Err(e) = outcome::apply(&store, id, &route_name, report, now, &retry) {
-                    error!(target: "smsgw::dispatch", cause = %e, %id, "cannot record a send outcome; the message stays `sending` and is requeued at the next start");
+                Finished {
+                    id,
+                    route,
+                    report: sending.await,
                 }
-                wake.notify_one();
             });
         }
         Ok(())

@@ -1,107 +1,217 @@
 //! How a route's report changes a message: per-part status, then the message's status, retry
 //! time or failure.
 
-use crate::model::{MessageId, PartStatus, Status, Timestamp};
+use crate::model::{MessageId, OutboundMessage, PartStatus, Status, Timestamp};
 use crate::store::{Store, StoreError};
 
 use super::{PartOutcome, RetryPolicy, SendReport};
 
-/// Records `report` for message `id` sent through `route`.
-pub fn apply(
+/// A send that ended: the message, the route it went through and the route's report.
+#[derive(Debug)]
+pub struct Finished {
+    /// The message sent.
+    pub id: MessageId,
+    /// The route's name.
+    pub route: String,
+    /// What the route reported for each part.
+    pub report: SendReport,
+}
+
+/// Records the outcomes of sends that ended, as few writes as possible: under load hundreds
+/// end between two passes of the dispatcher, and one write each would cost more than sending
+/// them.
+pub fn apply_all(
     store: &Store,
-    id: MessageId,
-    route: &str,
-    report: SendReport,
+    finished: Vec<Finished>,
     now: Timestamp,
     retry: &RetryPolicy,
 ) -> Result<(), StoreError> {
-    store.update(id, |m| {
-        if m.status != Status::Sending {
-            return false;
+    // One write holds each message once; a message cannot end twice between two passes (it
+    // is handed over again only after its outcome is recorded), but a batch never relies on it.
+    let mut rest = finished;
+    while !rest.is_empty() {
+        let mut seen = std::collections::HashSet::new();
+        let (batch, later): (Vec<Finished>, Vec<Finished>) =
+            rest.into_iter().partition(|f| seen.insert(f.id));
+        let ids: Vec<MessageId> = batch.iter().map(|f| f.id).collect();
+        store.update_many(&ids, |i, m| {
+            settle(m, &batch[i].route, &batch[i].report, now, retry)
+        })?;
+        rest = later;
+    }
+    Ok(())
+}
+
+/// Applies `report` from `route` to `m` if it is still `sending`; returns whether it changed.
+fn settle(
+    m: &mut OutboundMessage,
+    route: &str,
+    report: &SendReport,
+    now: Timestamp,
+    retry: &RetryPolicy,
+) -> bool {
+    if m.status != Status::Sending {
+        return false;
+    }
+    let mut permanent = None;
+    let mut temporary = None;
+    for part in m.parts.iter_mut() {
+        if !matches!(part.status, PartStatus::Pending | PartStatus::Unknown) {
+            continue;
         }
-        let mut permanent = None;
-        let mut temporary = None;
-        for part in m.parts.iter_mut() {
-            if !matches!(part.status, PartStatus::Pending | PartStatus::Unknown) {
-                continue;
+        let outcome = report
+            .parts
+            .iter()
+            .find(|(i, _)| *i == part.index)
+            .map(|(_, o)| o.clone())
+            .unwrap_or(PartOutcome::Unknown {
+                reason: format!("route {route} reported nothing for this part"),
+            });
+        match outcome {
+            PartOutcome::Sent { remote_id } => {
+                part.status = PartStatus::Sent;
+                part.remote_id = remote_id;
+                part.error = None;
             }
-            let outcome = report
-                .parts
-                .iter()
-                .find(|(i, _)| *i == part.index)
-                .map(|(_, o)| o.clone())
-                .unwrap_or(PartOutcome::Unknown {
-                    reason: format!("route {route} reported nothing for this part"),
-                });
-            match outcome {
-                PartOutcome::Sent { remote_id } => {
-                    part.status = PartStatus::Sent;
-                    part.remote_id = remote_id;
-                    part.error = None;
-                }
-                PartOutcome::Temporary { reason } => {
-                    part.status = PartStatus::Pending;
-                    temporary.get_or_insert_with(|| reason.clone());
-                    part.error = Some(reason);
-                }
-                PartOutcome::Permanent { reason } => {
-                    part.status = PartStatus::Failed;
-                    permanent.get_or_insert_with(|| reason.clone());
-                    part.error = Some(reason);
-                }
-                PartOutcome::Unknown { reason } => {
-                    // It may have gone out: sending it again must be marked.
-                    part.status = PartStatus::Pending;
-                    part.possible_duplicate = true;
-                    temporary.get_or_insert_with(|| format!("outcome unknown: {reason}"));
-                    part.error = Some(reason);
-                }
-                PartOutcome::Unconfirmed { reason } => {
-                    // Not sent again: the route resolves it from a report or at expiry.
-                    part.status = PartStatus::Unknown;
-                    part.error = Some(format!("outcome unknown, waiting for a report: {reason}"));
-                }
+            PartOutcome::Temporary { reason } => {
+                part.status = PartStatus::Pending;
+                temporary.get_or_insert_with(|| reason.clone());
+                part.error = Some(reason);
+            }
+            PartOutcome::Permanent { reason } => {
+                part.status = PartStatus::Failed;
+                permanent.get_or_insert_with(|| reason.clone());
+                part.error = Some(reason);
+            }
+            PartOutcome::Unknown { reason } => {
+                // It may have gone out: sending it again must be marked.
+                part.status = PartStatus::Pending;
+                part.possible_duplicate = true;
+                temporary.get_or_insert_with(|| format!("outcome unknown: {reason}"));
+                part.error = Some(reason);
+            }
+            PartOutcome::Unconfirmed { reason } => {
+                // Not sent again: the route resolves it from a report or at expiry.
+                part.status = PartStatus::Unknown;
+                part.error = Some(format!("outcome unknown, waiting for a report: {reason}"));
             }
         }
-        if let Some(reason) = permanent {
-            m.set_status(Status::Failed, now, Some(format!("{route}: {reason}")));
-        } else if let Some(reason) = temporary {
-            if !m.attempts.failed_routes.iter().any(|r| r == route) {
-                m.attempts.failed_routes.push(route.to_string());
-            }
-            m.attempts.last_error = Some(format!("{route}: {reason}"));
-            if !retry.may_retry(m.attempts.count) {
+    }
+    if let Some(reason) = permanent {
+        m.set_status(Status::Failed, now, Some(format!("{route}: {reason}")));
+    } else if let Some(reason) = temporary {
+        if !m.attempts.failed_routes.iter().any(|r| r == route) {
+            m.attempts.failed_routes.push(route.to_string());
+        }
+        m.attempts.last_error = Some(format!("{route}: {reason}"));
+        if !retry.may_retry(m.attempts.count) {
+            m.set_status(
+                Status::Failed,
+                now,
+                Some(format!(
+                    "gave up after {} attempts; last error {route}: {reason}",
+                    m.attempts.count
+                )),
+            );
+        } else {
+            let at = now.plus(retry.delay(m.attempts.count));
+            if at >= m.expires_at {
                 m.set_status(
-                    Status::Failed,
+                    Status::Expired,
                     now,
                     Some(format!(
-                        "gave up after {} attempts; last error {route}: {reason}",
-                        m.attempts.count
+                        "the validity period ends before the next retry; last error {route}: {reason}"
                     )),
                 );
             } else {
-                let at = now.plus(retry.delay(m.attempts.count));
-                if at >= m.expires_at {
-                    m.set_status(
-                        Status::Expired,
-                        now,
-                        Some(format!(
-                            "the validity period ends before the next retry; last error {route}: {reason}"
-                        )),
-                    );
-                } else {
-                    m.attempts.next_at = Some(at);
-                    m.set_status(
-                        Status::Queued,
-                        now,
-                        Some(format!("retry at {at} after {route}: {reason}")),
-                    );
-                }
+                m.attempts.next_at = Some(at);
+                m.set_status(
+                    Status::Queued,
+                    now,
+                    Some(format!("retry at {at} after {route}: {reason}")),
+                );
             }
-        } else {
-            m.set_status(Status::Sent, now, None);
         }
-        true
-    })?;
-    Ok(())
+    } else {
+        m.set_status(Status::Sent, now, None);
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::submit::{SubmitRequest, SubmitRules};
+    use crate::config::Config;
+    use crate::store::{Inserted, NewMessage};
+
+    fn sending_message(store: &Store) -> MessageId {
+        let config = Config::from_toml("[messages]\ndefault_country = \"358\"\n").unwrap();
+        let req: SubmitRequest =
+            serde_json::from_value(serde_json::json!({"to": "+358401234567", "text": "hi"}))
+                .unwrap();
+        let message = SubmitRules::new(&config.messages)
+            .validate(req, Timestamp(1_000), |_| true)
+            .unwrap();
+        let id = match store
+            .insert_outbound(vec![NewMessage {
+                message,
+                idempotency_key: None,
+            }])
+            .unwrap()
+            .remove(0)
+        {
+            Inserted::New(m) | Inserted::Existing(m) => m.id,
+        };
+        store
+            .update(id, |m| {
+                m.set_status(Status::Sending, Timestamp(2_000), None);
+                true
+            })
+            .unwrap();
+        id
+    }
+
+    fn report(outcome: PartOutcome) -> SendReport {
+        SendReport {
+            parts: vec![(1, outcome)],
+        }
+    }
+
+    #[test]
+    fn outcomes_of_several_messages_and_a_repeated_one_should_all_be_applied_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let (a, b) = (sending_message(&store), sending_message(&store));
+        let retry = RetryPolicy {
+            max_attempts: 3,
+            base: std::time::Duration::from_secs(10),
+            max: std::time::Duration::from_secs(60),
+        };
+        let sent = |id| Finished {
+            id,
+            route: "r".into(),
+            report: report(PartOutcome::Sent {
+                remote_id: Some("x".into()),
+            }),
+        };
+        let refused = Finished {
+            id: b,
+            route: "r".into(),
+            report: report(PartOutcome::Permanent {
+                reason: "refused".into(),
+            }),
+        };
+        // `a` twice: the first report settles it, the second finds it no longer `sending`.
+        let late = Finished {
+            id: a,
+            route: "r".into(),
+            report: report(PartOutcome::Permanent {
+                reason: "too late".into(),
+            }),
+        };
+        apply_all(&store, vec![sent(a), refused, late], Timestamp(3_000), &retry).unwrap();
+        assert_eq!(store.get(a).unwrap().unwrap().status, Status::Sent);
+        assert_eq!(store.get(b).unwrap().unwrap().status, Status::Failed);
+    }
 }

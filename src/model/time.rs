@@ -152,8 +152,7 @@ fn parse_canonical_utc(b: &[u8]) -> Option<Timestamp> {
     }
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if year < 1970 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month)
-    {
+    if year < 1970 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
     if hour > 23 || minute > 59 || second > 59 {
@@ -162,7 +161,11 @@ fn parse_canonical_utc(b: &[u8]) -> Option<Timestamp> {
     let mut ms = 0;
     let mut i = 19;
     if sep(i, b'.') {
-        let digits = b.get(i + 1..)?.iter().take_while(|c| c.is_ascii_digit()).count();
+        let digits = b
+            .get(i + 1..)?
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if digits == 0 || digits > 9 {
             return None;
         }
@@ -246,7 +249,13 @@ mod tests {
     #[test]
     fn formatting_and_parsing_should_agree_with_the_time_crate_over_four_centuries() {
         let mut rng = fastrand::Rng::with_seed(7);
-        let edges = [0, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, 1_000];
+        let edges = [
+            0,
+            951_782_400_000,
+            951_868_799_999,
+            4_107_542_400_000,
+            1_000,
+        ];
         let samples = edges
             .into_iter()
             .chain((0..20_000).map(|_| rng.u64(..13_000_000_000_000)));

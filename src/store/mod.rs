@@ -302,8 +302,7 @@ impl Store {
                 continue;
             }
             batch.insert(&keys::message(id), encode(&new)?);
-            self.index_remove(&mut batch, &old);
-            self.index_insert(&mut batch, &new);
+            self.reindex(&mut batch, &old, &new);
             if old.status != new.status {
                 self.push_status_event(&mut batch, &new)?;
             }
@@ -317,25 +316,38 @@ impl Store {
         Ok(out)
     }
 
-    fn index_insert(&self, batch: &mut Batch, m: &OutboundMessage) {
-        batch.insert(&keys::status(m.status, m.id), &[]);
-        batch.insert(keys::recipient(m.to.as_str(), m.id), &[]);
+    /// The index entries of `m`: status, recipient, reference (if any), due time (while it
+    /// may still be sent).
+    fn index_keys(m: &OutboundMessage) -> Vec<Vec<u8>> {
+        let mut out = Vec::with_capacity(4);
+        out.push(keys::status(m.status, m.id).to_vec());
+        out.push(keys::recipient(m.to.as_str(), m.id));
         if let Some(r) = &m.reference {
-            batch.insert(keys::reference(r, m.id), &[]);
+            out.push(keys::reference(r, m.id));
         }
         if m.status.is_cancelable() {
-            batch.insert(&keys::due(m.priority, m.due_at(), m.id), &[]);
+            out.push(keys::due(m.priority, m.due_at(), m.id).to_vec());
+        }
+        out
+    }
+
+    fn index_insert(&self, batch: &mut Batch, m: &OutboundMessage) {
+        for k in Self::index_keys(m) {
+            batch.insert(k, &[]);
         }
     }
 
-    fn index_remove(&self, batch: &mut Batch, m: &OutboundMessage) {
-        batch.remove(&keys::status(m.status, m.id));
-        batch.remove(keys::recipient(m.to.as_str(), m.id));
-        if let Some(r) = &m.reference {
-            batch.remove(keys::reference(r, m.id));
+    /// Moves the index entries of a message from `old` to `new`, touching only those that
+    /// differ: every key written costs a tree descent in sled, and most changes keep the
+    /// recipient and reference entries.
+    fn reindex(&self, batch: &mut Batch, old: &OutboundMessage, new: &OutboundMessage) {
+        let before = Self::index_keys(old);
+        let after = Self::index_keys(new);
+        for k in before.iter().filter(|k| !after.contains(k)) {
+            batch.remove(k.as_slice());
         }
-        if m.status.is_cancelable() {
-            batch.remove(&keys::due(m.priority, m.due_at(), m.id));
+        for k in after.into_iter().filter(|k| !before.contains(k)) {
+            batch.insert(k, &[]);
         }
     }
 

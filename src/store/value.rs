@@ -34,7 +34,9 @@ pub fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T, StoreE
         reason,
     };
     match bytes.split_first() {
-        Some((&MSGPACK, packed)) => rmp_serde::from_slice(packed).map_err(|e| corrupt(e.to_string())),
+        Some((&MSGPACK, packed)) => {
+            rmp_serde::from_slice(packed).map_err(|e| corrupt(e.to_string()))
+        }
         _ => serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string())),
     }
 }

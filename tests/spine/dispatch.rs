@@ -481,7 +481,10 @@ async fn messages_without_a_matching_rule_should_fail_with_the_reason() {
 async fn scans_during_intake(store: &Store, config: &Config, run: &Running) -> u64 {
     let before = run.handle.queue_scans();
     for i in 0..200 {
-        insert(store, vec![message(config, &format!("+35850{i:07}"), "later", T0)]);
+        insert(
+            store,
+            vec![message(config, &format!("+35850{i:07}"), "later", T0)],
+        );
         run.handle.notify();
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
@@ -501,7 +504,10 @@ async fn submissions_while_every_route_is_full_should_not_each_cost_a_queue_scan
     wait_for(Duration::from_secs(5), || route.sends().len() == 1).await;
     // Under heavy intake a full scan per wake-up used to starve the sends themselves.
     let scans = scans_during_intake(&store, &config, &run).await;
-    assert!(scans <= 2, "{scans} scans for 200 submissions to a full route");
+    assert!(
+        scans <= 2,
+        "{scans} scans for 200 submissions to a full route"
+    );
     // Room again: the backlog goes at once, not at the next idle scan.
     hold.add_permits(1_000);
     wait_for(Duration::from_millis(500), || route.sends().len() == 201).await;
@@ -518,7 +524,10 @@ async fn submissions_while_every_route_waits_for_a_token_should_not_each_cost_a_
     let run = start(&store, vec![route.clone()], &config);
     wait_for(Duration::from_secs(5), || route.sends().len() == 1).await;
     let scans = scans_during_intake(&store, &config, &run).await;
-    assert!(scans <= 2, "{scans} scans for 200 submissions to a shaped route");
+    assert!(
+        scans <= 2,
+        "{scans} scans for 200 submissions to a shaped route"
+    );
     // The next token still sends the next message.
     wait_for(Duration::from_secs(2), || route.sends().len() == 2).await;
     run.stop().await;

@@ -122,6 +122,11 @@ fn listing_should_use_indexes_and_page_newest_first() {
         .unwrap();
     assert_eq!(canceled.items.len(), 1);
     assert_eq!(canceled.items[0].id, msgs[0].id);
+    // The update moved the status and due entries and kept the recipient entry.
+    let due = store.due(Timestamp(t.0 + 1_000), 100).unwrap();
+    assert_eq!(due.len(), 5);
+    assert!(!due.contains(&msgs[0].id));
+    assert_eq!(page2.items[1].id, msgs[0].id);
     let counts = store.count_by_status().unwrap();
     assert!(counts.contains(&(Status::Queued, 5)));
     assert!(counts.contains(&(Status::Canceled, 1)));
