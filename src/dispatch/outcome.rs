@@ -210,7 +210,13 @@ mod tests {
                 reason: "too late".into(),
             }),
         };
-        apply_all(&store, vec![sent(a), refused, late], Timestamp(3_000), &retry).unwrap();
+        apply_all(
+            &store,
+            vec![sent(a), refused, late],
+            Timestamp(3_000),
+            &retry,
+        )
+        .unwrap();
         assert_eq!(store.get(a).unwrap().unwrap().status, Status::Sent);
         assert_eq!(store.get(b).unwrap().unwrap().status, Status::Failed);
     }

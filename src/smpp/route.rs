@@ -164,21 +164,16 @@ async fn submit_part(
         link.enqueue(
             SubmitReq {
                 body: Body::SubmitSm(part.body.clone()),
+                part: Some((id, part.index)),
                 reply: tx,
             },
             front,
         );
         let result = rx.await.unwrap_or(SubmitResult::NotSent);
         let outcome = match result {
-            SubmitResult::Accepted { message_id } => {
-                let now = Timestamp::now();
-                if let Err(e) = store.record_smsc_id(&link.name, &message_id, id, part.index, now) {
-                    warn!(target: "smsgw::smpp", link = %link.name, %id, cause = %e, "cannot record the SMSC id; its receipt will stay parked");
-                }
-                PartOutcome::Sent {
-                    remote_id: Some(message_id),
-                }
-            }
+            SubmitResult::Accepted { message_id } => PartOutcome::Sent {
+                remote_id: Some(message_id),
+            },
             SubmitResult::Refused(status) if status.is_throttle() => {
                 if Timestamp::now() >= expires {
                     PartOutcome::Temporary {

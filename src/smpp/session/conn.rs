@@ -23,6 +23,7 @@ use tracing::{debug, info, warn};
 
 use super::backoff::Backoff;
 use super::{ConnState, Link, Role, SubmitResult};
+use crate::model::{MessageId, Timestamp};
 use crate::smpp::codec::{FrameError, SmppCodec};
 use crate::smpp::pdu::values::interface_version;
 use crate::smpp::pdu::{Bind, Body, COctetString, CommandStatus, Pdu, SmResp, TlvTag};
@@ -166,7 +167,7 @@ async fn connect_and_bind(link: &Link, role: Role) -> Result<(Reader, Writer, u8
 }
 
 enum Pending {
-    Submit(oneshot::Sender<SubmitResult>),
+    Submit(oneshot::Sender<SubmitResult>, Option<(MessageId, u8)>),
     EnquireLink,
     Unbind,
 }
@@ -220,7 +221,7 @@ impl Session {
     fn submits_in_flight(&self) -> usize {
         self.pending
             .values()
-            .filter(|p| matches!(p, Pending::Submit(_)))
+            .filter(|p| matches!(p, Pending::Submit(..)))
             .count()
     }
 
@@ -245,7 +246,7 @@ impl Session {
                         continue;
                     }
                     Link::count(&self.link.stats.submits);
-                    self.request(r.body, Pending::Submit(r.reply));
+                    self.request(r.body, Pending::Submit(r.reply, r.part));
                 }
                 self.set_in_flight();
             }
@@ -321,7 +322,7 @@ impl Session {
             self.unbind(&mut rd, &mut wr).await;
         }
         for (_, p) in self.pending.drain() {
-            if let Pending::Submit(reply) = p {
+            if let Pending::Submit(reply, _) = p {
                 Link::count(&self.link.stats.lost);
                 let _ = reply.send(SubmitResult::Lost);
             }
@@ -397,18 +398,28 @@ impl Session {
     }
 
     fn complete(&mut self, seq: u32, status: CommandStatus, resp: Option<SmResp>) {
-        let Some(Pending::Submit(reply)) = self.pending.remove(&seq) else {
+        let Some(Pending::Submit(reply, part)) = self.pending.remove(&seq) else {
             return;
         };
         let now = Instant::now();
         let result = if status == CommandStatus::Ok && resp.is_some() {
             Link::count(&self.link.stats.accepted);
             self.link.on_accept(now);
-            SubmitResult::Accepted {
-                message_id: resp
-                    .map(|r| r.message_id.to_string_lossy())
-                    .unwrap_or_default(),
+            let message_id = resp
+                .map(|r| r.message_id.to_string_lossy())
+                .unwrap_or_default();
+            // Here rather than in the task waiting for the reply: a receipt that follows on
+            // this connection then always finds its message instead of being parked.
+            if let Some((id, index)) = part {
+                let at = Timestamp::now();
+                if let Err(e) =
+                    self.store
+                        .record_smsc_id(&self.link.name, &message_id, id, index, at)
+                {
+                    warn!(target: "smsgw::smpp", link = %self.link.name, %id, cause = %e, "cannot record the SMSC id; its receipt will stay parked");
+                }
             }
+            SubmitResult::Accepted { message_id }
         } else {
             if status.is_throttle() {
                 Link::count(&self.link.stats.throttled);

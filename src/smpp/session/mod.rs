@@ -23,6 +23,7 @@ use tokio::sync::{Notify, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::config::SmppLinkConfig;
+use crate::model::MessageId;
 use crate::smpp::pdu::{Body, CommandStatus};
 
 /// What a connection does (SMPP 3.4 §2.2).
@@ -96,6 +97,9 @@ pub struct ConnView {
 pub struct SubmitReq {
     /// submit_sm (or data_sm) body.
     pub body: Body,
+    /// The stored message and part it carries, if any: the session records the SMSC's id for
+    /// it as it reads the response, before it can read a receipt that names that id.
+    pub part: Option<(MessageId, u8)>,
     /// Receives the outcome.
     pub reply: oneshot::Sender<SubmitResult>,
 }
