@@ -163,6 +163,21 @@ async fn lags(base: &str, ids: &[String]) -> Vec<Duration> {
     out
 }
 
+/// Waits until the SMSC has acknowledged nothing new for a second (or `limit` passed);
+/// returns when it last saw a new one, and the total then.
+async fn quiet(smsc: &smsc::SmscHandle, limit: Duration) -> (Instant, u64) {
+    let deadline = Instant::now() + limit;
+    let mut last = (Instant::now(), smsc.stats().accepted);
+    while Instant::now() < deadline && last.0.elapsed() < Duration::from_secs(1) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = smsc.stats().accepted;
+        if now != last.1 {
+            last = (Instant::now(), now);
+        }
+    }
+    last
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -214,32 +229,31 @@ fn main() {
             100.0 * cpu / wall
         );
 
-        // Let the backlog drain, then a steady load at half the saturated rate.
         // The drain, with no intake competing for the store: the send path's own rate.
-        let deadline = Instant::now() + Duration::from_secs(secs * 10);
         let drain_start = (Instant::now(), smsc.stats().accepted);
-        let mut last = drain_start;
-        loop {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            let now = smsc.stats().accepted;
-            if now == last.1 || Instant::now() > deadline {
-                break;
-            }
-            last = (Instant::now(), now);
-        }
-        let drained = last.1 - drain_start.1;
+        let drain_end = quiet(&smsc, Duration::from_secs(secs * 10)).await;
+        let drained = drain_end.1 - drain_start.1;
+        let drain_rate = drained as f64 / drain_end.0.duration_since(drain_start.0).as_secs_f64();
         if drained > 0 {
             println!(
-                "  draining the backlog left ({drained} messages, no intake): {:.0} msg/s",
-                drained as f64 / last.0.duration_since(drain_start.0).as_secs_f64()
+                "  draining the backlog left ({drained} messages, no intake): {drain_rate:.0} msg/s"
             );
         }
-        let offered = (sent / 2.0).max(100.0);
+
+        // Sustained: intake and sends together at 80% of the drain rate. Kept up if the SMSC
+        // acknowledges about what is offered during the window and little is left after it.
+        let offered = if drained > 0 { 0.8 * drain_rate } else { (sent / 2.0).max(100.0) };
+        let a0 = smsc.stats().accepted;
+        let t0 = Instant::now();
         let ids = load(&gw.base, secs, offered, Arc::new(AtomicU64::new(0))).await;
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        let window = t0.elapsed();
+        let during = (smsc.stats().accepted - a0) as f64 / window.as_secs_f64();
+        let (cleared, _) = quiet(&smsc, Duration::from_secs(secs * 10)).await;
         let l = lags(&gw.base, &ids).await;
         println!(
-            "  at {offered:.0} msg/s offered: submit to `sent` median {:?}, p99 {:?} ({} sampled messages)",
+            "  sustained, {offered:.0} msg/s offered for {:.0} s: acknowledged {during:.0} msg/s during it, last one {:.1} s after it; submit to `sent` median {:?}, p99 {:?} ({} sampled messages)",
+            window.as_secs_f64(),
+            cleared.saturating_duration_since(t0 + window).as_secs_f64(),
             percentile(&l, 0.5),
             percentile(&l, 0.99),
             l.len()
