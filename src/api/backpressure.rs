@@ -117,16 +117,26 @@ impl Pressure {
         }
     }
 
-    /// Refreshes every [`REFRESH`] until `stop`.
+    /// Refreshes every [`REFRESH`] until `stop`, or less often when counting takes long.
     pub async fn run(self: Arc<Self>, store: Arc<Store>, dir: PathBuf, stop: CancellationToken) {
         loop {
+            let started = tokio::time::Instant::now();
             self.refresh(&store, &dir).await;
+            let pause = refresh_pause(started.elapsed());
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(REFRESH) => {}
+                _ = tokio::time::sleep(pause) => {}
             }
         }
     }
+}
+
+/// The pause after a count that took `took`: [`REFRESH`], or twenty times the count's time
+/// when that is longer. Counting walks the `queued` and `sending` index entries, so with a
+/// million messages waiting it takes about a second; counting every second would keep a core
+/// busy, while between counts accepted submissions are still added to the figure.
+pub fn refresh_pause(took: Duration) -> Duration {
+    REFRESH.max(took.saturating_mul(20))
 }
 
 /// Bytes available to unprivileged writers on `dir`'s file system (statvfs `f_bavail ·
@@ -134,4 +144,22 @@ impl Pressure {
 pub fn free_space(dir: &std::path::Path) -> Option<u64> {
     let st = rustix::fs::statvfs(dir).ok()?;
     Some(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slow_count_should_space_the_next_one_out_so_it_takes_at_most_a_twentieth_of_a_core() {
+        assert_eq!(refresh_pause(Duration::from_millis(2)), REFRESH);
+        assert_eq!(
+            refresh_pause(Duration::from_millis(900)),
+            Duration::from_secs(18)
+        );
+        for ms in [1u64, 49, 50, 51, 400, 5_000] {
+            let took = Duration::from_millis(ms);
+            assert!(took.as_secs_f64() / (took + refresh_pause(took)).as_secs_f64() <= 0.05);
+        }
+    }
 }
