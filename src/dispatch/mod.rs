@@ -251,14 +251,9 @@ impl Dispatcher {
         if finished.is_empty() {
             return;
         }
-        let count = finished.len();
-        if let Err(e) = outcome::apply_all(
-            &self.store,
-            std::mem::take(finished),
-            self.clock.now(),
-            &self.retry,
-        ) {
-            error!(target: "smsgw::dispatch", cause = %e, sends = count, "cannot record send outcomes; those messages stay `sending` and are requeued at the next start");
+        let now = self.clock.now();
+        for (id, e) in outcome::apply_all(&self.store, std::mem::take(finished), now, &self.retry) {
+            error!(target: "smsgw::dispatch", cause = %e, %id, "cannot record a send outcome; the message stays `sending` and is requeued at the next start");
         }
     }
 

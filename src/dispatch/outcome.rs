@@ -19,13 +19,15 @@ pub struct Finished {
 
 /// Records the outcomes of sends that ended, as few writes as possible: under load hundreds
 /// end between two passes of the dispatcher, and one write each would cost more than sending
-/// them.
+/// them. Returns the messages whose outcome could not be written, with why; they stay
+/// `sending` and are requeued at the next start.
 pub fn apply_all(
     store: &Store,
     finished: Vec<Finished>,
     now: Timestamp,
     retry: &RetryPolicy,
-) -> Result<(), StoreError> {
+) -> Vec<(MessageId, StoreError)> {
+    let mut failed = Vec::new();
     // One write holds each message once; a message cannot end twice between two passes (it
     // is handed over again only after its outcome is recorded), but a batch never relies on it.
     let mut rest = finished;
@@ -34,12 +36,20 @@ pub fn apply_all(
         let (batch, later): (Vec<Finished>, Vec<Finished>) =
             rest.into_iter().partition(|f| seen.insert(f.id));
         let ids: Vec<MessageId> = batch.iter().map(|f| f.id).collect();
-        store.update_many(&ids, |i, m| {
+        let together = store.update_many(&ids, |i, m| {
             settle(m, &batch[i].route, &batch[i].report, now, retry)
-        })?;
+        });
+        if together.is_err() {
+            // One unreadable message must not hold back the others: one write each.
+            for f in &batch {
+                if let Err(e) = store.update(f.id, |m| settle(m, &f.route, &f.report, now, retry)) {
+                    failed.push((f.id, e));
+                }
+            }
+        }
         rest = later;
     }
-    Ok(())
+    failed
 }
 
 /// Applies `report` from `route` to `m` if it is still `sending`; returns whether it changed.
@@ -179,15 +189,50 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_message_should_not_hold_back_the_outcomes_batched_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (bad, good) = {
+            let store = Store::open(dir.path(), 8 << 20).unwrap();
+            (sending_message(&store), sending_message(&store))
+        };
+        {
+            let db = sled::open(dir.path()).unwrap();
+            let tree = db.open_tree("smsgw").unwrap();
+            tree.insert(crate::store::keys::message(bad), &b"\x00\xc1"[..])
+                .unwrap();
+            db.flush().unwrap();
+        }
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let sent = |id| Finished {
+            id,
+            route: "r".into(),
+            report: report(PartOutcome::Sent { remote_id: None }),
+        };
+        let failed = apply_all(
+            &store,
+            vec![sent(bad), sent(good)],
+            Timestamp(3_000),
+            &retry(),
+        );
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].0, bad);
+        assert_eq!(store.get(good).unwrap().unwrap().status, Status::Sent);
+    }
+
+    fn retry() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 3,
+            base: std::time::Duration::from_secs(10),
+            max: std::time::Duration::from_secs(60),
+        }
+    }
+
+    #[test]
     fn outcomes_of_several_messages_and_a_repeated_one_should_all_be_applied_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 8 << 20).unwrap();
         let (a, b) = (sending_message(&store), sending_message(&store));
-        let retry = RetryPolicy {
-            max_attempts: 3,
-            base: std::time::Duration::from_secs(10),
-            max: std::time::Duration::from_secs(60),
-        };
+        let retry = retry();
         let sent = |id| Finished {
             id,
             route: "r".into(),
@@ -210,13 +255,13 @@ mod tests {
                 reason: "too late".into(),
             }),
         };
-        apply_all(
+        let failed = apply_all(
             &store,
             vec![sent(a), refused, late],
             Timestamp(3_000),
             &retry,
-        )
-        .unwrap();
+        );
+        assert!(failed.is_empty(), "{failed:?}");
         assert_eq!(store.get(a).unwrap().unwrap().status, Status::Sent);
         assert_eq!(store.get(b).unwrap().unwrap().status, Status::Failed);
     }
