@@ -117,22 +117,38 @@ impl Pressure {
         }
     }
 
-    /// Refreshes every [`REFRESH`] until `stop`, or less often when counting takes long.
+    /// Measures the free space of `dir`'s file system only (a statvfs call).
+    async fn refresh_disk(&self, dir: &std::path::Path) {
+        let d = dir.to_path_buf();
+        if let Ok(free) = tokio::task::spawn_blocking(move || free_space(&d)).await {
+            self.free_disk
+                .store(free.unwrap_or(u64::MAX), Ordering::Relaxed);
+        }
+    }
+
+    /// Until `stop`: free space every [`REFRESH`]; the queue count too, or less often when
+    /// counting takes long ([`refresh_pause`]).
     pub async fn run(self: Arc<Self>, store: Arc<Store>, dir: PathBuf, stop: CancellationToken) {
+        let mut next_count = tokio::time::Instant::now();
         loop {
             let started = tokio::time::Instant::now();
-            self.refresh(&store, &dir).await;
-            let pause = refresh_pause(started.elapsed());
+            if started >= next_count {
+                self.refresh(&store, &dir).await;
+                let took = started.elapsed();
+                next_count = started + took + refresh_pause(took);
+            } else {
+                self.refresh_disk(&dir).await;
+            }
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(pause) => {}
+                _ = tokio::time::sleep(REFRESH) => {}
             }
         }
     }
 }
 
-/// The pause after a count that took `took`: [`REFRESH`], or twenty times the count's time
-/// when that is longer. Counting walks the `queued` and `sending` index entries, so with a
+/// The pause after a queue count that took `took`: [`REFRESH`], or twenty times the count's
+/// time when that is longer. Counting walks the `queued` and `sending` index entries, so with a
 /// million messages waiting it takes about a second; counting every second would keep a core
 /// busy, while between counts accepted submissions are still added to the figure.
 pub fn refresh_pause(took: Duration) -> Duration {
