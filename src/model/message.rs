@@ -52,6 +52,16 @@ pub enum PartStatus {
     Unknown,
 }
 
+impl PartStatus {
+    /// Whether a delivery report saying `reported` may replace this status. An intermediate
+    /// report (`Sent`: the network is still trying) never replaces a final one; reports
+    /// matched late (parked, then retried) can come after the final one.
+    pub fn takes_report(self, reported: PartStatus) -> bool {
+        !(reported == PartStatus::Sent
+            && matches!(self, PartStatus::Delivered | PartStatus::Undelivered))
+    }
+}
+
 /// One SMS of a (possibly concatenated) message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Part {
@@ -207,5 +217,23 @@ impl OutboundMessage {
             .next_at
             .or(self.send_at)
             .unwrap_or(self.created_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PartStatus::*;
+
+    #[test]
+    fn an_intermediate_report_should_not_replace_a_final_one() {
+        assert!(!Delivered.takes_report(Sent));
+        assert!(!Undelivered.takes_report(Sent));
+        // Everything else is taken: first reports, final after intermediate, a repeat.
+        assert!(Sent.takes_report(Sent));
+        assert!(Sent.takes_report(Delivered));
+        assert!(Sent.takes_report(Undelivered));
+        assert!(Pending.takes_report(Delivered));
+        assert!(Unknown.takes_report(Sent));
+        assert!(Delivered.takes_report(Delivered));
     }
 }

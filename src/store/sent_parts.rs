@@ -313,6 +313,9 @@ impl Store {
                     return false;
                 }
             }
+            if !part.status.takes_report(report.part_status) {
+                return false;
+            }
             part.status = report.part_status;
             part.error = match report.part_status {
                 PartStatus::Delivered => None,

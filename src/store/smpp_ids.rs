@@ -153,6 +153,7 @@ impl Store {
         };
         let text = r.describe();
         let mut not_yet = false;
+        let mut stale = false;
         self.update(rec.id, |m| {
             let targets: Vec<usize> = m
                 .parts
@@ -173,6 +174,11 @@ impl Store {
                     && m.status == Status::Sending
                 {
                     not_yet = true;
+                    return false;
+                }
+                // An intermediate receipt (ENROUTE, ACCEPTD) matched after the final one.
+                if !part.status.takes_report(r.part_status) {
+                    stale = true;
                     return false;
                 }
                 part.status = r.part_status;
@@ -200,6 +206,9 @@ impl Store {
         })?;
         if not_yet {
             return Ok(SmppReceiptMatch::NotYetSent);
+        }
+        if stale {
+            return Ok(SmppReceiptMatch::Applied { id: rec.id });
         }
         rec.receipt = Some(if r.raw.is_empty() {
             text
@@ -369,6 +378,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.get(id).unwrap().unwrap().status, Status::Delivered);
+    }
+
+    #[test]
+    fn an_intermediate_receipt_matched_after_the_final_one_should_not_undo_it() {
+        let (_d, s) = store();
+        let id = sent_message(&s, 1);
+        s.record_smsc_id("op", "b1", id, 1, Timestamp::now())
+            .unwrap();
+        let done = receipt("b1", PartStatus::Delivered);
+        s.apply_smpp_receipt("op", &done, Timestamp::now()).unwrap();
+        let mut enroute = receipt("b1", PartStatus::Sent);
+        enroute.stat = "ENROUTE".into();
+        enroute.raw = "id:b1 stat:ENROUTE".into();
+        assert_eq!(
+            s.apply_smpp_receipt("op", &enroute, Timestamp::now())
+                .unwrap(),
+            SmppReceiptMatch::Applied { id }
+        );
+        let m = s.get(id).unwrap().unwrap();
+        assert_eq!(m.status, Status::Delivered);
+        assert_eq!(m.parts[0].status, PartStatus::Delivered);
+        let (_, rec) = s.smsc_id_record("op", "b1").unwrap().unwrap();
+        assert_eq!(rec.receipt.as_deref(), Some("id:b1 stat:DELIVRD"));
     }
 
     #[test]
