@@ -191,18 +191,11 @@ mod tests {
     #[test]
     fn an_unreadable_message_should_not_hold_back_the_outcomes_batched_with_it() {
         let dir = tempfile::tempdir().unwrap();
-        let (bad, good) = {
-            let store = Store::open(dir.path(), 8 << 20).unwrap();
-            (sending_message(&store), sending_message(&store))
-        };
-        {
-            let db = sled::open(dir.path()).unwrap();
-            let tree = db.open_tree("smsgw").unwrap();
-            tree.insert(crate::store::keys::message(bad), &b"\x00\xc1"[..])
-                .unwrap();
-            db.flush().unwrap();
-        }
         let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let (bad, good) = (sending_message(&store), sending_message(&store));
+        store
+            .put_raw(&crate::store::keys::message(bad), b"\x00\xc1")
+            .unwrap();
         let sent = |id| Finished {
             id,
             route: "r".into(),

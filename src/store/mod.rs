@@ -644,6 +644,14 @@ impl Store {
         self.tree.scan_prefix(keys::status_prefix(s)).keys().count() as u64
     }
 
+    /// Writes raw bytes under `key`, bypassing encoding and indexes: tests use it to plant an
+    /// unreadable value.
+    #[cfg(test)]
+    pub(crate) fn put_raw(&self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.tree.insert(key, value)?;
+        Ok(())
+    }
+
     /// Counts messages in each status by walking the status index (for metrics and tests;
     /// cost grows with the number of messages).
     pub fn count_by_status(&self) -> Result<Vec<(Status, u64)>, StoreError> {

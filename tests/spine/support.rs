@@ -14,9 +14,23 @@ pub fn temp_store() -> (tempfile::TempDir, Arc<Store>) {
     (dir, store)
 }
 
-/// Reopens the store in `dir` (after the previous handle was dropped).
+/// Reopens the store in `dir` (after the previous handle was dropped). sled's background
+/// I/O threads can hold its file lock for a moment after the last handle is gone (a process
+/// restart never sees that), so the open is retried for up to two seconds.
 pub fn reopen(dir: &tempfile::TempDir) -> Arc<Store> {
-    Store::open(&dir.path().join("db"), 16 << 20).unwrap()
+    let path = dir.path().join("db");
+    let mut tries = 0;
+    loop {
+        match Store::open(&path, 16 << 20) {
+            Ok(store) => return store,
+            Err(e) if tries < 100 => {
+                tries += 1;
+                eprintln!("reopen: {e}; retrying");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot reopen the store: {e}"),
+        }
+    }
 }
 
 /// A configuration from TOML text.
