@@ -104,17 +104,14 @@ impl Pressure {
     /// Measures once: queue depth from the store, free space of `dir`'s file system.
     pub async fn refresh(&self, store: &Arc<Store>, dir: &std::path::Path) {
         let s = store.clone();
-        let d = dir.to_path_buf();
-        let measured = tokio::task::spawn_blocking(move || {
-            let waiting = s.count_in_status(Status::Queued) + s.count_in_status(Status::Sending);
-            (waiting, free_space(&d))
+        let counted = tokio::task::spawn_blocking(move || {
+            s.count_in_status(Status::Queued) + s.count_in_status(Status::Sending)
         })
         .await;
-        if let Ok((waiting, free)) = measured {
+        if let Ok(waiting) = counted {
             *self.base.lock() = (waiting, self.added.load(Ordering::Acquire));
-            self.free_disk
-                .store(free.unwrap_or(u64::MAX), Ordering::Relaxed);
         }
+        self.refresh_disk(dir).await;
     }
 
     /// Measures the free space of `dir`'s file system only (a statvfs call).

@@ -51,8 +51,9 @@ pub const SCAN_LIMIT: usize = 2048;
 /// to wake it. Not needed for correctness; it costs one pass a minute.
 pub const SAFETY_WAKE: Duration = Duration::from_secs(60);
 
-/// While every route is full or down, the queue is scanned (for messages to expire or fail)
-/// at most this often; a route with room again wakes the dispatcher at once.
+/// While every route is full, down or out of shaping tokens, the queue is scanned (for
+/// messages to expire or fail) at most this often; a route with room again wakes the
+/// dispatcher at once.
 pub const IDLE_SCAN_EVERY: Duration = Duration::from_secs(1);
 
 /// Keeps a finished send's report for [`Dispatcher::record`]; a send task that panicked or
