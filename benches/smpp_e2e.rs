@@ -15,6 +15,7 @@
 //!   cargo bench --bench smpp_e2e
 //!   SMSGW_BENCH_SECS=10 cargo bench --bench smpp_e2e
 //!   SMSGW_BENCH_SHOW=1 ...   # also print the status history of a few sampled messages
+//!   SMSGW_BENCH_RECEIPTS=0 ...   # request no receipts (the send path alone)
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -55,7 +56,10 @@ port = {port}
 system_id = "smsgw"
 password = "secret"
 window = 64
-"#
+registered_delivery = {receipts}
+"#,
+        // SMSGW_BENCH_RECEIPTS=0 asks for no receipts: the send path without the receipt path.
+        receipts = env_num("SMSGW_BENCH_RECEIPTS", 1)
     )
 }
 

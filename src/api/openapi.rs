@@ -148,7 +148,8 @@ fn schemas() -> Value {
                 "index": { "type": "integer", "minimum": 1, "maximum": 255 },
                 "status": { "type": "string", "enum": ["pending", "sent", "delivered", "undelivered", "failed", "unknown"] },
                 "route": { "type": "string" }, "remote_id": { "type": "string" }, "error": { "type": "string" },
-                "possible_duplicate": { "type": "boolean" }
+                "possible_duplicate": { "type": "boolean" },
+                "receipt": { "type": "string", "description": "The last delivery report for this part as received: an SMPP receipt's text (or its fields when the SMSC sent TLVs only)." }
             }
         },
         "Message": {

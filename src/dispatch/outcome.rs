@@ -144,6 +144,12 @@ fn settle(
         }
     } else {
         m.set_status(Status::Sent, now, None);
+        // Receipts that came in before this outcome was recorded (they can follow the
+        // submit's response within milliseconds) were applied to the parts already.
+        m.settle_delivery(
+            now,
+            Some("delivery reports came in before the send was recorded".into()),
+        );
     }
     true
 }
@@ -257,5 +263,55 @@ mod tests {
         assert!(failed.is_empty(), "{failed:?}");
         assert_eq!(store.get(a).unwrap().unwrap().status, Status::Sent);
         assert_eq!(store.get(b).unwrap().unwrap().status, Status::Failed);
+    }
+
+    #[test]
+    fn a_receipt_that_came_before_the_outcome_should_make_the_message_delivered_through_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let id = sending_message(&store);
+        store
+            .record_smsc_id("r", "abc", id, 1, Timestamp(2_500))
+            .unwrap();
+        let receipt = crate::store::SmscReceipt {
+            smsc_id: "abc".into(),
+            part_status: PartStatus::Delivered,
+            stat: "DELIVRD".into(),
+            err: None,
+            done_date: None,
+            raw: "id:abc stat:DELIVRD".into(),
+            received_at: Timestamp(2_600),
+        };
+        store
+            .apply_smpp_receipt("r", &receipt, Timestamp(2_600))
+            .unwrap();
+        let sent = Finished {
+            id,
+            route: "r".into(),
+            report: report(PartOutcome::Sent {
+                remote_id: Some("abc".into()),
+            }),
+        };
+        assert!(apply_all(&store, vec![sent], Timestamp(3_000), &retry()).is_empty());
+        let m = store.get(id).unwrap().unwrap();
+        assert_eq!(m.status, Status::Delivered);
+        assert_eq!(m.parts[0].status, PartStatus::Delivered);
+        let steps: Vec<Status> = m.history.iter().map(|h| h.status).collect();
+        assert!(
+            steps.ends_with(&[Status::Sending, Status::Sent, Status::Delivered]),
+            "{steps:?}"
+        );
+        // Webhooks and long polls see both changes, in order.
+        let events: Vec<Status> = store
+            .events_after(0, 100)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.message_id == id)
+            .filter_map(|e| e.status)
+            .collect();
+        assert!(
+            events.ends_with(&[Status::Sending, Status::Sent, Status::Delivered]),
+            "{events:?}"
+        );
     }
 }

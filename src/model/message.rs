@@ -81,6 +81,10 @@ pub struct Part {
     /// It may have been sent twice (an earlier attempt ended with an unknown outcome).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub possible_duplicate: bool,
+    /// The last delivery report for it as received (an SMPP receipt's text, or its fields
+    /// when the SMSC sent TLVs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
 }
 
 impl Part {
@@ -93,6 +97,7 @@ impl Part {
             remote_id: None,
             error: None,
             possible_duplicate: false,
+            receipt: None,
         }
     }
 }
@@ -209,6 +214,29 @@ impl OutboundMessage {
         self.status = status;
         self.updated_at = at;
         self.history.push(StatusChange { status, at, reason });
+    }
+
+    /// Moves a `sent` message to `undelivered` as soon as one part will not be delivered, or
+    /// to `delivered` once every part is; returns whether it moved. The one rule for every
+    /// path that learns of deliveries: modem status reports, SMPP receipts, and a send's
+    /// outcome recorded after its reports came in.
+    pub fn settle_delivery(&mut self, now: Timestamp, reason: Option<String>) -> bool {
+        if self.status != Status::Sent {
+            return false;
+        }
+        let to = if self
+            .parts
+            .iter()
+            .any(|p| p.status == PartStatus::Undelivered)
+        {
+            Status::Undelivered
+        } else if self.parts.iter().all(|p| p.status == PartStatus::Delivered) {
+            Status::Delivered
+        } else {
+            return false;
+        };
+        self.set_status(to, now, reason);
+        true
     }
 
     /// When the dispatcher should look at it next: its `send_at`, its retry time, or now.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, warn};
+use tracing::warn;
 
 use super::pdu::values::{MessageState, data_coding, esm_class};
 use super::pdu::{Body, CommandStatus, Tlvs};
@@ -87,12 +87,15 @@ pub async fn handle(link: &Arc<Link>, store: &Arc<Store>, body: Body) -> Command
         _ => return CommandStatus::InvalidCommandId,
     };
     let now = Timestamp::now();
-    let written = if esm_class::is_receipt(inc.esm_class) {
-        on_receipt(link, store, &inc, now)
-    } else {
-        on_mo(link, store, &inc, now)
-    };
-    match written {
+    if esm_class::is_receipt(inc.esm_class) {
+        // The link's writer stores it with the others that came meanwhile, durably.
+        return if link.receipts.write(receipt_of(&inc, now)).await {
+            CommandStatus::Ok
+        } else {
+            CommandStatus::ReceiverTemporaryAppError
+        };
+    }
+    match on_mo(link, store, &inc, now) {
         Ok(()) => match store.durable().await {
             Ok(()) => CommandStatus::Ok,
             Err(e) => {
@@ -107,12 +110,8 @@ pub async fn handle(link: &Arc<Link>, store: &Arc<Store>, body: Body) -> Command
     }
 }
 
-fn on_receipt(
-    link: &Link,
-    store: &Store,
-    inc: &Incoming<'_>,
-    now: Timestamp,
-) -> Result<(), crate::store::StoreError> {
+/// The receipt a deliver_sm / data_sm carries, as the store takes it.
+fn receipt_of(inc: &Incoming<'_>, now: Timestamp) -> SmscReceipt {
     let raw = String::from_utf8_lossy(inc.payload).into_owned();
     let parsed = receipt::parse(&raw).ok();
     let smsc_id = inc
@@ -145,7 +144,7 @@ fn on_receipt(
         }
         s
     });
-    let r = SmscReceipt {
+    SmscReceipt {
         smsc_id,
         part_status: part_status(state),
         stat: parsed
@@ -156,16 +155,7 @@ fn on_receipt(
         done_date,
         raw,
         received_at: now,
-    };
-    match store.apply_smpp_receipt(&link.name, &r, now)? {
-        SmppReceiptMatch::Applied { .. } => Link::count(&link.stats.receipts),
-        SmppReceiptMatch::NotYetSent | SmppReceiptMatch::NoMatch => {
-            debug!(target: "smsgw::smpp", link = %link.name, id = %r.smsc_id, "receipt matches no recorded submit yet; parked");
-            Link::count(&link.stats.receipts_parked);
-            store.park_smpp_receipt(&link.name, &r)?;
-        }
     }
-    Ok(())
 }
 
 /// Text of MO user data in `dc` (SMPP 3.4 §5.2.19), with the link's meaning of 0.
@@ -256,16 +246,27 @@ pub async fn retry_parked(link: Arc<Link>, store: Arc<Store>, cancel: Cancellati
                 continue;
             }
         };
-        for (key, r) in parked {
-            match store.apply_smpp_receipt(&link.name, &r, now) {
+        let (keys, receipts): (Vec<Vec<u8>>, Vec<SmscReceipt>) = parked.into_iter().unzip();
+        // One write for all; if that fails (one unreadable message), one each.
+        let matched = store
+            .apply_smpp_receipts(&link.name, &receipts, now)
+            .map(|m| m.into_iter().map(Ok).collect())
+            .unwrap_or_else(|_| {
+                receipts
+                    .iter()
+                    .map(|r| store.apply_smpp_receipt(&link.name, r, now))
+                    .collect::<Vec<_>>()
+            });
+        for (key, m) in keys.iter().zip(matched) {
+            match m {
                 Ok(SmppReceiptMatch::Applied { .. }) => {
                     Link::count(&link.stats.receipts_matched_late);
                     Link::count(&link.stats.receipts);
-                    if let Err(e) = store.unpark_smpp_receipt(&key) {
+                    if let Err(e) = store.unpark_smpp_receipt(key) {
                         warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot unpark a receipt");
                     }
                 }
-                Ok(_) => {}
+                Ok(SmppReceiptMatch::NoMatch) => {}
                 Err(e) => {
                     warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot apply a parked receipt")
                 }

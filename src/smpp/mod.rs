@@ -13,5 +13,6 @@ pub mod encode;
 pub mod inbound;
 pub mod pdu;
 pub mod receipt;
+pub mod receipt_writer;
 pub mod route;
 pub mod session;

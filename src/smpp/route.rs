@@ -252,6 +252,11 @@ pub fn start(
                 cancel.clone(),
             )));
         }
+        out.tasks.push(tokio::spawn(super::receipt_writer::run(
+            link.clone(),
+            store.clone(),
+            cancel.clone(),
+        )));
         out.tasks.push(tokio::spawn(super::inbound::retry_parked(
             link.clone(),
             store.clone(),

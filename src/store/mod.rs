@@ -304,6 +304,19 @@ impl Store {
             batch.insert(&keys::message(id), encode(&new)?);
             self.reindex(&mut batch, &old, &new);
             if old.status != new.status {
+                // One event per status the change went through: a send recorded after its
+                // receipt came in goes `sent` then `delivered` in one write, and a consumer
+                // waiting for `sent` must see it.
+                let passed = new.history.get(old.history.len()..).unwrap_or_default();
+                for step in passed.iter().filter(|h| h.status != new.status) {
+                    self.push_event_for(
+                        &mut batch,
+                        &new,
+                        step.status,
+                        step.at,
+                        step.reason.clone(),
+                    )?;
+                }
                 self.push_status_event(&mut batch, &new)?;
             }
             events += 1;
@@ -358,14 +371,27 @@ impl Store {
     }
 
     fn push_status_event(&self, batch: &mut Batch, m: &OutboundMessage) -> Result<(), StoreError> {
+        let reason = m.history.last().and_then(|h| h.reason.clone());
+        self.push_event_for(batch, m, m.status, m.updated_at, reason)
+    }
+
+    /// A `message.status` event saying that `m` went to `status` at `at`.
+    fn push_event_for(
+        &self,
+        batch: &mut Batch,
+        m: &OutboundMessage,
+        status: Status,
+        at: Timestamp,
+        reason: Option<String>,
+    ) -> Result<(), StoreError> {
         let seq = self.next_event_seq()?;
         let event = Event {
             seq,
-            at: m.updated_at,
+            at,
             kind: EventKind::MessageStatus,
             message_id: m.id,
-            status: Some(m.status),
-            reason: m.history.last().and_then(|h| h.reason.clone()),
+            status: Some(status),
+            reason,
             parts: m.parts.clone(),
             attempts: m.attempts.count,
         };

@@ -322,17 +322,7 @@ impl Store {
                 PartStatus::Sent => Some(format!("{text} (the SC is still trying)")),
                 _ => Some(text.clone()),
             };
-            let all_delivered = m.parts.iter().all(|p| p.status == PartStatus::Delivered);
-            let any_undelivered = m.parts.iter().any(|p| p.status == PartStatus::Undelivered);
-            if m.status == Status::Sent && any_undelivered {
-                m.set_status(
-                    Status::Undelivered,
-                    now,
-                    Some(format!("part {part_no}: {text}")),
-                );
-            } else if m.status == Status::Sent && all_delivered {
-                m.set_status(Status::Delivered, now, None);
-            } else {
+            if !m.settle_delivery(now, Some(format!("part {part_no}: {text}"))) {
                 m.updated_at = now;
             }
             true

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::value::{decode, encode};
 use super::{Store, StoreError, keys};
-use crate::model::{MessageId, PartStatus, Status, Timestamp};
+use crate::model::{MessageId, OutboundMessage, PartStatus, Timestamp};
 use crate::smpp::receipt::{alternate_ids, canonical_id};
 
 use keys::{PARKED_RECEIPT, SMSC_ID};
@@ -26,7 +26,7 @@ use keys::{PARKED_RECEIPT, SMSC_ID};
 /// Part number meaning "every part of the message" (a message sent in one message_payload).
 pub const ALL_PARTS: u8 = 0;
 
-/// What an SMSC message id stands for, and the receipt that came for it.
+/// What an SMSC message id stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmscIdRecord {
     /// The message.
@@ -37,9 +37,6 @@ pub struct SmscIdRecord {
     pub at: Timestamp,
     /// The id as the SMSC wrote it.
     pub smsc_id: String,
-    /// The raw receipt text, once one came.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub receipt: Option<String>,
 }
 
 /// A delivery receipt as a session decoded it.
@@ -85,8 +82,6 @@ pub enum SmppReceiptMatch {
         /// The message.
         id: MessageId,
     },
-    /// The id is known but the send's outcome is not recorded yet: park and retry.
-    NotYetSent,
     /// No submit with this id is known (yet): park and retry.
     NoMatch,
 }
@@ -99,6 +94,54 @@ fn id_key(route: &str, canonical: &str) -> Vec<u8> {
     let mut k = route_prefix(SMSC_ID, route);
     k.extend_from_slice(canonical.as_bytes());
     k
+}
+
+/// Applies one receipt to the part(s) of `m` that `rec` stands for; returns whether `m`
+/// changed.
+fn apply_receipt(
+    m: &mut OutboundMessage,
+    rec: &SmscIdRecord,
+    r: &SmscReceipt,
+    now: Timestamp,
+) -> bool {
+    let text = r.describe();
+    let raw = if r.raw.is_empty() {
+        text.clone()
+    } else {
+        r.raw.clone()
+    };
+    let mut changed = false;
+    for part in m
+        .parts
+        .iter_mut()
+        .filter(|p| rec.part == ALL_PARTS || p.index == rec.part)
+    {
+        // An intermediate receipt (ENROUTE, ACCEPTD) matched after the final one.
+        if !part.status.takes_report(r.part_status) {
+            continue;
+        }
+        part.status = r.part_status;
+        part.error = match r.part_status {
+            PartStatus::Delivered => None,
+            PartStatus::Sent => Some(format!("{text} (the SMSC is still trying)")),
+            _ => Some(text.clone()),
+        };
+        part.remote_id.get_or_insert_with(|| rec.smsc_id.clone());
+        part.receipt = Some(raw.clone());
+        changed = true;
+    }
+    if !changed {
+        return false;
+    }
+    let label = if rec.part == ALL_PARTS {
+        "all parts".to_string()
+    } else {
+        format!("part {}", rec.part)
+    };
+    if !m.settle_delivery(now, Some(format!("{label}: {text}"))) {
+        m.updated_at = now;
+    }
+    true
 }
 
 impl Store {
@@ -117,7 +160,6 @@ impl Store {
             part,
             at,
             smsc_id: smsc_id.to_string(),
-            receipt: None,
         };
         self.tree
             .insert(id_key(route, &canonical_id(smsc_id)), encode(&rec)?)?;
@@ -140,83 +182,57 @@ impl Store {
         Ok(None)
     }
 
-    /// Applies a receipt of `route` to its part(s); a message moves to `delivered` when every
-    /// part is, to `undelivered` when one will not be.
+    /// Applies a receipt of `route` to its part(s); see [`Store::apply_smpp_receipts`].
     pub fn apply_smpp_receipt(
         &self,
         route: &str,
         r: &SmscReceipt,
         now: Timestamp,
     ) -> Result<SmppReceiptMatch, StoreError> {
-        let Some((key, mut rec)) = self.smsc_id_record(route, &r.smsc_id)? else {
-            return Ok(SmppReceiptMatch::NoMatch);
-        };
-        let text = r.describe();
-        let mut not_yet = false;
-        let mut stale = false;
-        self.update(rec.id, |m| {
-            let targets: Vec<usize> = m
-                .parts
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| rec.part == ALL_PARTS || p.index == rec.part)
-                .map(|(i, _)| i)
-                .collect();
-            if targets.is_empty() {
-                return false;
-            }
-            for &i in &targets {
-                let part = &mut m.parts[i];
-                // A receipt for a pending part of a message not being sent: the part went back
-                // to the queue (resent after a lost response) and the first copy reached the
-                // handset; record it. While it is being sent, wait for the send's outcome.
-                if matches!(part.status, PartStatus::Pending | PartStatus::Unknown)
-                    && m.status == Status::Sending
-                {
-                    not_yet = true;
-                    return false;
-                }
-                // An intermediate receipt (ENROUTE, ACCEPTD) matched after the final one.
-                if !part.status.takes_report(r.part_status) {
-                    stale = true;
-                    return false;
-                }
-                part.status = r.part_status;
-                part.error = match r.part_status {
-                    PartStatus::Delivered => None,
-                    PartStatus::Sent => Some(format!("{text} (the SMSC is still trying)")),
-                    _ => Some(text.clone()),
-                };
-            }
-            let all_delivered = m.parts.iter().all(|p| p.status == PartStatus::Delivered);
-            let any_undelivered = m.parts.iter().any(|p| p.status == PartStatus::Undelivered);
-            let label = if rec.part == ALL_PARTS {
-                "all parts".to_string()
-            } else {
-                format!("part {}", rec.part)
+        let mut out = self.apply_smpp_receipts(route, std::slice::from_ref(r), now)?;
+        Ok(out.pop().unwrap_or(SmppReceiptMatch::NoMatch))
+    }
+
+    /// Applies receipts of `route` to their parts in one write; returns what each matched, in
+    /// order. A message moves to `delivered` when every part is, to `undelivered` as soon as
+    /// one will not be. A receipt for a part whose send's outcome the dispatcher has not
+    /// recorded yet (it comes right behind the submit_sm_resp) is applied to the part all the
+    /// same: the SMSC id was recorded on `ESME_ROK`, so the part did go, and the dispatcher
+    /// settles the message from its parts when it records the outcome.
+    pub fn apply_smpp_receipts(
+        &self,
+        route: &str,
+        receipts: &[SmscReceipt],
+        now: Timestamp,
+    ) -> Result<Vec<SmppReceiptMatch>, StoreError> {
+        let mut out = Vec::with_capacity(receipts.len());
+        // Each message once in the write, with the receipts that are for it, in order.
+        let mut ids: Vec<MessageId> = Vec::new();
+        let mut for_message: Vec<Vec<(usize, SmscIdRecord)>> = Vec::new();
+        for (i, r) in receipts.iter().enumerate() {
+            let Some((_, rec)) = self.smsc_id_record(route, &r.smsc_id)? else {
+                out.push(SmppReceiptMatch::NoMatch);
+                continue;
             };
-            if m.status == Status::Sent && any_undelivered {
-                m.set_status(Status::Undelivered, now, Some(format!("{label}: {text}")));
-            } else if m.status == Status::Sent && all_delivered {
-                m.set_status(Status::Delivered, now, Some(format!("{label}: {text}")));
-            } else {
-                m.updated_at = now;
+            out.push(SmppReceiptMatch::Applied { id: rec.id });
+            match ids.iter().position(|&id| id == rec.id) {
+                Some(at) => for_message[at].push((i, rec)),
+                None => {
+                    ids.push(rec.id);
+                    for_message.push(vec![(i, rec)]);
+                }
             }
-            true
-        })?;
-        if not_yet {
-            return Ok(SmppReceiptMatch::NotYetSent);
         }
-        if stale {
-            return Ok(SmppReceiptMatch::Applied { id: rec.id });
+        if !ids.is_empty() {
+            self.update_many(&ids, |at, m| {
+                let mut changed = false;
+                for (i, rec) in &for_message[at] {
+                    changed |= apply_receipt(m, rec, &receipts[*i], now);
+                }
+                changed
+            })?;
         }
-        rec.receipt = Some(if r.raw.is_empty() {
-            text
-        } else {
-            r.raw.clone()
-        });
-        self.tree.insert(key, encode(&rec)?)?;
-        Ok(SmppReceiptMatch::Applied { id: rec.id })
+        Ok(out)
     }
 
     /// Parks a receipt of `route` to be matched again later.
@@ -282,7 +298,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Msisdn, NumberPlan, OutboundMessage, Part};
+    use crate::model::{Msisdn, NumberPlan, OutboundMessage, Part, Status};
 
     fn store() -> (tempfile::TempDir, std::sync::Arc<Store>) {
         let dir = tempfile::tempdir().unwrap();
@@ -352,8 +368,11 @@ mod tests {
         assert_eq!(got, SmppReceiptMatch::Applied { id });
         let m = s.get(id).unwrap().unwrap();
         assert_eq!(m.status, Status::Delivered);
-        let (_, rec) = s.smsc_id_record("op", "f4240").unwrap().unwrap();
-        assert_eq!(rec.receipt.as_deref(), Some("id:1000000 stat:DELIVRD"));
+        assert_eq!(
+            m.parts[0].receipt.as_deref(),
+            Some("id:1000000 stat:DELIVRD")
+        );
+        assert_eq!(m.parts[0].remote_id.as_deref(), Some("00000F4240"));
     }
 
     #[test]
@@ -399,8 +418,7 @@ mod tests {
         let m = s.get(id).unwrap().unwrap();
         assert_eq!(m.status, Status::Delivered);
         assert_eq!(m.parts[0].status, PartStatus::Delivered);
-        let (_, rec) = s.smsc_id_record("op", "b1").unwrap().unwrap();
-        assert_eq!(rec.receipt.as_deref(), Some("id:b1 stat:DELIVRD"));
+        assert_eq!(m.parts[0].receipt.as_deref(), Some("id:b1 stat:DELIVRD"));
     }
 
     #[test]
@@ -417,6 +435,67 @@ mod tests {
         let parked = s.parked_smpp_receipts("op", 10).unwrap();
         assert_eq!(parked[0].1, r);
         s.unpark_smpp_receipt(&parked[0].0).unwrap();
+        assert_eq!(s.count_parked_smpp_receipts("op"), 0);
+    }
+
+    #[test]
+    fn receipts_written_together_should_each_find_their_part_or_be_reported_unmatched() {
+        let (_d, s) = store();
+        let id = sent_message(&s, 2);
+        s.record_smsc_id("op", "c1", id, 1, Timestamp::now())
+            .unwrap();
+        s.record_smsc_id("op", "c2", id, 2, Timestamp::now())
+            .unwrap();
+        let got = s
+            .apply_smpp_receipts(
+                "op",
+                &[
+                    receipt("c1", PartStatus::Delivered),
+                    receipt("nope", PartStatus::Delivered),
+                    receipt("c2", PartStatus::Delivered),
+                ],
+                Timestamp::now(),
+            )
+            .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                SmppReceiptMatch::Applied { id },
+                SmppReceiptMatch::NoMatch,
+                SmppReceiptMatch::Applied { id }
+            ]
+        );
+        let m = s.get(id).unwrap().unwrap();
+        assert_eq!(m.status, Status::Delivered);
+        assert!(m.parts.iter().all(|p| p.status == PartStatus::Delivered));
+    }
+
+    #[test]
+    fn a_receipt_ahead_of_the_recorded_outcome_should_be_applied_to_its_part() {
+        let (_d, s) = store();
+        let id = sent_message(&s, 1);
+        // As the dispatcher leaves it until the route reports: `sending`, part pending.
+        s.update(id, |m| {
+            m.status = Status::Sending;
+            m.parts[0].status = PartStatus::Pending;
+            true
+        })
+        .unwrap();
+        s.record_smsc_id("op", "d1", id, 1, Timestamp::now())
+            .unwrap();
+        let got = s
+            .apply_smpp_receipt(
+                "op",
+                &receipt("d1", PartStatus::Delivered),
+                Timestamp::now(),
+            )
+            .unwrap();
+        assert_eq!(got, SmppReceiptMatch::Applied { id });
+        let m = s.get(id).unwrap().unwrap();
+        // The message waits for its outcome; the part knows already.
+        assert_eq!(m.status, Status::Sending);
+        assert_eq!(m.parts[0].status, PartStatus::Delivered);
+        assert_eq!(m.parts[0].remote_id.as_deref(), Some("d1"));
         assert_eq!(s.count_parked_smpp_receipts("op"), 0);
     }
 }

@@ -175,6 +175,8 @@ pub struct Link {
     pub waker: Mutex<Option<Arc<Notify>>>,
     /// Counters.
     pub stats: LinkStats,
+    /// Where receipts go to be stored ([`crate::smpp::receipt_writer`]).
+    pub receipts: crate::smpp::receipt_writer::ReceiptWriter,
 }
 
 impl Link {
@@ -206,6 +208,7 @@ impl Link {
             reserved: AtomicUsize::new(0),
             waker: Mutex::new(None),
             stats: LinkStats::default(),
+            receipts: Default::default(),
         })
     }
 
