@@ -89,12 +89,14 @@ pub async fn handle(link: &Arc<Link>, store: &Arc<Store>, body: Body) -> Command
     let now = Timestamp::now();
     if esm_class::is_receipt(inc.esm_class) {
         // The link's writer stores it with the others that came meanwhile, durably.
-        return if link.receipts.write(receipt_of(&inc, now)).await {
+        return if link.writer.receipt(receipt_of(&inc, now)).await {
             CommandStatus::Ok
         } else {
             CommandStatus::ReceiverTemporaryAppError
         };
     }
+    // A reply is matched against the conversation records the link's writer may still hold.
+    link.writer.written().await;
     match on_mo(link, store, &inc, now) {
         Ok(()) => match store.durable().await {
             Ok(()) => CommandStatus::Ok,

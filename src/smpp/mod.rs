@@ -11,8 +11,8 @@
 pub mod codec;
 pub mod encode;
 pub mod inbound;
+pub mod link_writer;
 pub mod pdu;
 pub mod receipt;
-pub mod receipt_writer;
 pub mod route;
 pub mod session;

@@ -31,7 +31,7 @@ use crate::config::{Config, RouteKind};
 use crate::dispatch::{BoxFuture, PartOutcome, Readiness, Route, SendJob, SendReport};
 use crate::metrics::{Collector, Exposition, Panel};
 use crate::model::{MessageId, Timestamp};
-use crate::store::{ALL_PARTS, Store};
+use crate::store::{ALL_PARTS, Conversation, Store};
 
 /// How many windows' worth of messages the link takes from the dispatcher: one on the wire,
 /// the rest waiting in the link's queue. The dispatcher makes each hand-over durable (an
@@ -99,7 +99,12 @@ impl Route for SmppRoute {
         let encoded = encode::submits(&job.message, &job.parts, &link.config, reference);
         // Replies come back through this link: reply matching looks for its name (one sender
         // id, so no sticky senders here; see ARCHITECTURE.md).
-        if let Err(e) = store.record_conversation(&job.message, &link.name, Timestamp::now()) {
+        let conversation = Conversation::handed_to(&job.message, &link.name, Timestamp::now());
+        if let Err(c) = link
+            .writer
+            .conversation(job.message.to.as_str(), conversation)
+            && let Err(e) = store.record_conversations(&[(job.message.to.as_str(), c)])
+        {
             tracing::warn!(target: "smsgw::smpp", cause = %e, "cannot record the conversation; a reply to this message will not be matched");
         }
         Box::pin(async move {
@@ -252,7 +257,7 @@ pub fn start(
                 cancel.clone(),
             )));
         }
-        out.tasks.push(tokio::spawn(super::receipt_writer::run(
+        out.tasks.push(tokio::spawn(super::link_writer::run(
             link.clone(),
             store.clone(),
             cancel.clone(),

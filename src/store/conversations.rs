@@ -76,6 +76,20 @@ pub struct Conversation {
     pub reference: Option<String>,
 }
 
+impl Conversation {
+    /// The entry for `m` handed to `via` (a modem or link) at `now`.
+    pub fn handed_to(m: &OutboundMessage, via: &str, now: Timestamp) -> Self {
+        Conversation {
+            id: m.id,
+            via: via.to_string(),
+            sent_at: now,
+            expects_reply: m.expects_reply,
+            open: m.expects_reply,
+            reference: m.reference.clone(),
+        }
+    }
+}
+
 fn key(number: &str, id: MessageId) -> Vec<u8> {
     let mut k = prefix(number);
     k.extend_from_slice(&id.to_bytes());
@@ -164,16 +178,17 @@ impl Store {
         via: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        self.record_conversations(&[(m.to.as_str(), Conversation::handed_to(m, via, now))])
+    }
+
+    /// [`Store::record_conversation`] for several messages (number, entry) in one write.
+    pub fn record_conversations(&self, entries: &[(&str, Conversation)]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (number, c) in entries {
+            batch.insert(key(number, c.id), encode(c)?);
+        }
         let _guard = self.write_lock.lock();
-        let c = Conversation {
-            id: m.id,
-            via: via.to_string(),
-            sent_at: now,
-            expects_reply: m.expects_reply,
-            open: m.expects_reply,
-            reference: m.reference.clone(),
-        };
-        self.tree.insert(key(m.to.as_str(), m.id), encode(&c)?)?;
+        self.tree.apply_batch(batch)?;
         Ok(())
     }
 

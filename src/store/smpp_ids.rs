@@ -155,14 +155,24 @@ impl Store {
         part: u8,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let rec = SmscIdRecord {
-            id,
-            part,
-            at,
-            smsc_id: smsc_id.to_string(),
-        };
-        self.tree
-            .insert(id_key(route, &canonical_id(smsc_id)), encode(&rec)?)?;
+        self.record_smsc_ids(
+            route,
+            &[SmscIdRecord {
+                id,
+                part,
+                at,
+                smsc_id: smsc_id.to_string(),
+            }],
+        )
+    }
+
+    /// [`Store::record_smsc_id`] for several ids in one write.
+    pub fn record_smsc_ids(&self, route: &str, records: &[SmscIdRecord]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for rec in records {
+            batch.insert(id_key(route, &canonical_id(&rec.smsc_id)), encode(rec)?);
+        }
+        self.tree.apply_batch(batch)?;
         Ok(())
     }
 

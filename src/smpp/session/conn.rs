@@ -27,7 +27,7 @@ use crate::model::{MessageId, Timestamp};
 use crate::smpp::codec::{FrameError, SmppCodec};
 use crate::smpp::pdu::values::interface_version;
 use crate::smpp::pdu::{Bind, Body, COctetString, CommandStatus, Pdu, SmResp, TlvTag};
-use crate::store::Store;
+use crate::store::{SmscIdRecord, Store};
 
 /// Longest wait for unbind_resp at shutdown.
 const UNBIND_WAIT: Duration = Duration::from_secs(2);
@@ -410,11 +410,16 @@ impl Session {
                 .unwrap_or_default();
             // Here rather than in the task waiting for the reply: a receipt that follows on
             // this connection then always finds its message instead of being parked.
-            if let Some((id, index)) = part {
-                let at = Timestamp::now();
-                if let Err(e) =
-                    self.store
-                        .record_smsc_id(&self.link.name, &message_id, id, index, at)
+            // Queued to the link's writer, which writes it before any receipt queued after.
+            if let Some((id, part)) = part {
+                let rec = SmscIdRecord {
+                    id,
+                    part,
+                    at: Timestamp::now(),
+                    smsc_id: message_id.clone(),
+                };
+                if let Err(rec) = self.link.writer.smsc_id(rec)
+                    && let Err(e) = self.store.record_smsc_ids(&self.link.name, &[rec])
                 {
                     warn!(target: "smsgw::smpp", link = %self.link.name, %id, cause = %e, "cannot record the SMSC id; its receipt will stay parked");
                 }

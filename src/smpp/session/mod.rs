@@ -175,8 +175,9 @@ pub struct Link {
     pub waker: Mutex<Option<Arc<Notify>>>,
     /// Counters.
     pub stats: LinkStats,
-    /// Where receipts go to be stored ([`crate::smpp::receipt_writer`]).
-    pub receipts: crate::smpp::receipt_writer::ReceiptWriter,
+    /// Where SMSC ids, conversation records and receipts go to be stored
+    /// ([`crate::smpp::link_writer`]).
+    pub writer: crate::smpp::link_writer::LinkWriter,
 }
 
 impl Link {
@@ -208,7 +209,7 @@ impl Link {
             reserved: AtomicUsize::new(0),
             waker: Mutex::new(None),
             stats: LinkStats::default(),
-            receipts: Default::default(),
+            writer: Default::default(),
         })
     }
 

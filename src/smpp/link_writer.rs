@@ -1,0 +1,378 @@
+//! Writes what one link learns to the store, in batches: the SMSC id of every accepted
+//! submit, the conversation record of every message handed to the link, and delivery receipts.
+//!
+//! These come as fast as submits go out. Written one at a time from the connection and
+//! receipt tasks, each write waited for the store's write lock on the runtime's threads (a
+//! connection stalled behind the dispatcher's batches stopped reading responses). Here they go
+//! into one queue, in the order they happened, and one task takes everything waiting and
+//! writes it on a blocking thread: ids and conversation records first, then the receipts (so
+//! a receipt right behind its submit_sm_resp finds its id), parking those that match nothing
+//! yet. After one flush each receipt task answers the SMSC: a receipt is acknowledged only once
+//! it is on disk. Ids and conversation records need no flush of their own (after a crash
+//! without them, a receipt is parked and a reply matched less well, nothing is lost).
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
+use super::session::Link;
+use crate::model::Timestamp;
+use crate::store::{Conversation, SmppReceiptMatch, SmscIdRecord, SmscReceipt, Store, StoreError};
+
+/// Most jobs written in one batch.
+const MAX_BATCH: usize = 2048;
+
+/// Something for the store.
+#[derive(Debug)]
+enum Job {
+    SmscId(SmscIdRecord),
+    Conversation(String, Conversation),
+    Receipt(SmscReceipt, oneshot::Sender<bool>),
+    /// Answered once everything queued before it is written.
+    Barrier(oneshot::Sender<()>),
+}
+
+/// The writer's queue, owned by the link. Unbounded: ids and conversation records come at
+/// most one per submit the link's window let out, and each receipt task waits for its own.
+#[derive(Debug)]
+pub struct LinkWriter {
+    tx: mpsc::UnboundedSender<Job>,
+    rx: Mutex<Option<mpsc::UnboundedReceiver<Job>>>,
+}
+
+impl Default for LinkWriter {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Self {
+            tx,
+            rx: Mutex::new(Some(rx)),
+        }
+    }
+}
+
+impl LinkWriter {
+    /// Queues the SMSC id of an accepted submit; gives it back if the writer has stopped
+    /// (the caller then writes it itself).
+    pub fn smsc_id(&self, rec: SmscIdRecord) -> Result<(), SmscIdRecord> {
+        self.tx.send(Job::SmscId(rec)).map_err(|e| match e.0 {
+            Job::SmscId(rec) => rec,
+            _ => unreachable!("the job sent is the job returned"),
+        })
+    }
+
+    /// Queues the conversation record of a message handed to the link (to `number`); gives
+    /// it back if the writer has stopped.
+    pub fn conversation(&self, number: &str, c: Conversation) -> Result<(), Conversation> {
+        self.tx
+            .send(Job::Conversation(number.to_string(), c))
+            .map_err(|e| match e.0 {
+                Job::Conversation(_, c) => c,
+                _ => unreachable!("the job sent is the job returned"),
+            })
+    }
+
+    /// Hands `receipt` to the writer and waits until it is stored durably (applied to its
+    /// part, or parked to be matched later). `false` when it could not be stored: the caller
+    /// answers with an error so that the SMSC sends it again.
+    pub async fn receipt(&self, receipt: SmscReceipt) -> bool {
+        let (done, rx) = oneshot::channel();
+        if self.tx.send(Job::Receipt(receipt, done)).is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+}
+
+impl LinkWriter {
+    /// Waits until everything queued so far is written (returns at once if the writer has
+    /// stopped). A reply received on the link is matched after this, so that the conversation
+    /// record of a message handed over just before is there.
+    pub async fn written(&self) {
+        let (done, rx) = oneshot::channel();
+        if self.tx.send(Job::Barrier(done)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+/// Writes what is queued on `link`'s writer until `cancel`, then what is still queued.
+pub async fn run(link: Arc<Link>, store: Arc<Store>, cancel: CancellationToken) {
+    let Some(mut rx) = link.writer.rx.lock().take() else {
+        warn!(target: "smsgw::smpp", link = %link.name, "the link's store writer is already running");
+        return;
+    };
+    loop {
+        let first = tokio::select! {
+            job = rx.recv() => job,
+            _ = cancel.cancelled() => None,
+        };
+        let Some(first) = first else {
+            break;
+        };
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        write_batch(&link, &store, jobs).await;
+    }
+    // What was handed over is written before the link goes away; later callers write
+    // themselves (ids, conversations) or get an error for the SMSC (receipts).
+    rx.close();
+    let mut rest = Vec::new();
+    while let Some(job) = rx.recv().await {
+        rest.push(job);
+    }
+    if !rest.is_empty() {
+        write_batch(&link, &store, rest).await;
+    }
+}
+
+async fn write_batch(link: &Arc<Link>, store: &Arc<Store>, jobs: Vec<Job>) {
+    let mut ids = Vec::new();
+    let mut conversations = Vec::new();
+    let mut receipts = Vec::new();
+    let mut replies = Vec::new();
+    let mut barriers = Vec::new();
+    for job in jobs {
+        match job {
+            Job::SmscId(rec) => ids.push(rec),
+            Job::Conversation(number, c) => conversations.push((number, c)),
+            Job::Receipt(r, done) => {
+                receipts.push(r);
+                replies.push(done);
+            }
+            Job::Barrier(done) => barriers.push(done),
+        }
+    }
+    let written = {
+        let (link, store) = (link.clone(), store.clone());
+        tokio::task::spawn_blocking(move || {
+            record_sent(&link, &store, &ids, &conversations);
+            store_all(&link, &store, &receipts)
+        })
+        .await
+    };
+    for done in barriers {
+        let _ = done.send(());
+    }
+    if replies.is_empty() {
+        return;
+    }
+    let stored = match written {
+        Ok(stored) => stored,
+        Err(e) => {
+            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "the receipt write did not finish; the SMSC will resend");
+            vec![false; replies.len()]
+        }
+    };
+    let durable = if stored.iter().any(|&s| s) {
+        match store.durable().await {
+            Ok(()) => true,
+            Err(e) => {
+                warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot make receipts durable; the SMSC will resend them");
+                false
+            }
+        }
+    } else {
+        false
+    };
+    for (reply, stored) in replies.into_iter().zip(stored) {
+        let _ = reply.send(stored && durable);
+    }
+}
+
+/// Writes the ids and conversation records (failures are logged: the receipt is then parked,
+/// the reply matched less well).
+fn record_sent(
+    link: &Link,
+    store: &Store,
+    ids: &[SmscIdRecord],
+    conversations: &[(String, Conversation)],
+) {
+    if !ids.is_empty()
+        && let Err(e) = store.record_smsc_ids(&link.name, ids)
+    {
+        warn!(target: "smsgw::smpp", link = %link.name, cause = %e, n = ids.len(), "cannot record SMSC ids; their receipts will stay parked");
+    }
+    if !conversations.is_empty() {
+        let entries: Vec<(&str, Conversation)> = conversations
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.clone()))
+            .collect();
+        if let Err(e) = store.record_conversations(&entries) {
+            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, n = entries.len(), "cannot record conversations; replies to these messages will not be matched");
+        }
+    }
+}
+
+/// Applies (or parks) every receipt; returns which are stored. One write for all; should it
+/// fail (one unreadable message, say), one write each, so that the others still get stored.
+fn store_all(link: &Link, store: &Store, receipts: &[SmscReceipt]) -> Vec<bool> {
+    let now = Timestamp::now();
+    match store_together(link, store, receipts, now) {
+        Ok(()) => vec![true; receipts.len()],
+        Err(_) if receipts.len() > 1 => receipts
+            .iter()
+            .map(|r| store_one(link, store, r, now))
+            .collect(),
+        Err(e) => {
+            let id = receipts.first().map_or("", |r| r.smsc_id.as_str());
+            warn!(target: "smsgw::smpp", link = %link.name, %id, cause = %e, "cannot store a receipt; the SMSC will resend it");
+            vec![false; receipts.len()]
+        }
+    }
+}
+
+fn store_one(link: &Link, store: &Store, r: &SmscReceipt, now: Timestamp) -> bool {
+    match store_together(link, store, std::slice::from_ref(r), now) {
+        Ok(()) => true,
+        Err(e) => {
+            warn!(target: "smsgw::smpp", link = %link.name, id = %r.smsc_id, cause = %e, "cannot store a receipt; the SMSC will resend it");
+            false
+        }
+    }
+}
+
+fn store_together(
+    link: &Link,
+    store: &Store,
+    receipts: &[SmscReceipt],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let matched = store.apply_smpp_receipts(&link.name, receipts, now)?;
+    for (r, m) in receipts.iter().zip(matched) {
+        match m {
+            SmppReceiptMatch::Applied { .. } => Link::count(&link.stats.receipts),
+            SmppReceiptMatch::NoMatch => {
+                tracing::debug!(target: "smsgw::smpp", link = %link.name, id = %r.smsc_id, "receipt matches no recorded submit yet; parked");
+                store.park_smpp_receipt(&link.name, r)?;
+                Link::count(&link.stats.receipts_parked);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::submit::{SubmitRequest, SubmitRules};
+    use crate::config::Config;
+    use crate::model::{MessageId, PartStatus, Status};
+    use crate::store::{Inserted, NewMessage};
+
+    fn setup() -> (tempfile::TempDir, Arc<Store>, Arc<Link>, MessageId) {
+        let config = Config::from_toml(
+            "[messages]\ndefault_country = \"358\"\n[[routes]]\nname = \"op\"\ntype = \"smpp\"\n\
+             [[smpp]]\nroute = \"op\"\nhost = \"h\"\nsystem_id = \"a\"\npassword = \"b\"\n",
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let req: SubmitRequest =
+            serde_json::from_value(serde_json::json!({"to": "+358401234567", "text": "hi"}))
+                .unwrap();
+        let message = SubmitRules::new(&config.messages)
+            .validate(req, Timestamp::now(), |_| true)
+            .unwrap();
+        let Inserted::New(m) = store
+            .insert_outbound(vec![NewMessage {
+                message,
+                idempotency_key: None,
+            }])
+            .unwrap()
+            .remove(0)
+        else {
+            panic!("a new message");
+        };
+        // As the dispatcher leaves it while the route works on it.
+        store
+            .update(m.id, |m| {
+                m.set_status(Status::Sending, Timestamp::now(), None);
+                true
+            })
+            .unwrap();
+        let link = Link::new("op", config.smpp[0].clone());
+        (dir, store, link, m.id)
+    }
+
+    fn receipt(smsc_id: &str) -> SmscReceipt {
+        SmscReceipt {
+            smsc_id: smsc_id.into(),
+            part_status: PartStatus::Delivered,
+            stat: "DELIVRD".into(),
+            err: None,
+            done_date: None,
+            raw: format!("id:{smsc_id} stat:DELIVRD"),
+            received_at: Timestamp::now(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_receipt_queued_right_behind_its_id_should_find_it_and_one_matching_nothing_be_parked()
+     {
+        let (_dir, store, link, id) = setup();
+        let cancel = CancellationToken::new();
+        tokio::spawn(store.group_commit().run(cancel.clone()));
+        let task = tokio::spawn(run(link.clone(), store.clone(), cancel.clone()));
+        link.writer
+            .smsc_id(SmscIdRecord {
+                id,
+                part: 1,
+                at: Timestamp::now(),
+                smsc_id: "7f".into(),
+            })
+            .unwrap();
+        let (known, unknown) = tokio::join!(
+            link.writer.receipt(receipt("7F")),
+            link.writer.receipt(receipt("nothing"))
+        );
+        assert!(known && unknown, "both stored");
+        let m = store.get(id).unwrap().unwrap();
+        assert_eq!(m.parts[0].status, PartStatus::Delivered);
+        assert_eq!(m.parts[0].receipt.as_deref(), Some("id:7F stat:DELIVRD"));
+        assert_eq!(store.count_parked_smpp_receipts("op"), 1);
+        assert_eq!(
+            link.stats
+                .receipts_parked
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1
+        );
+
+        // A conversation record is readable once `written` returns.
+        let m = store.get(id).unwrap().unwrap();
+        link.writer
+            .conversation(
+                m.to.as_str(),
+                Conversation::handed_to(&m, "op", Timestamp::now()),
+            )
+            .unwrap();
+        link.writer.written().await;
+        let open = store
+            .conversations_with(m.to.as_str(), Timestamp::now())
+            .unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].id, id);
+
+        // After the writer stopped, callers are told so (and write themselves).
+        cancel.cancel();
+        task.await.unwrap();
+        assert!(!link.writer.receipt(receipt("7f")).await);
+        assert!(
+            link.writer
+                .smsc_id(SmscIdRecord {
+                    id,
+                    part: 1,
+                    at: Timestamp::now(),
+                    smsc_id: "80".into(),
+                })
+                .is_err()
+        );
+    }
+}
