@@ -22,7 +22,7 @@ pub mod zones;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -56,7 +56,7 @@ pub const SAFETY_WAKE: Duration = Duration::from_secs(60);
 /// dispatcher at once.
 pub const IDLE_SCAN_EVERY: Duration = Duration::from_secs(1);
 
-/// Keeps a finished send's report for [`Dispatcher::record`]; a send task that panicked or
+/// Keeps a finished send's report for [`record`]; a send task that panicked or
 /// was aborted leaves its message `sending`, requeued at the next start.
 fn collect(done: Result<Finished, tokio::task::JoinError>, finished: &mut Vec<Finished>) {
     match done {
@@ -65,11 +65,28 @@ fn collect(done: Result<Finished, tokio::task::JoinError>, finished: &mut Vec<Fi
     }
 }
 
+/// Hands the outcomes of the sends that ended since the last call to the outcome writer,
+/// which writes them in one batch.
+fn record(
+    writer: &tokio::sync::mpsc::UnboundedSender<Vec<Finished>>,
+    finished: &mut Vec<Finished>,
+) {
+    if finished.is_empty() {
+        return;
+    }
+    if writer.send(std::mem::take(finished)).is_err() {
+        error!(target: "smsgw::dispatch", "the outcome writer has stopped; these messages stay `sending` and are requeued at the next start");
+    }
+}
+
 /// One route and its shaping state.
 #[derive(Debug)]
 struct RouteSlot {
     route: Arc<dyn Route>,
     shaper: Shaper,
+    /// Messages handed over to this route whose hand-over is not durable yet, so not sent to
+    /// the route yet: they count against its free slots.
+    handing: Arc<AtomicUsize>,
 }
 
 /// A cheap handle for the API: wake the dispatcher, look at routes.
@@ -170,6 +187,7 @@ impl Dispatcher {
             slots.push(RouteSlot {
                 route: route.clone(),
                 shaper,
+                handing: Arc::default(),
             });
         }
         let m = &config.messages;
@@ -203,11 +221,19 @@ impl Dispatcher {
     pub async fn run(mut self, shutdown: CancellationToken, grace: Duration) {
         let mut in_flight: JoinSet<Finished> = JoinSet::new();
         let mut finished = Vec::new();
+        let (outcomes, rx) = tokio::sync::mpsc::unbounded_channel();
+        let writer = tokio::spawn(outcome::writer(
+            self.store.clone(),
+            self.clock.clone(),
+            self.retry,
+            self.wake.clone(),
+            rx,
+        ));
         loop {
             while let Some(done) = in_flight.try_join_next() {
                 collect(done, &mut finished);
             }
-            self.record(&mut finished);
+            record(&outcomes, &mut finished);
             let now = self.clock.now();
             let next = match self.pass(now, &mut in_flight).await {
                 Ok(next) => next,
@@ -244,17 +270,11 @@ impl Dispatcher {
                 in_flight.abort_all();
             }
         }
-        self.record(&mut finished);
-    }
-
-    /// Writes the outcomes of the sends that ended since the last call, in one batch.
-    fn record(&self, finished: &mut Vec<Finished>) {
-        if finished.is_empty() {
-            return;
-        }
-        let now = self.clock.now();
-        for (id, e) in outcome::apply_all(&self.store, std::mem::take(finished), now, &self.retry) {
-            error!(target: "smsgw::dispatch", cause = %e, %id, "cannot record a send outcome; the message stays `sending` and is requeued at the next start");
+        record(&outcomes, &mut finished);
+        // Every outcome handed over is written before the dispatcher is done.
+        drop(outcomes);
+        if let Err(e) = writer.await {
+            error!(target: "smsgw::dispatch", cause = %e, "the outcome writer failed; messages it had not written stay `sending` and are requeued at the next start");
         }
     }
 
@@ -271,9 +291,12 @@ impl Dispatcher {
         // its next token.
         let mut free: Vec<usize> = Vec::with_capacity(self.slots.len());
         for slot in &mut self.slots {
+            // Read before the route's own count: a job moves from `handing` to the route by
+            // being sent first, so a job is never missed by both (at worst counted twice).
+            let handing = slot.handing.load(Ordering::SeqCst);
             free.push(match slot.route.readiness() {
-                Readiness::Ready { free } if free > 0 => match slot.shaper.check(now) {
-                    Ok(()) => free,
+                Readiness::Ready { free } if free > handing => match slot.shaper.check(now) {
+                    Ok(()) => free - handing,
                     Err(denied) => {
                         earliest(denied.retry_at());
                         0
@@ -296,7 +319,8 @@ impl Dispatcher {
         }
         self.scans.fetch_add(1, Ordering::Relaxed);
         let mut picks = Vec::new();
-        for id in self.store.due(now, SCAN_LIMIT)? {
+        for id in self.store.due_iter(now).take(SCAN_LIMIT) {
+            let id = id?;
             if free.iter().all(|&f| f == 0) && !picks.is_empty() {
                 break;
             }
@@ -425,22 +449,46 @@ impl Dispatcher {
         }
         // The hand-over is durable before any route sees the message: after a crash, a
         // message that may have reached a route is `sending` and is requeued as a possible
-        // duplicate rather than silently sent twice.
-        self.store.durable().await?;
+        // duplicate rather than silently sent twice. Each send waits for that flush in its
+        // own task, so the dispatcher goes on with the next pass meanwhile.
+        let durable = self.store.durable_ticket();
         for (slot, message) in jobs {
             let route = self.slots[slot].route.clone();
+            let handing = self.slots[slot].handing.clone();
+            handing.fetch_add(1, Ordering::SeqCst);
             let parts = pending_parts(&message);
             let id = message.id;
             let job = SendJob { message, parts };
-            let sending = route.send(job);
-            let route = route.name().to_string();
+            let durable = durable.clone();
             // The dispatcher records the report (joining this task wakes it), batched with
             // the others that ended meanwhile.
             in_flight.spawn(async move {
+                let route_name = route.name().to_string();
+                let report = match durable.wait().await {
+                    Ok(()) => {
+                        let sending = route.send(job);
+                        handing.fetch_sub(1, Ordering::SeqCst);
+                        sending.await
+                    }
+                    Err(e) => {
+                        handing.fetch_sub(1, Ordering::SeqCst);
+                        SendReport {
+                            parts: job
+                                .parts
+                                .iter()
+                                .map(|&i| {
+                                    let reason =
+                                        format!("the hand-over could not be made durable: {e}");
+                                    (i, PartOutcome::Temporary { reason })
+                                })
+                                .collect(),
+                        }
+                    }
+                };
                 Finished {
                     id,
-                    route,
-                    report: sending.await,
+                    route: route_name,
+                    report,
                 }
             });
         }

@@ -1,10 +1,49 @@
 //! How a route's report changes a message: per-part status, then the message's status, retry
 //! time or failure.
 
+use std::sync::Arc;
+
+use tokio::sync::{Notify, mpsc};
+use tracing::error;
+
 use crate::model::{MessageId, OutboundMessage, PartStatus, Status, Timestamp};
 use crate::store::{Store, StoreError};
 
-use super::{PartOutcome, RetryPolicy, SendReport};
+use super::{Clock, PartOutcome, RetryPolicy, SendReport};
+
+/// Writes the outcomes the dispatcher hands over, everything waiting in one write, on a
+/// blocking thread, until the dispatcher drops its sender. Its own task, so that the
+/// dispatcher picks and hands over the next messages while the last ones' outcomes are
+/// written (both were one loop, and the route waited for it). Wakes the dispatcher after each
+/// write: a message put back with a retry time is due at a time it has not seen.
+pub async fn writer(
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    retry: RetryPolicy,
+    wake: Arc<Notify>,
+    mut rx: mpsc::UnboundedReceiver<Vec<Finished>>,
+) {
+    while let Some(mut finished) = rx.recv().await {
+        while let Ok(more) = rx.try_recv() {
+            finished.extend(more);
+        }
+        let now = clock.now();
+        let store = store.clone();
+        let failed =
+            tokio::task::spawn_blocking(move || apply_all(&store, finished, now, &retry)).await;
+        match failed {
+            Ok(failed) => {
+                for (id, e) in failed {
+                    error!(target: "smsgw::dispatch", cause = %e, %id, "cannot record a send outcome; the message stays `sending` and is requeued at the next start");
+                }
+            }
+            Err(e) => {
+                error!(target: "smsgw::dispatch", cause = %e, "the outcome write did not finish; those messages stay `sending` and are requeued at the next start");
+            }
+        }
+        wake.notify_one();
+    }
+}
 
 /// A send that ended: the message, the route it went through and the route's report.
 #[derive(Debug)]

@@ -28,6 +28,27 @@ struct Flushed {
     closed: bool,
 }
 
+/// A place in line for a flush, taken when it was made, that can be waited on from any task
+/// (cloned for several).
+#[derive(Debug, Clone)]
+pub struct Durable {
+    commit: Arc<GroupCommit>,
+    ticket: u64,
+}
+
+impl Durable {
+    /// Takes a ticket covering every write applied so far.
+    pub fn new(commit: Arc<GroupCommit>) -> Self {
+        let ticket = commit.ticket();
+        Self { commit, ticket }
+    }
+
+    /// Waits until those writes are on disk.
+    pub async fn wait(&self) -> Result<(), StoreError> {
+        self.commit.wait(self.ticket).await
+    }
+}
+
 /// Shared state between writers and the flusher.
 #[derive(Debug)]
 pub struct GroupCommit {

@@ -178,6 +178,12 @@ impl Store {
         self.commit.wait(ticket).await
     }
 
+    /// Takes a place in line for the next flush now, for a wait elsewhere: the returned
+    /// [`commit::Durable`] resolves once everything written before this call is on disk.
+    pub fn durable_ticket(&self) -> commit::Durable {
+        commit::Durable::new(self.commit.clone())
+    }
+
     /// Flushes synchronously: for shutdown and tests, not for request paths.
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
         self.db.flush()?;
@@ -401,25 +407,28 @@ impl Store {
 
     /// Up to `limit` ids of messages due at `now`, most urgent priority first, then oldest.
     pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<MessageId>, StoreError> {
-        let mut out = Vec::new();
-        for p in crate::model::Priority::MOST_URGENT_FIRST {
-            if out.len() >= limit {
-                break;
-            }
-            let start = keys::due_prefix(p);
-            let mut end = start.to_vec();
-            end.extend_from_slice(&now.as_millis().saturating_add(1).to_be_bytes());
-            for kv in self.tree.range(start.as_slice()..end.as_slice()) {
-                let (k, _) = kv?;
-                if let Some((_, id)) = keys::parse_due(&k) {
-                    out.push(id);
-                    if out.len() >= limit {
-                        break;
-                    }
-                }
-            }
-        }
-        Ok(out)
+        self.due_iter(now).take(limit).collect()
+    }
+
+    /// [`Store::due`] read lazily: the dispatcher stops as soon as its routes are full, so a
+    /// pass that has room for a few messages reads a few index entries, not a whole page.
+    pub fn due_iter(
+        &self,
+        now: Timestamp,
+    ) -> impl Iterator<Item = Result<MessageId, StoreError>> + '_ {
+        let end_ms = now.as_millis().saturating_add(1).to_be_bytes();
+        crate::model::Priority::MOST_URGENT_FIRST
+            .into_iter()
+            .flat_map(move |p| {
+                let start = keys::due_prefix(p);
+                let mut end = start.to_vec();
+                end.extend_from_slice(&end_ms);
+                self.tree.range(start.as_slice()..end.as_slice())
+            })
+            .filter_map(|kv| match kv {
+                Ok((k, _)) => keys::parse_due(&k).map(|(_, id)| Ok(id)),
+                Err(e) => Some(Err(e.into())),
+            })
     }
 
     /// The earliest due time after `now` of any waiting message, for the dispatcher's sleep.
