@@ -99,6 +99,7 @@ pub async fn serve(
     // Consent keywords act on every received message, so the hook is in before drivers start.
     let consent = crate::consent::ConsentHook::new(&config.consent, &config.messages);
     store.set_inbound_hook(consent.clone());
+    store.set_frequency_counting(config.consent.caps.any());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Reply matching and inbound routing happen in the store's inbox writes (issue 7).
     store.set_reply_window(config.conversations.window.get());

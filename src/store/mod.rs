@@ -67,6 +67,9 @@ pub struct Store {
     conversations: conversations::Settings,
     /// The policy run on every received message inside its write ([`InboundHook`]).
     inbound_hook: std::sync::OnceLock<Arc<dyn InboundHook>>,
+    /// Whether `insert_outbound` keeps the per-recipient daily counters (`F`) that frequency
+    /// caps read: on unless [`Store::set_frequency_counting`] turned it off.
+    count_frequency: std::sync::atomic::AtomicBool,
 }
 
 /// A message to insert, with the client's idempotency key if it sent one.
@@ -127,6 +130,7 @@ impl Store {
             events_written: tokio::sync::watch::Sender::new(0),
             conversations: conversations::Settings::default(),
             inbound_hook: std::sync::OnceLock::new(),
+            count_frequency: std::sync::atomic::AtomicBool::new(true),
         };
         store.migrate()?;
         Ok(Arc::new(store))
@@ -204,6 +208,9 @@ impl Store {
         let mut out = Vec::with_capacity(items.len());
         let mut keys_in_batch: Vec<(String, OutboundMessage)> = Vec::new();
         let mut frequency = consent::FrequencyTally::default();
+        let count_frequency = self
+            .count_frequency
+            .load(std::sync::atomic::Ordering::Relaxed);
         for item in items {
             let msg = item.message;
             if let Some(key) = &item.idempotency_key {
@@ -220,7 +227,7 @@ impl Store {
                 batch.insert(keys::idempotency(key), v);
                 keys_in_batch.push((key.clone(), msg.clone()));
             }
-            if !msg.transactional {
+            if !msg.transactional && count_frequency {
                 frequency.count(self, &msg)?;
             }
             self.push_outbound(&mut batch, &msg)?;
