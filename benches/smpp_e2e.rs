@@ -16,6 +16,7 @@
 //!   SMSGW_BENCH_SECS=10 cargo bench --bench smpp_e2e
 //!   SMSGW_BENCH_SHOW=1 ...   # also print the status history of a few sampled messages
 //!   SMSGW_BENCH_RECEIPTS=0 ...   # request no receipts (the send path alone)
+//!   SMSGW_BENCH_OFFER=5000 ...   # offer this rate in the sustained phase (default 80% of the drain)
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -246,7 +247,11 @@ fn main() {
 
         // Sustained: intake and sends together at 80% of the drain rate. Kept up if the SMSC
         // acknowledges about what is offered during the window and little is left after it.
-        let offered = if drained > 0 { 0.8 * drain_rate } else { (sent / 2.0).max(100.0) };
+        let offered = match env_num("SMSGW_BENCH_OFFER", 0) {
+            0 if drained > 0 => 0.8 * drain_rate,
+            0 => (sent / 2.0).max(100.0),
+            fixed => fixed as f64,
+        };
         let a0 = smsc.stats().accepted;
         let t0 = Instant::now();
         let ids = load(&gw.base, secs, offered, Arc::new(AtomicU64::new(0))).await;

@@ -172,6 +172,7 @@ pub async fn serve(
     let metrics = crate::metrics::Registry::new();
     let activity = crate::metrics::activity::Activity::new();
     metrics.register(activity.clone());
+    metrics.register(store.group_commit());
     metrics.register(Arc::new(handle.clone()));
     for link in &links.routes {
         metrics.register(link.clone());

@@ -55,6 +55,8 @@ pub struct GroupCommit {
     db: sled::Db,
     issued: AtomicU64,
     flushes: AtomicU64,
+    /// Time spent in flushes, in microseconds (metrics).
+    flush_micros: AtomicU64,
     kick: Notify,
     state: watch::Sender<Flushed>,
 }
@@ -66,6 +68,7 @@ impl GroupCommit {
             db,
             issued: AtomicU64::new(0),
             flushes: AtomicU64::new(0),
+            flush_micros: AtomicU64::new(0),
             kick: Notify::new(),
             state: watch::Sender::new(Flushed::default()),
         })
@@ -107,6 +110,11 @@ impl GroupCommit {
         self.flushes.load(Ordering::Relaxed)
     }
 
+    /// Time spent flushing so far.
+    pub fn flush_time(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.flush_micros.load(Ordering::Relaxed))
+    }
+
     /// The flusher loop: one flush at a time, covering every ticket issued before it starts.
     /// Returns when `shutdown` fires, after a last flush.
     pub async fn run(self: Arc<Self>, shutdown: tokio_util::sync::CancellationToken) {
@@ -137,7 +145,10 @@ impl GroupCommit {
 
     async fn flush_upto(&self, target: u64) {
         let db = self.db.clone();
+        let started = std::time::Instant::now();
         let result = tokio::task::spawn_blocking(move || db.flush()).await;
+        self.flush_micros
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         self.flushes.fetch_add(1, Ordering::Relaxed);
         let outcome = match result {
             Ok(Ok(_)) => Ok(()),
@@ -151,5 +162,22 @@ impl GroupCommit {
                 s.failed = Some((target, err));
             }
         });
+    }
+}
+
+impl crate::metrics::Collector for GroupCommit {
+    fn collect(&self, out: &mut crate::metrics::Exposition) {
+        out.counter(
+            "smsgw_store_flushes_total",
+            "Flushes to disk (each covers every write made before it started).",
+            &[],
+            self.flush_count() as f64,
+        );
+        out.counter(
+            "smsgw_store_flush_seconds_total",
+            "Time spent in flushes to disk.",
+            &[],
+            self.flush_time().as_secs_f64(),
+        );
     }
 }

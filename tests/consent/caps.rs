@@ -38,7 +38,8 @@ fn without_caps_the_store_should_keep_no_counters_once_told() {
     // What the daemon does when `[consent.caps]` sets nothing: one key less per message.
     let env = Env::new(&config(""));
     let to = "+358401000003";
-    env.submit(json!({"to": to, "text": "Counted"}), T0).unwrap();
+    env.submit(json!({"to": to, "text": "Counted"}), T0)
+        .unwrap();
     assert_eq!(env.store.frequency(to, T0.utc_day()).unwrap(), 1);
     env.store.set_frequency_counting(false);
     env.submit(json!({"to": to, "text": "Not counted"}), T0)
