@@ -2,12 +2,12 @@
 //! message id stands for, per route (the operator account, not the TCP session: a receipt may
 //! come back on another bind of the same account), and receipts that matched nothing yet.
 //!
-//! - `R | route | 0 | canonical id` → [`SmscIdRecord`] (JSON), written only when a
+//! - `R | route | 0 | canonical id` → [`SmscIdRecord`], written only when a
 //!   submit_sm_resp said `ESME_ROK`; a later retry of the same part adds its own id and never
 //!   erases an earlier one. Ids are stored under [`canonical_id`] and looked up under it first,
 //!   then under [`alternate_ids`] (hex ⇄ decimal), so an SMSC that answers in one form and
 //!   reports in the other still matches.
-//! - `Q | route | 0 | received ms | n` → [`SmscReceipt`] (JSON): a receipt that arrived before
+//! - `Q | route | 0 | received ms | n` → [`SmscReceipt`]: a receipt that arrived before
 //!   its submit_sm_resp was recorded, or that matches nothing; tried again later, never dropped.
 //!
 //! Part and message statuses change by the same rules as modem status reports
