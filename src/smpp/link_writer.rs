@@ -57,21 +57,15 @@ impl LinkWriter {
     /// Queues the SMSC id of an accepted submit; gives it back if the writer has stopped
     /// (the caller then writes it itself).
     pub fn smsc_id(&self, rec: SmscIdRecord) -> Result<(), SmscIdRecord> {
-        self.tx.send(Job::SmscId(rec)).map_err(|e| match e.0 {
-            Job::SmscId(rec) => rec,
-            _ => unreachable!("the job sent is the job returned"),
-        })
+        self.tx.send(Job::SmscId(rec.clone())).map_err(|_| rec)
     }
 
     /// Queues the conversation record of a message handed to the link (to `number`); gives
     /// it back if the writer has stopped.
     pub fn conversation(&self, number: &str, c: Conversation) -> Result<(), Conversation> {
         self.tx
-            .send(Job::Conversation(number.to_string(), c))
-            .map_err(|e| match e.0 {
-                Job::Conversation(_, c) => c,
-                _ => unreachable!("the job sent is the job returned"),
-            })
+            .send(Job::Conversation(number.to_string(), c.clone()))
+            .map_err(|_| c)
     }
 
     /// Hands `receipt` to the writer and waits until it is stored durably (applied to its
@@ -84,9 +78,7 @@ impl LinkWriter {
         }
         rx.await.unwrap_or(false)
     }
-}
 
-impl LinkWriter {
     /// Waits until everything queued so far is written (returns at once if the writer has
     /// stopped). A reply received on the link is matched after this, so that the conversation
     /// record of a message handed over just before is there.
