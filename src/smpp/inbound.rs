@@ -20,7 +20,7 @@ use super::receipt;
 use super::session::Link;
 use crate::config::DefaultCoding;
 use crate::gsm;
-use crate::model::{MessageId, PartStatus, Timestamp};
+use crate::model::{PartStatus, Timestamp};
 use crate::store::{InboundPart, PartRef, SmppReceiptMatch, SmscReceipt, Store};
 
 /// How many parked receipts one retry pass looks at.
@@ -66,7 +66,7 @@ struct Incoming<'a> {
 }
 
 /// Handles one deliver_sm / data_sm body; returns the command_status to answer with.
-pub async fn handle(link: &Arc<Link>, store: &Arc<Store>, body: Body) -> CommandStatus {
+pub async fn handle(link: &Arc<Link>, body: Body) -> CommandStatus {
     let inc = match &body {
         Body::DeliverSm(d) => Incoming {
             esm_class: d.esm_class,
@@ -95,20 +95,13 @@ pub async fn handle(link: &Arc<Link>, store: &Arc<Store>, body: Body) -> Command
             CommandStatus::ReceiverTemporaryAppError
         };
     }
-    // A reply is matched against the conversation records the link's writer may still hold.
-    link.writer.written().await;
-    match on_mo(link, store, &inc, now) {
-        Ok(()) => match store.durable().await {
-            Ok(()) => CommandStatus::Ok,
-            Err(e) => {
-                warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot make an inbound PDU durable; the SMSC will resend it");
-                CommandStatus::ReceiverTemporaryAppError
-            }
-        },
-        Err(e) => {
-            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot store an inbound PDU; the SMSC will resend it");
-            CommandStatus::ReceiverTemporaryAppError
-        }
+    // Through the link's writer too: in the order the SMSC sent them, after the conversation
+    // records of messages handed over before (so a reply finds them), durably.
+    let part = mo_part(link, &inc);
+    if link.writer.mo(part, now).await {
+        CommandStatus::Ok
+    } else {
+        CommandStatus::ReceiverTemporaryAppError
     }
 }
 
@@ -188,12 +181,8 @@ pub fn split_udh(ud: &[u8]) -> Option<(Option<PartRef>, &[u8])> {
     Some((concat, rest))
 }
 
-fn on_mo(
-    link: &Link,
-    store: &Store,
-    inc: &Incoming<'_>,
-    now: Timestamp,
-) -> Result<(), crate::store::StoreError> {
+/// The inbox part a deliver_sm / data_sm carries.
+fn mo_part(link: &Link, inc: &Incoming<'_>) -> InboundPart {
     let (mut concat, body) = if inc.esm_class & esm_class::UDHI != 0 {
         split_udh(inc.payload).unwrap_or((None, inc.payload))
     } else {
@@ -213,7 +202,7 @@ fn on_mo(
     } else {
         inc.from.clone()
     };
-    let part = InboundPart {
+    InboundPart {
         modem: link.name.clone(),
         route: link.name.clone(),
         from,
@@ -221,13 +210,7 @@ fn on_mo(
         sent_at: None,
         concat,
         text,
-    };
-    // SMPP has no per-PDU identity to deduplicate on: every deliver_sm is a new part (the
-    // SMSC resends only what we did not answer, and we answer after the write is durable).
-    let unique = MessageId::new_at(now.as_millis()).to_bytes();
-    store.receive_part(&unique, part, now)?;
-    Link::count(&link.stats.mo);
-    Ok(())
+    }
 }
 
 /// Matches parked receipts again every `receipt_retry`, releases MO messages whose parts

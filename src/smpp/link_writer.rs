@@ -7,8 +7,9 @@
 //! into one queue, in the order they happened, and one task takes everything waiting and
 //! writes it on a blocking thread: ids and conversation records first, then the receipts (so
 //! a receipt right behind its submit_sm_resp finds its id), parking those that match nothing
-//! yet. After one flush each receipt task answers the SMSC: a receipt is acknowledged only once
-//! it is on disk. Ids and conversation records need no flush of their own (after a crash
+//! yet, then MO parts in the order they came (so a reply finds the conversation record of the
+//! message it answers). After one flush each receipt or MO task answers the SMSC: nothing is
+//! acknowledged before it is on disk. Ids and conversation records need no flush of their own (after a crash
 //! without them, a receipt is parked and a reply matched less well, nothing is lost).
 
 use std::sync::Arc;
@@ -19,8 +20,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 use super::session::Link;
-use crate::model::Timestamp;
-use crate::store::{Conversation, SmppReceiptMatch, SmscIdRecord, SmscReceipt, Store, StoreError};
+use crate::model::{MessageId, Timestamp};
+use crate::store::{
+    Conversation, InboundPart, SmppReceiptMatch, SmscIdRecord, SmscReceipt, Store, StoreError,
+};
 
 /// Most jobs written in one batch.
 const MAX_BATCH: usize = 2048;
@@ -31,8 +34,16 @@ enum Job {
     SmscId(SmscIdRecord),
     Conversation(String, Conversation),
     Receipt(SmscReceipt, oneshot::Sender<bool>),
-    /// Answered once everything queued before it is written.
-    Barrier(oneshot::Sender<()>),
+    /// An MO part (SMPP has no per-PDU identity: `unique` stands in for one).
+    Mo(Box<Mo>),
+}
+
+#[derive(Debug)]
+struct Mo {
+    unique: [u8; 16],
+    part: InboundPart,
+    at: Timestamp,
+    done: oneshot::Sender<bool>,
 }
 
 /// The writer's queue, owned by the link. Unbounded: ids and conversation records come at
@@ -79,14 +90,25 @@ impl LinkWriter {
         rx.await.unwrap_or(false)
     }
 
-    /// Waits until everything queued so far is written (returns at once if the writer has
-    /// stopped). A reply received on the link is matched after this, so that the conversation
-    /// record of a message handed over just before is there.
-    pub async fn written(&self) {
+    /// Hands an MO part received at `at` to the writer and waits until it is in the inbox
+    /// durably. MO parts are written in the order they were handed over, after the conversation
+    /// records queued before them (so a reply finds the message it answers). `false` when it
+    /// could not be stored: the caller answers with an error so that the SMSC sends it again.
+    pub async fn mo(&self, part: InboundPart, at: Timestamp) -> bool {
         let (done, rx) = oneshot::channel();
-        if self.tx.send(Job::Barrier(done)).is_ok() {
-            let _ = rx.await;
+        // Every deliver_sm is a new part: the SMSC resends only what we did not answer, and
+        // we answer after the write is durable.
+        let unique = MessageId::new_at(at.as_millis()).to_bytes();
+        let job = Mo {
+            unique,
+            part,
+            at,
+            done,
+        };
+        if self.tx.send(Job::Mo(Box::new(job))).is_err() {
+            return false;
         }
+        rx.await.unwrap_or(false)
     }
 }
 
@@ -130,7 +152,8 @@ async fn write_batch(link: &Arc<Link>, store: &Arc<Store>, jobs: Vec<Job>) {
     let mut conversations = Vec::new();
     let mut receipts = Vec::new();
     let mut replies = Vec::new();
-    let mut barriers = Vec::new();
+    let mut mos = Vec::new();
+    let mut mo_replies = Vec::new();
     for job in jobs {
         match job {
             Job::SmscId(rec) => ids.push(rec),
@@ -139,27 +162,39 @@ async fn write_batch(link: &Arc<Link>, store: &Arc<Store>, jobs: Vec<Job>) {
                 receipts.push(r);
                 replies.push(done);
             }
-            Job::Barrier(done) => barriers.push(done),
+            Job::Mo(mo) => {
+                let Mo {
+                    unique,
+                    part,
+                    at,
+                    done,
+                } = *mo;
+                mos.push((unique, part, at));
+                mo_replies.push(done);
+            }
         }
     }
     let written = {
         let (link, store) = (link.clone(), store.clone());
         tokio::task::spawn_blocking(move || {
             record_sent(&link, &store, &ids, &conversations);
-            store_all(&link, &store, &receipts)
+            let mut stored = store_all(&link, &store, &receipts);
+            stored.extend(
+                mos.into_iter()
+                    .map(|(u, p, at)| store_mo(&link, &store, &u, p, at)),
+            );
+            stored
         })
         .await
     };
-    for done in barriers {
-        let _ = done.send(());
-    }
+    replies.extend(mo_replies);
     if replies.is_empty() {
         return;
     }
     let stored = match written {
         Ok(stored) => stored,
         Err(e) => {
-            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "the receipt write did not finish; the SMSC will resend");
+            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "the store write did not finish; the SMSC will resend");
             vec![false; replies.len()]
         }
     };
@@ -176,6 +211,20 @@ async fn write_batch(link: &Arc<Link>, store: &Arc<Store>, jobs: Vec<Job>) {
     };
     for (reply, stored) in replies.into_iter().zip(stored) {
         let _ = reply.send(stored && durable);
+    }
+}
+
+/// Puts an MO part in the inbox (reassembled with its siblings); whether it is stored.
+fn store_mo(link: &Link, store: &Store, unique: &[u8], part: InboundPart, at: Timestamp) -> bool {
+    match store.receive_part(unique, part, at) {
+        Ok(_) => {
+            Link::count(&link.stats.mo);
+            true
+        }
+        Err(e) => {
+            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot store an inbound PDU; the SMSC will resend it");
+            false
+        }
     }
 }
 
@@ -337,7 +386,7 @@ mod tests {
             1
         );
 
-        // A conversation record is readable once `written` returns.
+        // A reply handed over after a conversation record is written after it.
         let m = store.get(id).unwrap().unwrap();
         link.writer
             .conversation(
@@ -345,12 +394,22 @@ mod tests {
                 Conversation::handed_to(&m, "op", Timestamp::now()),
             )
             .unwrap();
-        link.writer.written().await;
+        let reply = InboundPart {
+            modem: "op".into(),
+            route: "op".into(),
+            from: m.to.as_str().into(),
+            to: None,
+            sent_at: None,
+            concat: None,
+            text: "Yes".into(),
+        };
+        assert!(link.writer.mo(reply, Timestamp::now()).await);
         let open = store
             .conversations_with(m.to.as_str(), Timestamp::now())
             .unwrap();
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].id, id);
+        assert_eq!(link.stats.mo.load(std::sync::atomic::Ordering::Relaxed), 1);
 
         // After the writer stopped, callers are told so (and write themselves).
         cancel.cancel();

@@ -367,11 +367,10 @@ impl Session {
             }
             body @ (Body::DeliverSm(_) | Body::DataSm(_)) => {
                 let link = self.link.clone();
-                let store = self.store.clone();
                 let tx = self.responses.0.clone();
                 tokio::spawn(async move {
                     let is_data = matches!(body, Body::DataSm(_));
-                    let status = crate::smpp::inbound::handle(&link, &store, body).await;
+                    let status = crate::smpp::inbound::handle(&link, body).await;
                     let resp = SmResp::default();
                     let body = if is_data {
                         Body::DataSmResp(resp)
