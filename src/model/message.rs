@@ -88,6 +88,22 @@ pub struct Part {
 }
 
 impl Part {
+    /// Takes a delivery report from `source` (`SMSC`, `SC`): its status and, unless it says
+    /// delivered, `text` as the error. Returns false, changing nothing, for an intermediate
+    /// report that came after a final one ([`PartStatus::takes_report`]).
+    pub fn take_report(&mut self, status: PartStatus, text: &str, source: &str) -> bool {
+        if !self.status.takes_report(status) {
+            return false;
+        }
+        self.status = status;
+        self.error = match status {
+            PartStatus::Delivered => None,
+            PartStatus::Sent => Some(format!("{text} (the {source} is still trying)")),
+            _ => Some(text.to_string()),
+        };
+        true
+    }
+
     /// A fresh part waiting to be sent.
     pub fn pending(index: u8) -> Self {
         Self {

@@ -313,15 +313,9 @@ impl Store {
                     return false;
                 }
             }
-            if !part.status.takes_report(report.part_status) {
+            if !part.take_report(report.part_status, &text, "SC") {
                 return false;
             }
-            part.status = report.part_status;
-            part.error = match report.part_status {
-                PartStatus::Delivered => None,
-                PartStatus::Sent => Some(format!("{text} (the SC is still trying)")),
-                _ => Some(text.clone()),
-            };
             if !m.settle_delivery(now, Some(format!("part {part_no}: {text}"))) {
                 m.updated_at = now;
             }

@@ -116,16 +116,10 @@ fn apply_receipt(
         .iter_mut()
         .filter(|p| rec.part == ALL_PARTS || p.index == rec.part)
     {
-        // An intermediate receipt (ENROUTE, ACCEPTD) matched after the final one.
-        if !part.status.takes_report(r.part_status) {
+        // Not for an intermediate receipt (ENROUTE, ACCEPTD) matched after the final one.
+        if !part.take_report(r.part_status, &text, "SMSC") {
             continue;
         }
-        part.status = r.part_status;
-        part.error = match r.part_status {
-            PartStatus::Delivered => None,
-            PartStatus::Sent => Some(format!("{text} (the SMSC is still trying)")),
-            _ => Some(text.clone()),
-        };
         part.remote_id.get_or_insert_with(|| rec.smsc_id.clone());
         part.receipt = Some(raw.clone());
         changed = true;
@@ -219,19 +213,19 @@ impl Store {
         // Each message once in the write, with the receipts that are for it, in order.
         let mut ids: Vec<MessageId> = Vec::new();
         let mut for_message: Vec<Vec<(usize, SmscIdRecord)>> = Vec::new();
+        let mut position: std::collections::HashMap<MessageId, usize> = Default::default();
         for (i, r) in receipts.iter().enumerate() {
             let Some((_, rec)) = self.smsc_id_record(route, &r.smsc_id)? else {
                 out.push(SmppReceiptMatch::NoMatch);
                 continue;
             };
             out.push(SmppReceiptMatch::Applied { id: rec.id });
-            match ids.iter().position(|&id| id == rec.id) {
-                Some(at) => for_message[at].push((i, rec)),
-                None => {
-                    ids.push(rec.id);
-                    for_message.push(vec![(i, rec)]);
-                }
-            }
+            let at = *position.entry(rec.id).or_insert_with(|| {
+                ids.push(rec.id);
+                for_message.push(Vec::new());
+                ids.len() - 1
+            });
+            for_message[at].push((i, rec));
         }
         if !ids.is_empty() {
             self.update_many(&ids, |at, m| {
