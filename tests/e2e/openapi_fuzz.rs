@@ -36,7 +36,11 @@ fn generated_requests_should_get_no_5xx_and_answers_that_match_the_document() {
         .args(["--exclude-path", "/readyz"])
         // Seeded and bounded: the same cases every run, so a failure is a finding, not luck.
         .args(["--seed", "20261123", "--generation-deterministic"])
-        .args(["--max-examples", "25", "--workers", "2", "--no-color"])
+        // One worker: CPython 3.11 before 3.11.8 tracks the AST constructor's recursion depth
+        // in process-wide state, and hypothesis parses lambda sources with `ast` from each
+        // worker thread; two workers made that race raise "AST constructor recursion depth
+        // mismatch" inside schemathesis (a tool error, not a finding), now and then.
+        .args(["--max-examples", "25", "--workers", "1", "--no-color"])
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
