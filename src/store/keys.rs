@@ -14,7 +14,8 @@ pub const STATUS: u8 = b'S';
 pub const RECIPIENT: u8 = b'T';
 /// `I | id` → inbound message (JSON).
 pub const INBOX: u8 = b'I';
-/// `E | sequence` → event (JSON), the outbox that webhooks and long polls read.
+/// `E | sequence` → the events of one write from that sequence number on, as a list (older
+/// stores: one event), the outbox that webhooks and long polls read (`store::events`).
 pub const EVENT: u8 = b'E';
 /// `K | idempotency key` → id (16) + created ms (8).
 pub const IDEMPOTENCY: u8 = b'K';

@@ -15,6 +15,7 @@ pub mod commit;
 mod consent;
 pub mod conversations;
 mod error;
+mod events;
 mod inbound_hook;
 mod inbox_cursor;
 pub mod keys;
@@ -28,7 +29,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use sled::Batch;
 
 pub use consent::{CancelByReference, SuppressionCursor};
 pub use conversations::{Conversation, InboundClassifier};
@@ -42,6 +42,7 @@ use crate::model::{
     Event, EventKind, InboundMessage, MessageId, OutboundMessage, PartStatus, Status, Timestamp,
 };
 use commit::GroupCommit;
+use events::Writes;
 use value::{decode, encode};
 
 /// The schema version this build writes. Bump it with a migration in [`Store::migrate`].
@@ -204,7 +205,7 @@ impl Store {
     /// comes back instead.
     pub fn insert_outbound(&self, items: Vec<NewMessage>) -> Result<Vec<Inserted>, StoreError> {
         let _guard = self.write_lock.lock();
-        let mut batch = Batch::default();
+        let mut batch = Writes::default();
         let mut out = Vec::with_capacity(items.len());
         let mut keys_in_batch: Vec<(String, OutboundMessage)> = Vec::new();
         let mut frequency = consent::FrequencyTally::default();
@@ -234,13 +235,12 @@ impl Store {
             out.push(Inserted::New(msg));
         }
         frequency.write(&mut batch);
-        self.tree.apply_batch(batch)?;
-        self.events_written.send_modify(|n| *n += 1);
+        self.apply(batch)?;
         Ok(out)
     }
 
     /// A new message, its indexes and its first status event, added to `batch`.
-    fn push_outbound(&self, batch: &mut Batch, msg: &OutboundMessage) -> Result<(), StoreError> {
+    fn push_outbound(&self, batch: &mut Writes, msg: &OutboundMessage) -> Result<(), StoreError> {
         batch.insert(&keys::message(msg.id), encode(msg)?);
         self.index_insert(batch, msg);
         self.push_status_event(batch, msg)
@@ -301,9 +301,9 @@ impl Store {
         F: FnMut(usize, &mut OutboundMessage) -> bool,
     {
         let _guard = self.write_lock.lock();
-        let mut batch = Batch::default();
+        let mut batch = Writes::default();
         let mut out = Vec::with_capacity(ids.len());
-        let mut events = 0u64;
+        let mut changed = false;
         for (i, &id) in ids.iter().enumerate() {
             let Some(old) = self.get(id)? else {
                 out.push(None);
@@ -332,12 +332,11 @@ impl Store {
                 }
                 self.push_status_event(&mut batch, &new)?;
             }
-            events += 1;
+            changed = true;
             out.push(Some(new));
         }
-        if events > 0 {
-            self.tree.apply_batch(batch)?;
-            self.events_written.send_modify(|n| *n += events);
+        if changed {
+            self.apply(batch)?;
         }
         Ok(out)
     }
@@ -357,7 +356,7 @@ impl Store {
         out
     }
 
-    fn index_insert(&self, batch: &mut Batch, m: &OutboundMessage) {
+    fn index_insert(&self, batch: &mut sled::Batch, m: &OutboundMessage) {
         for k in Self::index_keys(m) {
             batch.insert(k, &[]);
         }
@@ -366,7 +365,7 @@ impl Store {
     /// Moves the index entries of a message from `old` to `new`, touching only those that
     /// differ: every key written costs a tree descent in sled, and most changes keep the
     /// recipient and reference entries.
-    fn reindex(&self, batch: &mut Batch, old: &OutboundMessage, new: &OutboundMessage) {
+    fn reindex(&self, batch: &mut sled::Batch, old: &OutboundMessage, new: &OutboundMessage) {
         let before = Self::index_keys(old);
         let after = Self::index_keys(new);
         for k in before.iter().filter(|k| !after.contains(k)) {
@@ -377,13 +376,7 @@ impl Store {
         }
     }
 
-    /// The next event sequence number: sled's ids start at 0, events at 1, so that a reader's
-    /// cursor 0 means "from the beginning".
-    fn next_event_seq(&self) -> Result<u64, StoreError> {
-        Ok(self.db.generate_id()? + 1)
-    }
-
-    fn push_status_event(&self, batch: &mut Batch, m: &OutboundMessage) -> Result<(), StoreError> {
+    fn push_status_event(&self, batch: &mut Writes, m: &OutboundMessage) -> Result<(), StoreError> {
         let reason = m.history.last().and_then(|h| h.reason.clone());
         self.push_event_for(batch, m, m.status, m.updated_at, reason)
     }
@@ -391,7 +384,7 @@ impl Store {
     /// A `message.status` event saying that `m` went to `status` at `at`.
     fn push_event_for(
         &self,
-        batch: &mut Batch,
+        batch: &mut Writes,
         m: &OutboundMessage,
         status: Status,
         at: Timestamp,
@@ -408,7 +401,7 @@ impl Store {
             parts: m.parts.clone(),
             attempts: m.attempts.count,
         };
-        batch.insert(&keys::event(seq), encode(&event)?);
+        batch.push_event(event);
         Ok(())
     }
 
@@ -508,10 +501,9 @@ impl Store {
     /// [`Store::push_inbound`]); the stored message is returned.
     pub fn insert_inbound(&self, mut msg: InboundMessage) -> Result<InboundMessage, StoreError> {
         let _guard = self.write_lock.lock();
-        let mut batch = Batch::default();
+        let mut batch = Writes::default();
         self.push_inbound(&mut batch, &mut msg)?;
-        self.tree.apply_batch(batch)?;
-        self.events_written.send_modify(|n| *n += 1);
+        self.apply(batch)?;
         drop(_guard);
         self.inbound_committed([&msg]);
         Ok(msg)
@@ -521,7 +513,7 @@ impl Store {
     /// `write_lock` held. The id is reassigned here so inbox order is write order: ids made
     /// earlier by the caller (or in the same millisecond, whose random part would sort at
     /// random) could land before a consumer's cursor and never be read.
-    fn push_inbound(&self, batch: &mut Batch, msg: &mut InboundMessage) -> Result<(), StoreError> {
+    fn push_inbound(&self, batch: &mut Writes, msg: &mut InboundMessage) -> Result<(), StoreError> {
         let mut last = self.last_inbound.lock();
         if last.is_none() {
             let end = keys::prefix_end(&[keys::INBOX]);
@@ -546,7 +538,7 @@ impl Store {
             parts: Vec::new(),
             attempts: 0,
         };
-        batch.insert(&keys::event(seq), encode(&event)?);
+        batch.push_event(event);
         for m in &queued {
             self.push_outbound(batch, m)?;
         }
@@ -585,22 +577,6 @@ impl Store {
             None
         };
         Ok(Page { items, next_cursor })
-    }
-
-    /// Events with a sequence number above `after`, oldest first.
-    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
-        let start = keys::event(after.saturating_add(1));
-        let end = keys::prefix_end(&[keys::EVENT]);
-        let mut out = Vec::new();
-        for kv in self
-            .tree
-            .range(start.as_slice()..end.as_slice())
-            .take(limit)
-        {
-            let (k, v) = kv?;
-            out.push(decode(&k, &v)?);
-        }
-        Ok(out)
     }
 
     /// How many messages `route` sent on UTC day `day`.

@@ -10,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use super::events::Writes;
 use serde::{Deserialize, Serialize};
-use sled::Batch;
 
 use super::value::{decode, encode};
 use super::{Store, StoreError, keys};
@@ -141,7 +141,7 @@ impl Store {
         if self.tree.contains_key(&seen)? {
             return Ok(Received::Duplicate);
         }
-        let mut batch = Batch::default();
+        let mut batch = Writes::default();
         batch.insert(seen, &now.as_millis().to_be_bytes());
         let result = match part
             .concat
@@ -203,9 +203,8 @@ impl Store {
                 }
             }
         };
-        self.tree.apply_batch(batch)?;
+        self.apply(batch)?;
         if let Received::Stored(m) = &result {
-            self.events_written.send_modify(|n| *n += 1);
             drop(_guard);
             self.inbound_committed([m]);
         }
@@ -221,7 +220,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Vec<InboundMessage>, StoreError> {
         let _guard = self.write_lock.lock();
-        let mut batch = Batch::default();
+        let mut batch = Writes::default();
         let mut out = Vec::new();
         for kv in self
             .tree
@@ -238,8 +237,7 @@ impl Store {
             }
         }
         if !out.is_empty() {
-            self.tree.apply_batch(batch)?;
-            self.events_written.send_modify(|n| *n += out.len() as u64);
+            self.apply(batch)?;
             drop(_guard);
             self.inbound_committed(&out);
         }

@@ -27,6 +27,28 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     Ok(out)
 }
 
+/// A value encoded on its own, to be gathered into a list by [`encode_list`] (so a writer can
+/// bound a list by its encoded size before building it).
+pub fn encode_item<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    let mut out = Vec::with_capacity(256);
+    rmp_serde::encode::write_named(&mut out, value).map_err(|e| StoreError::Corrupt {
+        key: String::new(),
+        reason: format!("cannot encode: {e}"),
+    })?;
+    Ok(out)
+}
+
+/// A list of items from [`encode_item`], stored as one value that decodes as a `Vec`.
+pub fn encode_list<'a>(items: impl ExactSizeIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut out = vec![MSGPACK];
+    // Writing to a Vec cannot fail, and a list holds far fewer than 2^32 items.
+    let _ = rmp::encode::write_array_len(&mut out, items.len() as u32);
+    for item in items {
+        out.extend_from_slice(item);
+    }
+    out
+}
+
 /// Decodes a stored value, naming its key when it is unreadable.
 pub fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
     let corrupt = |reason: String| StoreError::Corrupt {
@@ -73,6 +95,19 @@ mod tests {
             b: Some("x".into()),
         };
         assert_eq!(decode::<New>(b"k", &encode(&new).unwrap()).unwrap(), new);
+    }
+
+    #[test]
+    fn a_list_of_items_should_decode_as_a_vec() {
+        let items: Vec<Vec<u8>> = (0..20)
+            .map(|a| encode_item(&New { a, b: None }).unwrap())
+            .collect();
+        let list = encode_list(items.iter().map(Vec::as_slice));
+        let back: Vec<New> = decode(b"k", &list).unwrap();
+        assert_eq!(back.len(), 20);
+        assert_eq!(back[19], New { a: 19, b: None });
+        let empty: Vec<New> = decode(b"k", &encode_list(std::iter::empty())).unwrap();
+        assert!(empty.is_empty());
     }
 
     #[test]

@@ -82,18 +82,6 @@ impl Store {
         }
     }
 
-    /// The sequence number of the newest event (0 when there is none).
-    pub fn last_event_seq(&self) -> Result<u64, StoreError> {
-        let Some(kv) = self.tree.scan_prefix([keys::EVENT]).next_back() else {
-            return Ok(0);
-        };
-        let (k, _) = kv?;
-        Ok(k.get(1..9)
-            .and_then(|b| b.try_into().ok())
-            .map(u64::from_be_bytes)
-            .unwrap_or(0))
-    }
-
     /// `target`'s cursor. A target seen for the first time starts after the newest event, so
     /// a webhook added to a running gateway is not flooded with history.
     pub fn webhook_cursor(&self, target: &str) -> Result<u64, StoreError> {
@@ -207,25 +195,5 @@ impl Store {
         }
         self.tree.apply_batch(batch)?;
         Ok(out)
-    }
-
-    /// Removes events with a sequence number up to `upto` that happened before `before`;
-    /// returns how many. Callers pass the lowest cursor of the running targets, so no target
-    /// loses an event it has not read.
-    pub fn prune_events(&self, upto: u64, before: Timestamp) -> Result<usize, StoreError> {
-        let end = keys::event(upto.saturating_add(1));
-        let mut batch = Batch::default();
-        let mut n = 0;
-        for kv in self.tree.range(keys::event(1).as_slice()..end.as_slice()) {
-            let (k, v) = kv?;
-            let event: crate::model::Event = decode(&k, &v)?;
-            if event.at >= before {
-                break;
-            }
-            batch.remove(k);
-            n += 1;
-        }
-        self.tree.apply_batch(batch)?;
-        Ok(n)
     }
 }

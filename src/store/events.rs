@@ -1,0 +1,294 @@
+//! The event log (outbox): what webhooks, long polls and the activity metrics read.
+//!
+//! A write that reports changes collects its events in a [`Writes`] and stores them as a few
+//! grouped values, `E | first sequence` → up to [`GROUP_MAX`] events, rather than one key per
+//! event: sled's cost is per key written (about 5 µs on the reference machine, whatever the
+//! value's size), and the dispatcher, the outcome writer and the receipt writer each change
+//! hundreds of messages per write. Sequence numbers stay per event, so readers' cursors are
+//! unchanged; a cursor may point inside a group, and reading resumes after it.
+//!
+//! Stores written before grouping hold one event per key; a group of one reads the same.
+
+use std::ops::{Deref, DerefMut};
+
+use sled::Batch;
+
+use super::value::{decode, encode_item, encode_list};
+use super::{Store, StoreError, keys};
+use crate::model::{Event, Timestamp};
+
+/// Events per stored group: enough that a batch of changes costs few keys.
+pub const GROUP_MAX: usize = 64;
+
+/// Encoded bytes per stored group (a long message's events carry every part): far below
+/// sled's 128 KiB threshold, above which a value goes to a file of its own.
+pub const GROUP_BYTES: usize = 32 * 1024;
+
+/// The first byte of MessagePack's arrays (fixarray, array 16, array 32): what a group
+/// encodes to after the store's leading format byte. A single event (older stores) is a map.
+fn is_group(bytes: &[u8]) -> bool {
+    matches!(bytes, [0, 0x90..=0x9f | 0xdc | 0xdd, ..])
+}
+
+/// The events stored under one key: a group, or one event from an older store.
+fn decode_events(key: &[u8], bytes: &[u8]) -> Result<Vec<Event>, StoreError> {
+    if is_group(bytes) {
+        decode(key, bytes)
+    } else {
+        decode(key, bytes).map(|e: Event| vec![e])
+    }
+}
+
+/// One atomic write: the sled batch and the events it reports, which [`Store::apply`] adds to
+/// the batch as groups. Derefs to the batch, for the keys that are not events.
+#[derive(Default)]
+pub(crate) struct Writes {
+    batch: Batch,
+    events: Vec<Event>,
+}
+
+impl Writes {
+    /// Adds an event; its sequence number must come from [`Store::next_event_seq`] under the
+    /// write lock, so that the log's order is write order.
+    pub(crate) fn push_event(&mut self, event: Event) {
+        self.events.push(event);
+    }
+}
+
+impl Deref for Writes {
+    type Target = Batch;
+    fn deref(&self) -> &Batch {
+        &self.batch
+    }
+}
+
+impl DerefMut for Writes {
+    fn deref_mut(&mut self) -> &mut Batch {
+        &mut self.batch
+    }
+}
+
+impl Store {
+    /// Applies `writes` atomically, its events grouped, and wakes event readers. Returns how
+    /// many events it wrote. Call with the write lock held.
+    pub(crate) fn apply(&self, writes: Writes) -> Result<u64, StoreError> {
+        let Writes { mut batch, events } = writes;
+        let mut group: Vec<Vec<u8>> = Vec::new();
+        let mut group_bytes = 0;
+        let mut first_seq = 0;
+        for event in &events {
+            let item = encode_item(event)?;
+            if !group.is_empty()
+                && (group.len() == GROUP_MAX || group_bytes + item.len() > GROUP_BYTES)
+            {
+                let full = std::mem::take(&mut group);
+                batch.insert(
+                    &keys::event(first_seq),
+                    encode_list(full.iter().map(Vec::as_slice)),
+                );
+                group_bytes = 0;
+            }
+            if group.is_empty() {
+                first_seq = event.seq;
+            }
+            group_bytes += item.len();
+            group.push(item);
+        }
+        if !group.is_empty() {
+            batch.insert(
+                &keys::event(first_seq),
+                encode_list(group.iter().map(Vec::as_slice)),
+            );
+        }
+        self.tree.apply_batch(batch)?;
+        let n = events.len() as u64;
+        if n > 0 {
+            self.events_written.send_modify(|w| *w += n);
+        }
+        Ok(n)
+    }
+
+    /// The next event sequence number: sled's ids start at 0, events at 1, so that a reader's
+    /// cursor 0 means "from the beginning".
+    pub(crate) fn next_event_seq(&self) -> Result<u64, StoreError> {
+        Ok(self.db.generate_id()? + 1)
+    }
+
+    /// Events with a sequence number above `after`, oldest first, at most `limit`.
+    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let wanted = after.saturating_add(1);
+        // The group holding `wanted`, if any, starts at or before it.
+        let from = match self
+            .tree
+            .range(keys::event(1).as_slice()..=keys::event(wanted).as_slice())
+            .next_back()
+        {
+            Some(kv) => kv?.0.to_vec(),
+            None => keys::event(wanted).to_vec(),
+        };
+        let end = keys::prefix_end(&[keys::EVENT]);
+        let mut out = Vec::new();
+        for kv in self.tree.range(from..end) {
+            let (k, v) = kv?;
+            for event in decode_events(&k, &v)? {
+                if out.len() == limit {
+                    return Ok(out);
+                }
+                if event.seq > after {
+                    out.push(event);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The sequence number of the newest event (0 when there is none).
+    pub fn last_event_seq(&self) -> Result<u64, StoreError> {
+        let Some(kv) = self.tree.scan_prefix([keys::EVENT]).next_back() else {
+            return Ok(0);
+        };
+        let (k, v) = kv?;
+        Ok(decode_events(&k, &v)?
+            .iter()
+            .map(|e| e.seq)
+            .max()
+            .unwrap_or(0))
+    }
+
+    /// Removes events with a sequence number up to `upto` that happened before `before`;
+    /// returns how many. A group goes only when all of its events may go. Callers pass the
+    /// lowest cursor of the running targets, so no target loses an event it has not read.
+    pub fn prune_events(&self, upto: u64, before: Timestamp) -> Result<usize, StoreError> {
+        let end = keys::event(upto.saturating_add(1));
+        let mut batch = Batch::default();
+        let mut n = 0;
+        for kv in self.tree.range(keys::event(1).as_slice()..end.as_slice()) {
+            let (k, v) = kv?;
+            let events = decode_events(&k, &v)?;
+            if events.iter().any(|e| e.seq > upto || e.at >= before) {
+                break;
+            }
+            batch.remove(k);
+            n += events.len();
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EventKind, MessageId};
+
+    fn event(seq: u64, at: u64) -> Event {
+        Event {
+            seq,
+            at: Timestamp(at),
+            kind: EventKind::MessageReceived,
+            message_id: MessageId::new_at(at),
+            status: None,
+            reason: None,
+            parts: Vec::new(),
+            attempts: 0,
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, std::sync::Arc<Store>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        (dir, store)
+    }
+
+    /// Writes events `seqs` in one write, as the store's writers do.
+    fn write(store: &Store, seqs: std::ops::RangeInclusive<u64>, at: u64) {
+        let mut w = Writes::default();
+        for seq in seqs {
+            w.push_event(event(seq, at));
+        }
+        store.apply(w).unwrap();
+    }
+
+    fn seqs(events: &[Event]) -> Vec<u64> {
+        events.iter().map(|e| e.seq).collect()
+    }
+
+    #[test]
+    fn a_write_of_many_events_should_cost_one_key_per_group() {
+        let (_dir, store) = store();
+        write(&store, 1..=150, 10);
+        let keys = store.tree.scan_prefix([keys::EVENT]).count();
+        assert_eq!(keys, 150usize.div_ceil(GROUP_MAX));
+        assert_eq!(
+            seqs(&store.events_after(0, 1000).unwrap()),
+            (1..=150).collect::<Vec<_>>()
+        );
+        assert_eq!(store.last_event_seq().unwrap(), 150);
+    }
+
+    #[test]
+    fn large_events_should_be_grouped_by_size() {
+        let (_dir, store) = store();
+        let mut w = Writes::default();
+        for seq in 1..=10 {
+            let mut e = event(seq, 10);
+            e.reason = Some("x".repeat(GROUP_BYTES / 3));
+            w.push_event(e);
+        }
+        store.apply(w).unwrap();
+        for kv in store.tree.scan_prefix([keys::EVENT]) {
+            let (k, v) = kv.unwrap();
+            assert!(v.len() <= GROUP_BYTES + 64, "{} bytes", v.len());
+            assert!(decode_events(&k, &v).unwrap().len() <= 2);
+        }
+        assert_eq!(
+            seqs(&store.events_after(0, 100).unwrap()),
+            (1..=10).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_cursor_inside_a_group_should_resume_after_it_and_limits_should_hold() {
+        let (_dir, store) = store();
+        write(&store, 1..=5, 10);
+        write(&store, 6..=9, 20);
+        assert_eq!(seqs(&store.events_after(2, 2).unwrap()), vec![3, 4]);
+        assert_eq!(seqs(&store.events_after(4, 3).unwrap()), vec![5, 6, 7]);
+        assert_eq!(seqs(&store.events_after(7, 10).unwrap()), vec![8, 9]);
+        assert!(store.events_after(9, 10).unwrap().is_empty());
+        assert!(store.events_after(0, 0).unwrap().is_empty());
+    }
+
+    #[test]
+    fn events_stored_one_per_key_by_older_builds_should_still_read_and_prune() {
+        use crate::store::value::encode;
+        let (_dir, store) = store();
+        for seq in 1..=3 {
+            store
+                .put_raw(&keys::event(seq), &encode(&event(seq, 10)).unwrap())
+                .unwrap();
+        }
+        write(&store, 4..=6, 20);
+        assert_eq!(
+            seqs(&store.events_after(1, 10).unwrap()),
+            vec![2, 3, 4, 5, 6]
+        );
+        assert_eq!(store.last_event_seq().unwrap(), 6);
+        assert_eq!(store.prune_events(6, Timestamp(15)).unwrap(), 3);
+        assert_eq!(seqs(&store.events_after(0, 10).unwrap()), vec![4, 5, 6]);
+    }
+
+    #[test]
+    fn pruning_should_keep_a_group_that_holds_an_unread_or_recent_event() {
+        let (_dir, store) = store();
+        write(&store, 1..=3, 10);
+        write(&store, 4..=6, 10);
+        // Event 5 is not read by every target yet: its group stays whole.
+        assert_eq!(store.prune_events(5, Timestamp(100)).unwrap(), 3);
+        assert_eq!(seqs(&store.events_after(0, 10).unwrap()), vec![4, 5, 6]);
+        // Recent events stay whatever the cursors.
+        assert_eq!(store.prune_events(6, Timestamp(10)).unwrap(), 0);
+        assert_eq!(store.prune_events(6, Timestamp(11)).unwrap(), 3);
+        assert_eq!(store.last_event_seq().unwrap(), 0);
+    }
+}
