@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
+use super::link_writer::Stored;
 use super::pdu::values::{MessageState, data_coding, esm_class};
 use super::pdu::{Body, CommandStatus, Tlvs};
 use super::receipt;
@@ -65,8 +66,35 @@ struct Incoming<'a> {
     tlvs: &'a Tlvs,
 }
 
-/// Handles one deliver_sm / data_sm body; returns the command_status to answer with.
-pub async fn handle(link: &Arc<Link>, body: Body) -> CommandStatus {
+/// What to answer a deliver_sm / data_sm with: at once, or once its store write is durable.
+#[derive(Debug)]
+pub enum Answer {
+    /// The status to answer with now.
+    Now(CommandStatus),
+    /// Queued on the link's writer: ESME_ROK once stored, an error status otherwise.
+    Stored(Stored),
+}
+
+impl Answer {
+    /// The command_status to answer with, once known.
+    pub async fn status(self) -> CommandStatus {
+        match self {
+            Answer::Now(status) => status,
+            Answer::Stored(stored) => {
+                if stored.wait().await {
+                    CommandStatus::Ok
+                } else {
+                    CommandStatus::ReceiverTemporaryAppError
+                }
+            }
+        }
+    }
+}
+
+/// Takes one deliver_sm / data_sm body: queues its receipt or MO part on the link's writer.
+/// Synchronous, so the session queues PDUs in the order it read them (inbox order is wire
+/// order) and only the waits for the writes run in tasks of their own.
+pub fn accept(link: &Arc<Link>, body: Body) -> Answer {
     let inc = match &body {
         Body::DeliverSm(d) => Incoming {
             esm_class: d.esm_class,
@@ -84,25 +112,16 @@ pub async fn handle(link: &Arc<Link>, body: Body) -> CommandStatus {
             payload: d.tlvs.message_payload().unwrap_or_default(),
             tlvs: &d.tlvs,
         },
-        _ => return CommandStatus::InvalidCommandId,
+        _ => return Answer::Now(CommandStatus::InvalidCommandId),
     };
     let now = Timestamp::now();
     if esm_class::is_receipt(inc.esm_class) {
         // The link's writer stores it with the others that came meanwhile, durably.
-        return if link.writer.receipt(receipt_of(&inc, now)).await {
-            CommandStatus::Ok
-        } else {
-            CommandStatus::ReceiverTemporaryAppError
-        };
+        return Answer::Stored(link.writer.receipt(receipt_of(&inc, now)));
     }
     // Through the link's writer too: in the order the SMSC sent them, after the conversation
     // records of messages handed over before (so a reply finds them), durably.
-    let part = mo_part(link, &inc);
-    if link.writer.mo(part, now).await {
-        CommandStatus::Ok
-    } else {
-        CommandStatus::ReceiverTemporaryAppError
-    }
+    Answer::Stored(link.writer.mo(mo_part(link, &inc), now))
 }
 
 /// The receipt a deliver_sm / data_sm carries, as the store takes it.

@@ -79,22 +79,19 @@ impl LinkWriter {
             .map_err(|_| c)
     }
 
-    /// Hands `receipt` to the writer and waits until it is stored durably (applied to its
-    /// part, or parked to be matched later). `false` when it could not be stored: the caller
-    /// answers with an error so that the SMSC sends it again.
-    pub async fn receipt(&self, receipt: SmscReceipt) -> bool {
+    /// Queues `receipt`; the answer says when it is stored durably (applied to its part, or
+    /// parked to be matched later), or that it could not be: the caller then answers with an
+    /// error so that the SMSC sends it again.
+    pub fn receipt(&self, receipt: SmscReceipt) -> Stored {
         let (done, rx) = oneshot::channel();
-        if self.tx.send(Job::Receipt(receipt, done)).is_err() {
-            return false;
-        }
-        rx.await.unwrap_or(false)
+        Stored(self.tx.send(Job::Receipt(receipt, done)).ok().map(|_| rx))
     }
 
-    /// Hands an MO part received at `at` to the writer and waits until it is in the inbox
-    /// durably. MO parts are written in the order they were handed over, after the conversation
-    /// records queued before them (so a reply finds the message it answers). `false` when it
-    /// could not be stored: the caller answers with an error so that the SMSC sends it again.
-    pub async fn mo(&self, part: InboundPart, at: Timestamp) -> bool {
+    /// Queues an MO part received at `at`; the answer says when it is in the inbox durably.
+    /// MO parts are written in the order they were queued, after the conversation records
+    /// queued before them (so a reply finds the message it answers): callers queue them in
+    /// the order the SMSC sent them, before waiting.
+    pub fn mo(&self, part: InboundPart, at: Timestamp) -> Stored {
         let (done, rx) = oneshot::channel();
         // Every deliver_sm is a new part: the SMSC resends only what we did not answer, and
         // we answer after the write is durable.
@@ -105,10 +102,23 @@ impl LinkWriter {
             at,
             done,
         };
-        if self.tx.send(Job::Mo(Box::new(job))).is_err() {
-            return false;
+        Stored(self.tx.send(Job::Mo(Box::new(job))).ok().map(|_| rx))
+    }
+}
+
+/// A receipt or MO part queued on a link's writer.
+#[must_use = "the SMSC is answered once the job is stored"]
+#[derive(Debug)]
+pub struct Stored(Option<oneshot::Receiver<bool>>);
+
+impl Stored {
+    /// Waits for the write: `true` once the job is stored durably, `false` if it could not be
+    /// (or the writer had stopped when it was queued).
+    pub async fn wait(self) -> bool {
+        match self.0 {
+            Some(rx) => rx.await.unwrap_or(false),
+            None => false,
         }
-        rx.await.unwrap_or(false)
     }
 }
 
@@ -371,8 +381,8 @@ mod tests {
             })
             .unwrap();
         let (known, unknown) = tokio::join!(
-            link.writer.receipt(receipt("7F")),
-            link.writer.receipt(receipt("nothing"))
+            link.writer.receipt(receipt("7F")).wait(),
+            link.writer.receipt(receipt("nothing")).wait()
         );
         assert!(known && unknown, "both stored");
         let m = store.get(id).unwrap().unwrap();
@@ -403,7 +413,7 @@ mod tests {
             concat: None,
             text: "Yes".into(),
         };
-        assert!(link.writer.mo(reply, Timestamp::now()).await);
+        assert!(link.writer.mo(reply, Timestamp::now()).wait().await);
         let open = store
             .conversations_with(m.to.as_str(), Timestamp::now())
             .unwrap();
@@ -414,7 +424,7 @@ mod tests {
         // After the writer stopped, callers are told so (and write themselves).
         cancel.cancel();
         task.await.unwrap();
-        assert!(!link.writer.receipt(receipt("7f")).await);
+        assert!(!link.writer.receipt(receipt("7f")).wait().await);
         assert!(
             link.writer
                 .smsc_id(SmscIdRecord {

@@ -91,6 +91,35 @@ async fn an_mo_message_should_reach_the_inbox_reassembled() {
     gw.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mo_messages_should_reach_the_inbox_in_the_order_the_smsc_sent_them() {
+    let gw = start(Faults::default(), "").await;
+    let mo = |i: usize| Mo {
+        from: "+358407654321".into(),
+        to: "12345".into(),
+        text: format!("reply {i}"),
+        system_id: None,
+    };
+    eventually("a bound receiver", || async {
+        gw.smsc.inject_mo(&mo(0)).ok()
+    })
+    .await;
+    // Back to back on one bind: the SMSC does not wait for one answer before the next.
+    for i in 1..40 {
+        gw.smsc.inject_mo(&mo(i)).unwrap();
+    }
+    let inbox = eventually("forty inbox messages", || async {
+        let v = gw.get("/v1/inbox?limit=100").await;
+        let msgs = v["messages"].as_array()?.clone();
+        (msgs.len() == 40).then_some(msgs)
+    })
+    .await;
+    let texts: Vec<&str> = inbox.iter().filter_map(|m| m["text"].as_str()).collect();
+    let sent: Vec<String> = (0..40).map(|i| format!("reply {i}")).collect();
+    assert_eq!(texts, sent);
+    gw.stop().await;
+}
+
 async fn long_ucs2(mode: &str) -> (Gw, Vec<hw_sim::smsc::Submitted>, String) {
     let gw = start(Faults::default(), &format!("long_messages = \"{mode}\"")).await;
     let text = "Ваш заказ готов к выдаче. Приходите в пункт выдачи до пятницы! ".repeat(3);

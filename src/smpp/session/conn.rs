@@ -366,11 +366,12 @@ impl Session {
                 return Some(End::Lost("the SMSC unbound".into()));
             }
             body @ (Body::DeliverSm(_) | Body::DataSm(_)) => {
-                let link = self.link.clone();
+                let is_data = matches!(body, Body::DataSm(_));
+                // Queued here, in the order read; only the wait for the write is spawned.
+                let answer = crate::smpp::inbound::accept(&self.link, body);
                 let tx = self.responses.0.clone();
                 tokio::spawn(async move {
-                    let is_data = matches!(body, Body::DataSm(_));
-                    let status = crate::smpp::inbound::handle(&link, body).await;
+                    let status = answer.status().await;
                     let resp = SmResp::default();
                     let body = if is_data {
                         Body::DataSmResp(resp)
