@@ -251,16 +251,7 @@ pub async fn retry_parked(link: Arc<Link>, store: Arc<Store>, cancel: Cancellati
             }
         };
         let (keys, receipts): (Vec<Vec<u8>>, Vec<SmscReceipt>) = parked.into_iter().unzip();
-        // One write for all; if that fails (one unreadable message), one each.
-        let matched = store
-            .apply_smpp_receipts(&link.name, &receipts, now)
-            .map(|m| m.into_iter().map(Ok).collect())
-            .unwrap_or_else(|_| {
-                receipts
-                    .iter()
-                    .map(|r| store.apply_smpp_receipt(&link.name, r, now))
-                    .collect::<Vec<_>>()
-            });
+        let matched = store.apply_smpp_receipts_each(&link.name, &receipts, now);
         for (key, m) in keys.iter().zip(matched) {
             match m {
                 Ok(SmppReceiptMatch::Applied { .. }) => {

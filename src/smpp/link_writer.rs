@@ -21,9 +21,7 @@ use tracing::warn;
 
 use super::session::Link;
 use crate::model::{MessageId, Timestamp};
-use crate::store::{
-    Conversation, InboundPart, SmppReceiptMatch, SmscIdRecord, SmscReceipt, Store, StoreError,
-};
+use crate::store::{Conversation, InboundPart, SmppReceiptMatch, SmscIdRecord, SmscReceipt, Store};
 
 /// Most jobs written in one batch.
 const MAX_BATCH: usize = 2048;
@@ -266,48 +264,33 @@ fn record_sent(
 /// fail (one unreadable message, say), one write each, so that the others still get stored.
 fn store_all(link: &Link, store: &Store, receipts: &[SmscReceipt]) -> Vec<bool> {
     let now = Timestamp::now();
-    match store_together(link, store, receipts, now) {
-        Ok(()) => vec![true; receipts.len()],
-        Err(_) if receipts.len() > 1 => receipts
-            .iter()
-            .map(|r| store_one(link, store, r, now))
-            .collect(),
-        Err(e) => {
-            let id = receipts.first().map_or("", |r| r.smsc_id.as_str());
-            warn!(target: "smsgw::smpp", link = %link.name, %id, cause = %e, "cannot store a receipt; the SMSC will resend it");
-            vec![false; receipts.len()]
-        }
-    }
-}
-
-fn store_one(link: &Link, store: &Store, r: &SmscReceipt, now: Timestamp) -> bool {
-    match store_together(link, store, std::slice::from_ref(r), now) {
-        Ok(()) => true,
-        Err(e) => {
-            warn!(target: "smsgw::smpp", link = %link.name, id = %r.smsc_id, cause = %e, "cannot store a receipt; the SMSC will resend it");
-            false
-        }
-    }
-}
-
-fn store_together(
-    link: &Link,
-    store: &Store,
-    receipts: &[SmscReceipt],
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let matched = store.apply_smpp_receipts(&link.name, receipts, now)?;
-    for (r, m) in receipts.iter().zip(matched) {
-        match m {
-            SmppReceiptMatch::Applied { .. } => Link::count(&link.stats.receipts),
-            SmppReceiptMatch::NoMatch => {
-                tracing::debug!(target: "smsgw::smpp", link = %link.name, id = %r.smsc_id, "receipt matches no recorded submit yet; parked");
-                store.park_smpp_receipt(&link.name, r)?;
-                Link::count(&link.stats.receipts_parked);
-            }
-        }
-    }
-    Ok(())
+    let matched = store.apply_smpp_receipts_each(&link.name, receipts, now);
+    receipts
+        .iter()
+        .zip(matched)
+        .map(|(r, m)| {
+            let stored = match m {
+                Ok(SmppReceiptMatch::Applied { .. }) => {
+                    Link::count(&link.stats.receipts);
+                    Ok(())
+                }
+                Ok(SmppReceiptMatch::NoMatch) => {
+                    tracing::debug!(target: "smsgw::smpp", link = %link.name, id = %r.smsc_id, "receipt matches no recorded submit yet; parked");
+                    let parked = store.park_smpp_receipt(&link.name, r);
+                    if parked.is_ok() {
+                        Link::count(&link.stats.receipts_parked);
+                    }
+                    parked
+                }
+                Err(e) => Err(e),
+            };
+            stored
+                .map_err(|e| {
+                    warn!(target: "smsgw::smpp", link = %link.name, id = %r.smsc_id, cause = %e, "cannot store a receipt; the SMSC will resend it");
+                })
+                .is_ok()
+        })
+        .collect()
 }
 
 #[cfg(test)]

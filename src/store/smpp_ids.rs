@@ -239,6 +239,25 @@ impl Store {
         Ok(out)
     }
 
+    /// [`Store::apply_smpp_receipts`] that cannot lose a batch to one bad receipt: one write
+    /// for all, and if that fails (an unreadable message, say), one write each, so only the
+    /// receipts that cannot be stored come back as errors.
+    pub fn apply_smpp_receipts_each(
+        &self,
+        route: &str,
+        receipts: &[SmscReceipt],
+        now: Timestamp,
+    ) -> Vec<Result<SmppReceiptMatch, StoreError>> {
+        match self.apply_smpp_receipts(route, receipts, now) {
+            Ok(matched) => matched.into_iter().map(Ok).collect(),
+            Err(e) if receipts.len() == 1 => vec![Err(e)],
+            Err(_) => receipts
+                .iter()
+                .map(|r| self.apply_smpp_receipt(route, r, now))
+                .collect(),
+        }
+    }
+
     /// Parks a receipt of `route` to be matched again later.
     pub fn park_smpp_receipt(&self, route: &str, r: &SmscReceipt) -> Result<(), StoreError> {
         let mut k = route_prefix(PARKED_RECEIPT, route);
@@ -423,6 +442,31 @@ mod tests {
         assert_eq!(m.status, Status::Delivered);
         assert_eq!(m.parts[0].status, PartStatus::Delivered);
         assert_eq!(m.parts[0].receipt.as_deref(), Some("id:b1 stat:DELIVRD"));
+    }
+
+    #[test]
+    fn one_unreadable_message_should_fail_only_its_own_receipt_in_a_batch() {
+        let (_d, s) = store();
+        let good = sent_message(&s, 1);
+        let bad = sent_message(&s, 1);
+        s.record_smsc_id("op", "c1", good, 1, Timestamp::now())
+            .unwrap();
+        s.record_smsc_id("op", "c2", bad, 1, Timestamp::now())
+            .unwrap();
+        s.put_raw(&keys::message(bad), b"\x00\xc1").unwrap();
+        let receipts = [
+            receipt("c2", PartStatus::Delivered),
+            receipt("c1", PartStatus::Delivered),
+            receipt("c3", PartStatus::Delivered),
+        ];
+        let got = s.apply_smpp_receipts_each("op", &receipts, Timestamp::now());
+        assert!(matches!(got[0], Err(StoreError::Corrupt { .. })), "{got:?}");
+        assert_eq!(
+            got[1].as_ref().unwrap(),
+            &SmppReceiptMatch::Applied { id: good }
+        );
+        assert_eq!(got[2].as_ref().unwrap(), &SmppReceiptMatch::NoMatch);
+        assert_eq!(s.get(good).unwrap().unwrap().status, Status::Delivered);
     }
 
     #[test]
