@@ -532,3 +532,38 @@ async fn submissions_while_every_route_waits_for_a_token_should_not_each_cost_a_
     wait_for(Duration::from_secs(2), || route.sends().len() == 2).await;
     run.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn sends_waiting_for_their_hand_over_flush_should_count_against_the_route_capacity() {
+    let (_dir, store) = temp_store();
+    let config = one_route("");
+    let msgs = insert(&store, many(&config, 20));
+    let route = Arc::new(FakeRoute::accepting("r", 4));
+    // No group-commit flusher yet: hand-overs are written but never made durable, so no send
+    // reaches the route, whose own count of free slots stays at 4 meanwhile.
+    let stop = CancellationToken::new();
+    let clock = Arc::new(TokioClock::starting_at(T0));
+    let routes: Vec<Arc<dyn Route>> = vec![route.clone()];
+    let (dispatcher, handle) = Dispatcher::new(store.clone(), routes, &config, clock).unwrap();
+    let dispatch = tokio::spawn(dispatcher.run(stop.clone(), Duration::from_secs(5)));
+    wait_for(Duration::from_secs(10), || {
+        store.count_in_status(Status::Sending) >= 4
+    })
+    .await;
+    for _ in 0..5 {
+        handle.notify();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    assert_eq!(store.count_in_status(Status::Sending), 4);
+    assert!(route.sends().is_empty());
+
+    let commit = tokio::spawn(store.group_commit().run(stop.clone()));
+    wait_for(Duration::from_secs(60), || {
+        msgs.iter().all(|m| status(&store, m.id) == Status::Sent)
+    })
+    .await;
+    assert_eq!(route.sends().len(), 20);
+    stop.cancel();
+    dispatch.await.unwrap();
+    commit.await.unwrap();
+}
