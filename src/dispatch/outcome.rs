@@ -105,9 +105,6 @@ fn settle(
     let mut permanent = None;
     let mut temporary = None;
     for part in m.parts.iter_mut() {
-        if !matches!(part.status, PartStatus::Pending | PartStatus::Unknown) {
-            continue;
-        }
         let outcome = report
             .parts
             .iter()
@@ -116,6 +113,17 @@ fn settle(
             .unwrap_or(PartOutcome::Unknown {
                 reason: format!("route {route} reported nothing for this part"),
             });
+        if !matches!(part.status, PartStatus::Pending | PartStatus::Unknown) {
+            // Settled before this send (an earlier attempt), or by a receipt or status report
+            // that beat this record: it keeps its state, and learns the route's id if it had
+            // none.
+            if let PartOutcome::Sent { remote_id } = outcome
+                && part.remote_id.is_none()
+            {
+                part.remote_id = remote_id;
+            }
+            continue;
+        }
         match outcome {
             PartOutcome::Sent { remote_id } => {
                 part.status = PartStatus::Sent;
@@ -324,15 +332,50 @@ mod tests {
         store
             .apply_smpp_receipt("r", &receipt, Timestamp(2_600))
             .unwrap();
+        record_sent_then_expect_delivered_through_sent(&store, id, "abc");
+    }
+
+    #[test]
+    fn a_status_report_that_came_before_the_outcome_should_make_the_message_delivered_through_sent()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let id = sending_message(&store);
+        store
+            .record_sent_part("m1", 7, "+358401234567", id, 1, Timestamp(2_500))
+            .unwrap();
+        let report = crate::store::ReportInput {
+            mr: 7,
+            recipient: "+358401234567".into(),
+            status: 0,
+            part_status: PartStatus::Delivered,
+        };
+        let window = std::time::Duration::from_secs(3600);
+        assert_eq!(
+            store
+                .apply_status_report("m1", &report, window, Timestamp(2_600))
+                .unwrap(),
+            crate::store::ReportMatch::Applied { id, part: 1 }
+        );
+        let m = store.get(id).unwrap().unwrap();
+        assert_eq!(m.status, Status::Sending, "the send is not recorded yet");
+        assert_eq!(m.parts[0].status, PartStatus::Delivered);
+        record_sent_then_expect_delivered_through_sent(&store, id, "7");
+    }
+
+    /// Records `id`'s send through route `r` (remote id `remote`) after its part took a
+    /// receipt or report: the message goes `sent` then `delivered`, each announced.
+    fn record_sent_then_expect_delivered_through_sent(store: &Store, id: MessageId, remote: &str) {
         let sent = Finished {
             id,
             route: "r".into(),
             report: report(PartOutcome::Sent {
-                remote_id: Some("abc".into()),
+                remote_id: Some(remote.into()),
             }),
         };
-        assert!(apply_all(&store, vec![sent], Timestamp(3_000), &retry()).is_empty());
+        assert!(apply_all(store, vec![sent], Timestamp(3_000), &retry()).is_empty());
         let m = store.get(id).unwrap().unwrap();
+        assert_eq!(m.parts[0].remote_id.as_deref(), Some(remote));
         assert_eq!(m.status, Status::Delivered);
         assert_eq!(m.parts[0].status, PartStatus::Delivered);
         let steps: Vec<Status> = m.history.iter().map(|h| h.status).collect();

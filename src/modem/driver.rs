@@ -30,9 +30,6 @@ use crate::dispatch::{PartOutcome, Shaper};
 use crate::model::{MessageId, Timestamp};
 use crate::store::{Received, Store};
 
-/// How long a routed status report whose part is not recorded yet is retried.
-const REPORT_RETRY_FOR: Duration = Duration::from_secs(120);
-
 /// How often a modem that is down or dead resolves expired unconfirmed parts.
 const RESOLVE_EVERY: Duration = Duration::from_secs(1);
 
@@ -129,7 +126,6 @@ pub fn spawn(
         cancel,
         ladder: Ladder::new(cfun.unwrap_or(true)),
         init: None,
-        pending_reports: Vec::new(),
         deps,
     };
     let handle = tokio::spawn(task.run());
@@ -151,7 +147,6 @@ struct ModemTask {
     cancel: CancellationToken,
     ladder: Ladder,
     init: Option<Initialised>,
-    pending_reports: Vec<(Instant, StatusReportPdu)>,
 }
 
 impl ModemTask {
@@ -374,7 +369,6 @@ impl ModemTask {
     }
 
     async fn probe(&mut self, port: &PortHandle) -> Option<Step> {
-        self.retry_reports().await;
         match port
             .command(
                 &Command::attention(),
@@ -518,16 +512,6 @@ impl ModemTask {
         }
     }
 
-    async fn retry_reports(&mut self) {
-        let pending = std::mem::take(&mut self.pending_reports);
-        for (since, sr) in pending {
-            let later = self.apply_report_only(&sr).await == Some(Handled::ReportLater);
-            if later && since.elapsed() < REPORT_RETRY_FOR {
-                self.pending_reports.push((since, sr));
-            }
-        }
-    }
-
     async fn apply_report_only(&self, sr: &StatusReportPdu) -> Option<Handled> {
         let c = &self.deps.config;
         let input = super::receive::report_input(sr);
@@ -538,7 +522,6 @@ impl ModemTask {
             c.timeouts.report_window.get(),
             now,
         ) {
-            Ok(crate::store::ReportMatch::NotYetSent { .. }) => Some(Handled::ReportLater),
             Ok(m) => {
                 let _ = self.deps.store.durable().await;
                 Some(Handled::Report(m))
@@ -567,9 +550,6 @@ impl ModemTask {
                 let h = match self.deps.codec.decode(&pdu) {
                     Ok(Decoded::StatusReport(sr)) => {
                         let h = self.apply_report_only(&sr).await;
-                        if h == Some(Handled::ReportLater) {
-                            self.pending_reports.push((Instant::now(), sr));
-                        }
                         h.unwrap_or(Handled::Kept("store error".into()))
                     }
                     _ => Handled::Kept("+CDS without a status report".into()),

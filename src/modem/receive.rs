@@ -67,8 +67,6 @@ pub enum Handled {
     Stored(Received),
     /// A status report was applied, or matched nothing: delete it.
     Report(ReportMatch),
-    /// A report whose part is still being recorded: keep it, the next sweep retries.
-    ReportLater,
     /// Not decodable or not a message for us: left where it is.
     Kept(String),
 }
@@ -132,10 +130,7 @@ impl Receiver<'_> {
             .apply_status_report(self.modem, &input, self.report_window, now)?;
         self.store.durable().await?;
         debug!(target: "smsgw::modem", modem = self.modem, mr = sr.mr, st = sr.status, result = ?m, "status report");
-        Ok(match m {
-            ReportMatch::NotYetSent { .. } => Handled::ReportLater,
-            other => Handled::Report(other),
-        })
+        Ok(Handled::Report(m))
     }
 
     async fn select(&self, storage: &str) -> Result<bool, PortError> {
@@ -181,7 +176,7 @@ impl Receiver<'_> {
             let r = self.read_one(index, true).await;
             self.restore(switched).await?;
             last = r?;
-            if last.deletable() || last == Handled::ReportLater {
+            if last.deletable() {
                 break;
             }
         }

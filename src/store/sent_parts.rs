@@ -40,12 +40,6 @@ pub enum ReportMatch {
         /// The part.
         part: u8,
     },
-    /// The part was found but its send is not recorded yet (the report beat the dispatcher's
-    /// bookkeeping): try again shortly.
-    NotYetSent {
-        /// The message.
-        id: MessageId,
-    },
     /// No sent part matches.
     NoMatch,
 }
@@ -166,10 +160,7 @@ impl Store {
         let Some((key, mut rec, id, part_no)) = found else {
             return self.apply_to_unconfirmed(modem, report, since, now);
         };
-        let not_yet = self.apply_report_to_part(id, part_no, report, now)?;
-        if not_yet {
-            return Ok(ReportMatch::NotYetSent { id });
-        }
+        self.apply_report_to_part(id, part_no, report, now)?;
         rec.status = Some(report.status);
         rec.reported_at = Some(now);
         self.tree.insert(key, encode(&rec)?)?;
@@ -224,9 +215,7 @@ impl Store {
             if !still_unknown {
                 continue;
             }
-            if self.apply_report_to_part(id, part, report, now)? {
-                return Ok(ReportMatch::NotYetSent { id });
-            }
+            self.apply_report_to_part(id, part, report, now)?;
             // A temporary TP-ST (the SC is still trying) keeps it waiting for the final one.
             if report.part_status != PartStatus::Sent {
                 self.tree.remove(k)?;
@@ -300,19 +289,15 @@ impl Store {
         part_no: u8,
         report: &ReportInput,
         now: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<(), StoreError> {
         let text = format!("status report TP-ST 0x{:02X}", report.status);
-        let mut not_yet = false;
         self.update(id, |m| {
             let Some(part) = m.parts.iter_mut().find(|p| p.index == part_no) else {
                 return false;
             };
-            if matches!(part.status, PartStatus::Pending | PartStatus::Unknown) {
-                not_yet = m.status == Status::Sending;
-                if not_yet {
-                    return false;
-                }
-            }
+            // A report may beat the dispatcher's record of the send (the modem answered
+            // `+CMGS` and the SC reported at once): the part did go, so it takes the report,
+            // and the dispatcher settles the message from its parts when it records the send.
             if !part.take_report(report.part_status, &text, "SC") {
                 return false;
             }
@@ -321,7 +306,7 @@ impl Store {
             }
             true
         })?;
-        Ok(not_yet)
+        Ok(())
     }
 
     /// Forgets send records of `modem` older than `older_than`; returns how many.
