@@ -20,9 +20,11 @@ use crate::model::{Event, Timestamp};
 /// Events per stored group: enough that a batch of changes costs few keys.
 pub const GROUP_MAX: usize = 64;
 
-/// Encoded bytes per stored group (a long message's events carry every part): far below
-/// sled's 128 KiB threshold, above which a value goes to a file of its own.
-pub const GROUP_BYTES: usize = 32 * 1024;
+/// Encoded bytes per stored group (most groups stop here, at 15–30 events). sled keeps up to
+/// 17 entries in a leaf, copies the leaf on every change and rewrites it whole now and then:
+/// bigger groups make each new group dearer, and a leaf over 128 KiB is written to a file of
+/// its own (sled's blob threshold).
+pub const GROUP_BYTES: usize = 4 * 1024;
 
 /// The first byte of MessagePack's arrays (fixarray, array 16, array 32): what a group
 /// encodes to after the store's leading format byte. A single event (older stores) is a map.
