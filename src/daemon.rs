@@ -244,28 +244,35 @@ pub async fn serve(
     Ok(())
 }
 
-/// Hourly housekeeping.
+/// Hourly housekeeping, on a blocking thread (each step walks a key range).
 async fn maintenance(store: Arc<Store>, stop: CancellationToken) {
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(MAINTENANCE_EVERY) => {}
         }
-        match store.purge_idempotency_keys(Timestamp::now()) {
-            Ok(n) if n > 0 => info!(purged = n, "expired idempotency keys removed"),
-            Ok(_) => {}
-            Err(e) => warn!(cause = %e, "cannot purge idempotency keys"),
-        }
-        match store.purge_conversations(Timestamp::now()) {
-            Ok(n) if n > 0 => info!(purged = n, "conversations past the reply window removed"),
-            Ok(_) => {}
-            Err(e) => warn!(cause = %e, "cannot purge conversations"),
-        }
-        // Frequency counters: a rolling week needs the last 7 days (and the future ones).
-        let keep_from = Timestamp::now().utc_day().saturating_sub(7);
-        if let Err(e) = store.purge_frequency(keep_from) {
-            warn!(cause = %e, "cannot purge frequency counters");
-        }
+        let store = store.clone();
+        let _ = tokio::task::spawn_blocking(move || tidy(&store)).await;
+    }
+}
+
+/// Removes what has outlived its use: idempotency keys, closed conversations, old frequency
+/// counters.
+fn tidy(store: &Store) {
+    match store.purge_idempotency_keys(Timestamp::now()) {
+        Ok(n) if n > 0 => info!(purged = n, "expired idempotency keys removed"),
+        Ok(_) => {}
+        Err(e) => warn!(cause = %e, "cannot purge idempotency keys"),
+    }
+    match store.purge_conversations(Timestamp::now()) {
+        Ok(n) if n > 0 => info!(purged = n, "conversations past the reply window removed"),
+        Ok(_) => {}
+        Err(e) => warn!(cause = %e, "cannot purge conversations"),
+    }
+    // Frequency counters: a rolling week needs the last 7 days (and the future ones).
+    let keep_from = Timestamp::now().utc_day().saturating_sub(7);
+    if let Err(e) = store.purge_frequency(keep_from) {
+        warn!(cause = %e, "cannot purge frequency counters");
     }
 }
 

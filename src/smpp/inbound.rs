@@ -5,7 +5,8 @@
 //! the receipted_message_id and message_state TLVs when present (§5.3.2.12, §5.3.2.35), else
 //! from the text (Appendix B); the raw text is kept either way. A receipt that matches no
 //! recorded submit yet is parked in the store, counted, and matched again by [`retry_parked`];
-//! it is never dropped. The response to the SMSC is sent only after the store write is
+//! it is dropped (and counted) only after [`receipt_keep`], when no message it could be for
+//! is still valid. The response to the SMSC is sent only after the store write is
 //! durable, so a crash before it makes the SMSC send it again (at least once).
 
 use std::sync::Arc;
@@ -233,50 +234,121 @@ fn mo_part(link: &Link, inc: &Incoming<'_>) -> InboundPart {
 }
 
 /// Matches parked receipts again every `receipt_retry`, releases MO messages whose parts
-/// stopped coming after `reassembly`, and forgets old dedup marks, until `cancel`.
-pub async fn retry_parked(link: Arc<Link>, store: Arc<Store>, cancel: CancellationToken) {
+/// stopped coming after `reassembly`, and forgets old dedup marks, until `cancel`. SMSC ids
+/// and parked receipts older than `keep` are forgotten (see [`receipt_keep`]).
+pub async fn retry_parked(
+    link: Arc<Link>,
+    store: Arc<Store>,
+    keep: Duration,
+    cancel: CancellationToken,
+) {
     let every = link.config.receipt_retry.get();
     let mut last_release = Timestamp::now();
+    let mut cursor: Option<Vec<u8>> = None;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(every) => {}
         }
         let now = Timestamp::now();
-        let parked = match store.parked_smpp_receipts(&link.name, PARKED_BATCH) {
-            Ok(p) => p,
-            Err(e) => {
-                warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot read parked receipts");
-                continue;
+        let housekeeping = now.as_millis() - last_release.as_millis() >= 60_000;
+        if housekeeping {
+            last_release = now;
+        }
+        let (link2, store2, from) = (link.clone(), store.clone(), cursor.take());
+        let pass = tokio::task::spawn_blocking(move || {
+            let next = retry_pass(&link2, &store2, from, now);
+            if housekeeping {
+                tidy(&link2, &store2, keep, now);
             }
-        };
-        let (keys, receipts): (Vec<Vec<u8>>, Vec<SmscReceipt>) = parked.into_iter().unzip();
-        let matched = store.apply_smpp_receipts_each(&link.name, &receipts, now);
-        for (key, m) in keys.iter().zip(matched) {
-            match m {
-                Ok(SmppReceiptMatch::Applied { .. }) => {
-                    Link::count(&link.stats.receipts_matched_late);
-                    Link::count(&link.stats.receipts);
-                    if let Err(e) = store.unpark_smpp_receipt(key) {
-                        warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot unpark a receipt");
-                    }
+            next
+        });
+        cursor = pass.await.unwrap_or(None);
+    }
+}
+
+/// How long a link keeps SMSC ids and parked receipts: a receipt comes at the latest when
+/// the message's validity ends, and no message is valid longer than `max_validity`; a day
+/// more for SMSCs that report late.
+pub fn receipt_keep(max_validity: Duration) -> Duration {
+    max_validity + Duration::from_secs(86_400)
+}
+
+/// One retry of parked receipts: the newest (a receipt that came just before its
+/// submit_sm_resp was recorded matches now), and the next page of the older ones after
+/// `cursor`, so that every parked receipt is tried again in turn however many never match.
+/// Returns where the next page starts.
+fn retry_pass(
+    link: &Link,
+    store: &Store,
+    cursor: Option<Vec<u8>>,
+    now: Timestamp,
+) -> Option<Vec<u8>> {
+    let read = store
+        .newest_parked_smpp_receipts(&link.name, PARKED_BATCH)
+        .and_then(|newest| {
+            let page = store.parked_smpp_receipts(&link.name, cursor.as_deref(), PARKED_BATCH)?;
+            Ok((newest, page))
+        });
+    let (mut parked, page) = match read {
+        Ok(p) => p,
+        Err(e) => {
+            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot read parked receipts");
+            return cursor;
+        }
+    };
+    let next = (page.len() == PARKED_BATCH)
+        .then(|| page.last().map(|(k, _)| k.clone()))
+        .flatten();
+    for entry in page {
+        if !parked.iter().any(|(k, _)| *k == entry.0) {
+            parked.push(entry);
+        }
+    }
+    let (keys, receipts): (Vec<Vec<u8>>, Vec<SmscReceipt>) = parked.into_iter().unzip();
+    let matched = store.apply_smpp_receipts_each(&link.name, &receipts, now);
+    for (key, m) in keys.iter().zip(matched) {
+        match m {
+            Ok(SmppReceiptMatch::Applied { .. }) => {
+                Link::count(&link.stats.receipts_matched_late);
+                Link::count(&link.stats.receipts);
+                if let Err(e) = store.unpark_smpp_receipt(key) {
+                    warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot unpark a receipt");
                 }
-                Ok(SmppReceiptMatch::NoMatch) => {}
-                Err(e) => {
-                    warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot apply a parked receipt")
-                }
+            }
+            Ok(SmppReceiptMatch::NoMatch) => {}
+            Err(e) => {
+                warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot apply a parked receipt")
             }
         }
-        if now.as_millis() - last_release.as_millis() >= 60_000 {
-            last_release = now;
-            let window = link.config.reassembly.get();
-            let older = Timestamp(now.as_millis().saturating_sub(window.as_millis() as u64));
-            let _ = store.release_incomplete(&link.name, older, now);
-            let day = Timestamp(
-                now.as_millis()
-                    .saturating_sub(Duration::from_secs(86_400).as_millis() as u64),
-            );
-            let _ = store.purge_seen(&link.name, day);
+    }
+    next
+}
+
+/// Once a minute: releases MO messages whose parts stopped coming, forgets day-old dedup
+/// marks, and SMSC ids and parked receipts older than `keep`.
+fn tidy(link: &Link, store: &Store, keep: Duration, now: Timestamp) {
+    let window = link.config.reassembly.get();
+    let older = Timestamp(now.as_millis().saturating_sub(window.as_millis() as u64));
+    let _ = store.release_incomplete(&link.name, older, now);
+    let day = Timestamp(
+        now.as_millis()
+            .saturating_sub(Duration::from_secs(86_400).as_millis() as u64),
+    );
+    let _ = store.purge_seen(&link.name, day);
+    let before = Timestamp(now.as_millis().saturating_sub(keep.as_millis() as u64));
+    match store.purge_smpp_receipt_state(&link.name, before) {
+        Ok((ids, parked)) => {
+            if parked > 0 {
+                Link::add(&link.stats.receipts_expired, parked as u64);
+                warn!(target: "smsgw::smpp", link = %link.name, parked, "receipts parked longer than any message stays valid matched nothing and were dropped");
+            }
+            if ids > 0 {
+                tracing::debug!(target: "smsgw::smpp", link = %link.name, ids, "old SMSC ids forgotten");
+            }
+        }
+        Err(e) => {
+            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot forget old SMSC ids and parked receipts")
         }
     }
 }
@@ -284,6 +356,54 @@ pub async fn retry_parked(link: Arc<Link>, store: Arc<Store>, cancel: Cancellati
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::smpp::link_writer::tests::{receipt, setup};
+
+    /// Parks `n` receipts for ids nobody sent (`junk0`…), oldest first, a millisecond apart,
+    /// before `t0`.
+    fn park_junk(store: &Store, n: u64, t0: Timestamp) {
+        for i in 0..n {
+            let mut r = receipt(&format!("junk{i}"));
+            r.received_at = Timestamp(t0.as_millis() - 100_000 + i);
+            store.park_smpp_receipt("op", &r).unwrap();
+        }
+    }
+
+    fn part_status_of(store: &Store, id: crate::model::MessageId) -> PartStatus {
+        store.get(id).unwrap().unwrap().parts[0].status
+    }
+
+    #[test]
+    fn a_receipt_parked_behind_thousands_that_never_match_should_match_once_its_id_is_recorded() {
+        let (_dir, store, link, id) = setup();
+        let t0 = Timestamp::now();
+        park_junk(&store, 2 * PARKED_BATCH as u64, t0);
+        // Ours came just before its submit_sm_resp was recorded.
+        store.park_smpp_receipt("op", &receipt("ours")).unwrap();
+        store.record_smsc_id("op", "ours", id, 1, t0).unwrap();
+        retry_pass(&link, &store, None, t0);
+        assert_eq!(part_status_of(&store, id), PartStatus::Delivered);
+        assert_eq!(
+            store.count_parked_smpp_receipts("op"),
+            2 * PARKED_BATCH as u64
+        );
+    }
+
+    #[test]
+    fn every_parked_receipt_should_be_tried_again_in_turn_however_many_never_match() {
+        let (_dir, store, link, id) = setup();
+        let t0 = Timestamp::now();
+        // Neither among the newest nor on the first page of the oldest.
+        park_junk(&store, 2 * PARKED_BATCH as u64 + 500, t0);
+        store.record_smsc_id("op", "junk1200", id, 1, t0).unwrap();
+        let next = retry_pass(&link, &store, None, t0);
+        assert_eq!(part_status_of(&store, id), PartStatus::Pending);
+        assert!(next.is_some());
+        let next = retry_pass(&link, &store, next, t0);
+        assert_eq!(part_status_of(&store, id), PartStatus::Delivered);
+        // The third page is short: the pass after it starts from the oldest again.
+        let next = retry_pass(&link, &store, next, t0);
+        assert!(retry_pass(&link, &store, next, t0).is_some());
+    }
 
     #[test]
     fn an_8bit_concat_udh_should_be_split_off() {

@@ -294,14 +294,15 @@ fn store_all(link: &Link, store: &Store, receipts: &[SmscReceipt]) -> Vec<bool> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::api::submit::{SubmitRequest, SubmitRules};
     use crate::config::Config;
     use crate::model::{MessageId, PartStatus, Status};
     use crate::store::{Inserted, NewMessage};
 
-    fn setup() -> (tempfile::TempDir, Arc<Store>, Arc<Link>, MessageId) {
+    /// A store with one message `sending` over link `op`, and the link.
+    pub(crate) fn setup() -> (tempfile::TempDir, Arc<Store>, Arc<Link>, MessageId) {
         let config = Config::from_toml(
             "[messages]\ndefault_country = \"358\"\n[[routes]]\nname = \"op\"\ntype = \"smpp\"\n\
              [[smpp]]\nroute = \"op\"\nhost = \"h\"\nsystem_id = \"a\"\npassword = \"b\"\n",
@@ -336,7 +337,8 @@ mod tests {
         (dir, store, link, m.id)
     }
 
-    fn receipt(smsc_id: &str) -> SmscReceipt {
+    /// A `DELIVRD` receipt for `smsc_id`, received now.
+    pub(crate) fn receipt(smsc_id: &str) -> SmscReceipt {
         SmscReceipt {
             smsc_id: smsc_id.into(),
             part_status: PartStatus::Delivered,

@@ -265,6 +265,7 @@ pub fn start(
         out.tasks.push(tokio::spawn(super::inbound::retry_parked(
             link.clone(),
             store.clone(),
+            super::inbound::receipt_keep(config.messages.max_validity.get()),
             cancel.clone(),
         )));
         {
@@ -347,6 +348,11 @@ impl Collector for SmppRoute {
                 "smsgw_smpp_receipts_total",
                 "Receipts applied to a message part.",
                 g(&s.receipts),
+            ),
+            (
+                "smsgw_smpp_receipts_expired_total",
+                "Parked receipts dropped unmatched, older than any message stays valid.",
+                g(&s.receipts_expired),
             ),
             (
                 "smsgw_smpp_mo_total",

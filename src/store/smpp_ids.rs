@@ -8,7 +8,9 @@
 //!   then under [`alternate_ids`] (hex ⇄ decimal), so an SMSC that answers in one form and
 //!   reports in the other still matches.
 //! - `Q | route | 0 | received ms | n` → [`SmscReceipt`]: a receipt that arrived before
-//!   its submit_sm_resp was recorded, or that matches nothing; tried again later, never dropped.
+//!   its submit_sm_resp was recorded, or that matches nothing; tried again later, and dropped
+//!   only once no message it could be for can still be valid
+//!   ([`Store::purge_smpp_receipt_state`], which also forgets the old `R` records).
 //!
 //! Part and message statuses change by the same rules as modem status reports
 //! (`sent_parts.rs`): a message is `delivered` when every part is, `undelivered` as soon as one
@@ -267,8 +269,33 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` parked receipts of `route`, oldest first, with their keys.
+    /// Parked receipts of `route` after the key `after` (the last of an earlier page), oldest
+    /// first, at most `limit`; from the oldest when `after` is `None`.
     pub fn parked_smpp_receipts(
+        &self,
+        route: &str,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, SmscReceipt)>, StoreError> {
+        let prefix = route_prefix(PARKED_RECEIPT, route);
+        let start = match after {
+            Some(k) => [k, &[0][..]].concat(),
+            None => prefix.clone(),
+        };
+        let mut out = Vec::new();
+        for kv in self
+            .tree
+            .range(start..keys::prefix_end(&prefix))
+            .take(limit)
+        {
+            let (k, v) = kv?;
+            out.push((k.to_vec(), decode(&k, &v)?));
+        }
+        Ok(out)
+    }
+
+    /// The newest parked receipts of `route`, newest first, at most `limit`.
+    pub fn newest_parked_smpp_receipts(
         &self,
         route: &str,
         limit: usize,
@@ -277,12 +304,58 @@ impl Store {
         for kv in self
             .tree
             .scan_prefix(route_prefix(PARKED_RECEIPT, route))
+            .rev()
             .take(limit)
         {
             let (k, v) = kv?;
             out.push((k.to_vec(), decode(&k, &v)?));
         }
         Ok(out)
+    }
+
+    /// Forgets what `route` keeps for receipts from before `before`: SMSC ids recorded then
+    /// (their receipts are long due) and receipts parked then (nothing recorded since can
+    /// match them). Returns how many of each it removed.
+    pub fn purge_smpp_receipt_state(
+        &self,
+        route: &str,
+        before: Timestamp,
+    ) -> Result<(usize, usize), StoreError> {
+        const CHUNK: usize = 1024;
+        let mut ids = 0;
+        let mut batch = sled::Batch::default();
+        let mut in_batch = 0;
+        for kv in self.tree.scan_prefix(route_prefix(SMSC_ID, route)) {
+            let (k, v) = kv?;
+            // An unreadable record can never match: it goes too.
+            let old = decode::<SmscIdRecord>(&k, &v).map_or(true, |r| r.at < before);
+            if old {
+                batch.remove(k);
+                in_batch += 1;
+                ids += 1;
+            }
+            if in_batch == CHUNK {
+                self.tree.apply_batch(std::mem::take(&mut batch))?;
+                in_batch = 0;
+            }
+        }
+        // Parked receipts are keyed by when they came: the old ones are one range.
+        let prefix = route_prefix(PARKED_RECEIPT, route);
+        let mut end = prefix.clone();
+        end.extend_from_slice(&before.as_millis().to_be_bytes());
+        let mut parked = 0;
+        for kv in self.tree.range(prefix..end) {
+            let (k, _) = kv?;
+            batch.remove(k);
+            in_batch += 1;
+            parked += 1;
+            if in_batch == CHUNK {
+                self.tree.apply_batch(std::mem::take(&mut batch))?;
+                in_batch = 0;
+            }
+        }
+        self.tree.apply_batch(batch)?;
+        Ok((ids, parked))
     }
 
     /// Forgets a parked receipt once it matched.
@@ -470,6 +543,33 @@ mod tests {
     }
 
     #[test]
+    fn ids_and_parked_receipts_past_the_horizon_should_be_forgotten_and_newer_ones_kept() {
+        let (_d, s) = store();
+        let id = sent_message(&s, 2);
+        s.record_smsc_id("op", "old", id, 1, Timestamp(1_000))
+            .unwrap();
+        s.record_smsc_id("op", "new", id, 2, Timestamp(5_000))
+            .unwrap();
+        s.record_smsc_id("other", "old", id, 1, Timestamp(1_000))
+            .unwrap();
+        for (smsc_id, at) in [("x", 1_000), ("y", 2_999), ("z", 3_000)] {
+            let mut r = receipt(smsc_id, PartStatus::Delivered);
+            r.received_at = Timestamp(at);
+            s.park_smpp_receipt("op", &r).unwrap();
+        }
+        assert_eq!(
+            s.purge_smpp_receipt_state("op", Timestamp(3_000)).unwrap(),
+            (1, 2)
+        );
+        assert!(s.smsc_id_record("op", "old").unwrap().is_none());
+        assert!(s.smsc_id_record("op", "new").unwrap().is_some());
+        assert!(s.smsc_id_record("other", "old").unwrap().is_some());
+        let left = s.parked_smpp_receipts("op", None, 10).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].1.smsc_id, "z");
+    }
+
+    #[test]
     fn an_unknown_receipt_should_be_parked_not_dropped() {
         let (_d, s) = store();
         let r = receipt("77", PartStatus::Delivered);
@@ -480,7 +580,7 @@ mod tests {
         s.park_smpp_receipt("op", &r).unwrap();
         assert_eq!(s.count_parked_smpp_receipts("op"), 1);
         assert_eq!(s.count_parked_smpp_receipts("other"), 0);
-        let parked = s.parked_smpp_receipts("op", 10).unwrap();
+        let parked = s.parked_smpp_receipts("op", None, 10).unwrap();
         assert_eq!(parked[0].1, r);
         s.unpark_smpp_receipt(&parked[0].0).unwrap();
         assert_eq!(s.count_parked_smpp_receipts("op"), 0);

@@ -148,6 +148,9 @@ pub struct LinkStats {
     pub receipts_parked: AtomicU64,
     /// Parked receipts that matched later.
     pub receipts_matched_late: AtomicU64,
+    /// Parked receipts dropped unmatched after the receipt horizon
+    /// ([`crate::smpp::inbound::receipt_keep`]).
+    pub receipts_expired: AtomicU64,
     /// MO parts received.
     pub mo: AtomicU64,
     /// Response timeouts on a bound connection (each causes a reconnect).
@@ -347,6 +350,11 @@ impl Link {
 
     /// Counter helper.
     pub fn count(c: &AtomicU64) {
-        c.fetch_add(1, Ordering::Relaxed);
+        Self::add(c, 1);
+    }
+
+    /// Adds `n` to a counter of [`LinkStats`].
+    pub fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
     }
 }
