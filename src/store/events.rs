@@ -13,6 +13,7 @@ use std::ops::{Deref, DerefMut};
 
 use sled::Batch;
 
+use super::status_counts::StatusDelta;
 use super::value::{decode, encode_item, encode_list};
 use super::{Store, StoreError, keys};
 use crate::model::{Event, Timestamp};
@@ -47,6 +48,8 @@ fn decode_events(key: &[u8], bytes: &[u8]) -> Result<Vec<Event>, StoreError> {
 pub(crate) struct Writes {
     batch: Batch,
     events: Vec<Event>,
+    /// Status index entries added and removed ([`super::status_counts`]).
+    pub(crate) statuses: StatusDelta,
 }
 
 impl Writes {
@@ -74,7 +77,11 @@ impl Store {
     /// Applies `writes` atomically, its events grouped, and wakes event readers. Returns how
     /// many events it wrote. Call with the write lock held.
     pub(crate) fn apply(&self, writes: Writes) -> Result<u64, StoreError> {
-        let Writes { mut batch, events } = writes;
+        let Writes {
+            mut batch,
+            events,
+            statuses,
+        } = writes;
         let mut group: Vec<Vec<u8>> = Vec::new();
         let mut group_bytes = 0;
         let mut first_seq = 0;
@@ -103,6 +110,7 @@ impl Store {
             );
         }
         self.tree.apply_batch(batch)?;
+        self.status_counts.apply(&statuses);
         let n = events.len() as u64;
         if n > 0 {
             self.events_written.send_modify(|w| *w += n);

@@ -22,6 +22,7 @@ pub mod keys;
 mod reassembly;
 mod sent_parts;
 mod smpp_ids;
+mod status_counts;
 mod value;
 pub mod webhook;
 
@@ -71,6 +72,8 @@ pub struct Store {
     /// Whether `insert_outbound` keeps the per-recipient daily counters (`F`) that frequency
     /// caps read: on unless [`Store::set_frequency_counting`] turned it off.
     count_frequency: std::sync::atomic::AtomicBool,
+    /// Messages per status, beside the status index (`store::status_counts`).
+    status_counts: status_counts::StatusCounts,
 }
 
 /// A message to insert, with the client's idempotency key if it sent one.
@@ -132,8 +135,18 @@ impl Store {
             conversations: conversations::Settings::default(),
             inbound_hook: std::sync::OnceLock::new(),
             count_frequency: std::sync::atomic::AtomicBool::new(true),
+            status_counts: Default::default(),
         };
         store.migrate()?;
+        // Before anything writes: from here on every write moves the counts.
+        for s in Status::ALL {
+            let n = store
+                .tree
+                .scan_prefix(keys::status_prefix(s))
+                .keys()
+                .count();
+            store.status_counts.set(s, n as u64);
+        }
         Ok(Arc::new(store))
     }
 
@@ -356,16 +369,21 @@ impl Store {
         out
     }
 
-    fn index_insert(&self, batch: &mut sled::Batch, m: &OutboundMessage) {
+    fn index_insert(&self, batch: &mut Writes, m: &OutboundMessage) {
         for k in Self::index_keys(m) {
             batch.insert(k, &[]);
         }
+        batch.statuses.add(m.status);
     }
 
     /// Moves the index entries of a message from `old` to `new`, touching only those that
     /// differ: every key written costs a tree descent in sled, and most changes keep the
     /// recipient and reference entries.
-    fn reindex(&self, batch: &mut sled::Batch, old: &OutboundMessage, new: &OutboundMessage) {
+    fn reindex(&self, batch: &mut Writes, old: &OutboundMessage, new: &OutboundMessage) {
+        if old.status != new.status {
+            batch.statuses.remove(old.status);
+            batch.statuses.add(new.status);
+        }
         let before = Self::index_keys(old);
         let after = Self::index_keys(new);
         for k in before.iter().filter(|k| !after.contains(k)) {
@@ -657,9 +675,9 @@ impl Store {
         Ok(n)
     }
 
-    /// Counts messages in one status by walking its index (cost grows with that status only).
+    /// How many messages are in status `s` (kept in memory: no walk).
     pub fn count_in_status(&self, s: Status) -> u64 {
-        self.tree.scan_prefix(keys::status_prefix(s)).keys().count() as u64
+        self.status_counts.get(s)
     }
 
     /// Writes raw bytes under `key`, bypassing encoding and indexes: tests use it to plant an
@@ -670,9 +688,17 @@ impl Store {
         Ok(())
     }
 
-    /// Counts messages in each status by walking the status index (for metrics and tests;
-    /// cost grows with the number of messages).
+    /// How many messages are in each status (kept in memory: no walk).
     pub fn count_by_status(&self) -> Result<Vec<(Status, u64)>, StoreError> {
+        Ok(Status::ALL
+            .into_iter()
+            .map(|s| (s, self.status_counts.get(s)))
+            .collect())
+    }
+
+    /// [`Store::count_by_status`] as the status index holds it, by walking it (cost grows with
+    /// the number of messages): for checks that the kept counts are right.
+    pub fn walk_status_index(&self) -> Result<Vec<(Status, u64)>, StoreError> {
         let mut out = Vec::new();
         for s in Status::ALL {
             let n = self.tree.scan_prefix(keys::status_prefix(s)).keys().count() as u64;

@@ -204,3 +204,53 @@ fn a_store_from_a_newer_version_should_be_refused() {
     assert!(err.to_string().contains("schema version 99"), "{err}");
     let _unused: Option<Arc<smsgw::store::Store>> = None;
 }
+
+#[test]
+fn the_kept_status_counts_should_match_the_status_index_through_changes_and_a_restart() {
+    let (dir, store) = temp_store();
+    let config = demo();
+    let now = Timestamp::now();
+    let msgs: Vec<_> = (0..10)
+        .map(|i| message(&config, &format!("+35840{i:07}"), "hi", now))
+        .collect();
+    let ids: Vec<_> = insert(&store, msgs).into_iter().map(|m| m.id).collect();
+    let check = |store: &smsgw::store::Store| {
+        assert_eq!(
+            store.count_by_status().unwrap(),
+            store.walk_status_index().unwrap()
+        );
+    };
+    check(&store);
+    assert_eq!(store.count_in_status(Status::Queued), 10);
+    // Some move on, one is changed without a status change, one update changes nothing.
+    store
+        .update_many(&ids[..6], |i, m| {
+            m.set_status(Status::Sending, now, None);
+            i != 5
+        })
+        .unwrap();
+    store
+        .update(ids[0], |m| {
+            m.set_status(Status::Sent, now, None);
+            true
+        })
+        .unwrap();
+    store
+        .update(ids[1], |m| {
+            m.updated_at = now;
+            true
+        })
+        .unwrap();
+    check(&store);
+    assert_eq!(store.count_in_status(Status::Queued), 5);
+    assert_eq!(store.count_in_status(Status::Sending), 4);
+    assert_eq!(store.count_in_status(Status::Sent), 1);
+    store.flush_blocking().unwrap();
+    drop(store);
+
+    let store = reopen(&dir);
+    check(&store);
+    assert_eq!(store.requeue_in_flight(now).unwrap(), 4);
+    check(&store);
+    assert_eq!(store.count_in_status(Status::Queued), 9);
+}
