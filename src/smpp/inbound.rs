@@ -244,6 +244,7 @@ pub async fn retry_parked(
 ) {
     let every = link.config.receipt_retry.get();
     let mut last_release = Timestamp::now();
+    let mut last_purge = Timestamp(0);
     let mut cursor: Option<Vec<u8>> = None;
     loop {
         tokio::select! {
@@ -255,11 +256,19 @@ pub async fn retry_parked(
         if housekeeping {
             last_release = now;
         }
+        // Forgetting old ids walks all of them: hourly is often enough for a horizon of days.
+        let purge = now.as_millis() - last_purge.as_millis() >= 3_600_000;
+        if purge {
+            last_purge = now;
+        }
         let (link2, store2, from) = (link.clone(), store.clone(), cursor.take());
         let pass = tokio::task::spawn_blocking(move || {
             let next = retry_pass(&link2, &store2, from, now);
             if housekeeping {
-                tidy(&link2, &store2, keep, now);
+                tidy(&link2, &store2, now);
+            }
+            if purge {
+                forget_old_receipt_state(&link2, &store2, keep, now);
             }
             next
         });
@@ -326,8 +335,8 @@ fn retry_pass(
 }
 
 /// Once a minute: releases MO messages whose parts stopped coming, forgets day-old dedup
-/// marks, and SMSC ids and parked receipts older than `keep`.
-fn tidy(link: &Link, store: &Store, keep: Duration, now: Timestamp) {
+/// marks.
+fn tidy(link: &Link, store: &Store, now: Timestamp) {
     let window = link.config.reassembly.get();
     let older = Timestamp(now.as_millis().saturating_sub(window.as_millis() as u64));
     let _ = store.release_incomplete(&link.name, older, now);
@@ -336,6 +345,10 @@ fn tidy(link: &Link, store: &Store, keep: Duration, now: Timestamp) {
             .saturating_sub(Duration::from_secs(86_400).as_millis() as u64),
     );
     let _ = store.purge_seen(&link.name, day);
+}
+
+/// Forgets SMSC ids and parked receipts older than `keep`, counting the receipts.
+fn forget_old_receipt_state(link: &Link, store: &Store, keep: Duration, now: Timestamp) {
     let before = Timestamp(now.as_millis().saturating_sub(keep.as_millis() as u64));
     match store.purge_smpp_receipt_state(&link.name, before) {
         Ok((ids, parked)) => {

@@ -170,18 +170,25 @@ impl Store {
     /// lowest cursor of the running targets, so no target loses an event it has not read.
     pub fn prune_events(&self, upto: u64, before: Timestamp) -> Result<usize, StoreError> {
         let end = keys::event(upto.saturating_add(1));
-        let mut batch = Batch::default();
         let mut n = 0;
-        for kv in self.tree.range(keys::event(1).as_slice()..end.as_slice()) {
-            let (k, v) = kv?;
-            let events = decode_events(&k, &v)?;
-            if events.iter().any(|e| e.seq > upto || e.at >= before) {
-                break;
-            }
-            batch.remove(k);
-            n += events.len();
-        }
-        self.tree.apply_batch(batch)?;
+        let old = self
+            .tree
+            .range(keys::event(1).as_slice()..end.as_slice())
+            .map_while(|kv| {
+                let (k, v) = match kv {
+                    Ok(kv) => kv,
+                    Err(e) => return Some(Err(e.into())),
+                };
+                match decode_events(&k, &v) {
+                    Ok(events) if events.iter().all(|e| e.seq <= upto && e.at < before) => {
+                        n += events.len();
+                        Some(Ok(k))
+                    }
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            });
+        self.remove_in_chunks(old)?;
         Ok(n)
     }
 }

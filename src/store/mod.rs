@@ -675,6 +675,28 @@ impl Store {
         Ok(n)
     }
 
+    /// Removes `keys` in batches of a thousand (a purge may remove millions: one batch would
+    /// hold them all in memory); returns how many.
+    pub(crate) fn remove_in_chunks(
+        &self,
+        keys: impl Iterator<Item = Result<sled::IVec, StoreError>>,
+    ) -> Result<usize, StoreError> {
+        const CHUNK: usize = 1024;
+        let mut batch = sled::Batch::default();
+        let (mut n, mut in_batch) = (0, 0);
+        for k in keys {
+            batch.remove(k?);
+            n += 1;
+            in_batch += 1;
+            if in_batch == CHUNK {
+                self.tree.apply_batch(std::mem::take(&mut batch))?;
+                in_batch = 0;
+            }
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(n)
+    }
+
     /// How many messages are in status `s` (kept in memory: no walk).
     pub fn count_in_status(&self, s: Status) -> u64 {
         self.status_counts.get(s)

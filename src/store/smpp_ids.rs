@@ -269,28 +269,6 @@ impl Store {
         Ok(())
     }
 
-    /// Removes `keys` in batches of a thousand (a purge may remove millions: one batch would
-    /// hold them all in memory); returns how many.
-    fn remove_in_chunks(
-        &self,
-        keys: impl Iterator<Item = Result<sled::IVec, sled::Error>>,
-    ) -> Result<usize, StoreError> {
-        const CHUNK: usize = 1024;
-        let mut batch = sled::Batch::default();
-        let (mut n, mut in_batch) = (0, 0);
-        for k in keys {
-            batch.remove(k?);
-            n += 1;
-            in_batch += 1;
-            if in_batch == CHUNK {
-                self.tree.apply_batch(std::mem::take(&mut batch))?;
-                in_batch = 0;
-            }
-        }
-        self.tree.apply_batch(batch)?;
-        Ok(n)
-    }
-
     /// Parked receipts of `route` after the key `after` (the last of an earlier page), oldest
     /// first, at most `limit`; from the oldest when `after` is `None`.
     pub fn parked_smpp_receipts(
@@ -351,15 +329,14 @@ impl Store {
                     Ok((k, v)) => decode::<SmscIdRecord>(&k, &v)
                         .map_or(true, |r| r.at < before)
                         .then_some(Ok(k)),
-                    Err(e) => Some(Err(e)),
+                    Err(e) => Some(Err(e.into())),
                 }),
         )?;
         // Parked receipts are keyed by when they came: the old ones are one range.
         let prefix = route_prefix(PARKED_RECEIPT, route);
         let mut end = prefix.clone();
         end.extend_from_slice(&before.as_millis().to_be_bytes());
-        let parked =
-            self.remove_in_chunks(self.tree.range(prefix..end).map(|kv| kv.map(|(k, _)| k)))?;
+        let parked = self.remove_in_chunks(self.tree.range(prefix..end).map(|kv| Ok(kv?.0)))?;
         Ok((ids, parked))
     }
 
