@@ -200,7 +200,11 @@ pub async fn serve(
             tracing::error!(cause = %e, "the HTTP server stopped with an error");
         }
     });
-    tracker.spawn(maintenance(store.clone(), work.clone()));
+    tracker.spawn(maintenance(
+        store.clone(),
+        config.store.retention.get(),
+        work.clone(),
+    ));
     tracker.spawn(watchdog(work.clone()));
 
     on_ready();
@@ -244,21 +248,22 @@ pub async fn serve(
     Ok(())
 }
 
-/// Hourly housekeeping, on a blocking thread (each step walks a key range).
-async fn maintenance(store: Arc<Store>, stop: CancellationToken) {
+/// Hourly housekeeping, on a blocking thread (each step walks a key range). Messages past
+/// `retention` go (none when it is zero).
+async fn maintenance(store: Arc<Store>, retention: Duration, stop: CancellationToken) {
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(MAINTENANCE_EVERY) => {}
         }
         let store = store.clone();
-        let _ = tokio::task::spawn_blocking(move || tidy(&store)).await;
+        let _ = tokio::task::spawn_blocking(move || tidy(&store, retention)).await;
     }
 }
 
 /// Removes what has outlived its use: idempotency keys, closed conversations, old frequency
-/// counters.
-fn tidy(store: &Store) {
+/// counters, and messages past `retention`.
+fn tidy(store: &Store, retention: Duration) {
     match store.purge_idempotency_keys(Timestamp::now()) {
         Ok(n) if n > 0 => info!(purged = n, "expired idempotency keys removed"),
         Ok(_) => {}
@@ -273,6 +278,20 @@ fn tidy(store: &Store) {
     let keep_from = Timestamp::now().utc_day().saturating_sub(7);
     if let Err(e) = store.purge_frequency(keep_from) {
         warn!(cause = %e, "cannot purge frequency counters");
+    }
+    if !retention.is_zero() {
+        let cutoff = Timestamp(
+            Timestamp::now()
+                .as_millis()
+                .saturating_sub(retention.as_millis() as u64),
+        );
+        match store.purge_before(cutoff) {
+            Ok((0, 0)) => {}
+            Ok((sent, received)) => {
+                info!(sent, received, "messages past the retention removed")
+            }
+            Err(e) => warn!(cause = %e, "cannot remove messages past the retention"),
+        }
     }
 }
 

@@ -139,6 +139,14 @@ pub struct StoreConfig {
     /// sled's page cache size in bytes.
     #[serde(default = "default_cache_bytes")]
     pub cache_bytes: u64,
+    /// How long messages are kept once final (delivered, undelivered, failed, expired,
+    /// canceled), and received messages; `"0s"` keeps them for ever.
+    #[serde(default = "default_retention")]
+    pub retention: HumanDuration,
+}
+
+fn default_retention() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(90 * 86_400))
 }
 
 fn default_data_dir() -> PathBuf {
@@ -154,6 +162,7 @@ impl Default for StoreConfig {
         Self {
             data_dir: default_data_dir(),
             cache_bytes: default_cache_bytes(),
+            retention: default_retention(),
         }
     }
 }

@@ -20,6 +20,7 @@ mod inbound_hook;
 mod inbox_cursor;
 pub mod keys;
 mod reassembly;
+mod retention;
 mod sent_parts;
 mod smpp_ids;
 mod status_counts;
@@ -374,6 +375,14 @@ impl Store {
             batch.insert(k, &[]);
         }
         batch.statuses.add(m.status);
+    }
+
+    /// Removes the index entries of `m` (when `m` itself goes).
+    fn index_remove(&self, batch: &mut Writes, m: &OutboundMessage) {
+        for k in Self::index_keys(m) {
+            batch.remove(k);
+        }
+        batch.statuses.remove(m.status);
     }
 
     /// Moves the index entries of a message from `old` to `new`, touching only those that

@@ -254,3 +254,115 @@ fn the_kept_status_counts_should_match_the_status_index_through_changes_and_a_re
     check(&store);
     assert_eq!(store.count_in_status(Status::Queued), 9);
 }
+
+fn received(at: Timestamp, text: &str) -> smsgw::model::InboundMessage {
+    smsgw::model::InboundMessage {
+        id: smsgw::model::MessageId::new_at(at.as_millis()),
+        from: "+358401234567".into(),
+        to: None,
+        text: text.into(),
+        route: "r".into(),
+        sent_at: None,
+        received_at: at,
+        parts: 1,
+        incomplete: false,
+        modem: None,
+        in_reply_to: None,
+        matched_by: None,
+        inbound_rule: None,
+        keyword: None,
+    }
+}
+
+#[test]
+fn retention_should_remove_only_final_messages_and_received_ones_older_than_the_cutoff() {
+    let (_dir, store) = temp_store();
+    let config = demo();
+    let day = 86_400_000;
+    let now = Timestamp::now();
+    let old = Timestamp(now.as_millis() - 100 * day);
+    let cutoff = Timestamp(now.as_millis() - 90 * day);
+    let to = "+358401234567";
+    let ids: Vec<_> = insert(
+        &store,
+        (0..5)
+            .map(|i| message(&config, to, &format!("old {i}"), old))
+            .collect(),
+    )
+    .into_iter()
+    .map(|m| m.id)
+    .collect();
+    let recent = insert(&store, vec![message(&config, to, "recent", now)]).remove(0);
+    // 0: delivered long ago; 1: failed long ago; 2: delivered, but its receipt came late;
+    // 3: still queued; 4: sent, its receipt never came. Only 0 and 1 may go.
+    let set = |id, status, at| {
+        store
+            .update(id, |m| {
+                m.set_status(status, at, None);
+                m.updated_at = at;
+                true
+            })
+            .unwrap();
+    };
+    set(ids[0], Status::Delivered, old);
+    set(ids[1], Status::Failed, old);
+    set(ids[2], Status::Delivered, now);
+    set(ids[4], Status::Sent, old);
+    set(recent.id, Status::Delivered, now);
+    store.insert_inbound(received(old, "old reply")).unwrap();
+    store.insert_inbound(received(now, "new reply")).unwrap();
+
+    assert_eq!(store.purge_before(cutoff).unwrap(), (2, 1));
+    assert!(store.get(ids[0]).unwrap().is_none());
+    assert!(store.get(ids[1]).unwrap().is_none());
+    for kept in [ids[2], ids[3], ids[4], recent.id] {
+        assert!(store.get(kept).unwrap().is_some());
+    }
+    assert_eq!(
+        store.count_by_status().unwrap(),
+        store.walk_status_index().unwrap()
+    );
+    let by_recipient = store
+        .list(&ListFilter {
+            to: Some(to.into()),
+            limit: 100,
+            ..ListFilter::default()
+        })
+        .unwrap();
+    assert_eq!(by_recipient.items.len(), 4);
+    let inbox = store.list_inbox(None, 10).unwrap();
+    assert_eq!(inbox.items.len(), 1);
+    assert_eq!(inbox.items[0].text, "new reply");
+    // Nothing more to do: a second pass removes nothing.
+    assert_eq!(store.purge_before(cutoff).unwrap(), (0, 0));
+}
+
+#[test]
+fn retention_should_go_through_more_old_messages_than_one_write_takes() {
+    let (_dir, store) = temp_store();
+    let config = demo();
+    let old = Timestamp(Timestamp::now().as_millis() - 100 * 86_400_000);
+    let ids: Vec<_> = insert(
+        &store,
+        (0..1_100)
+            .map(|i| message(&config, &format!("+35840{i:07}"), "hi", old))
+            .collect(),
+    )
+    .into_iter()
+    .map(|m| m.id)
+    .collect();
+    store
+        .update_many(&ids, |_, m| {
+            m.set_status(Status::Canceled, old, None);
+            m.updated_at = old;
+            true
+        })
+        .unwrap();
+    let cutoff = Timestamp(old.as_millis() + 1);
+    assert_eq!(store.purge_before(cutoff).unwrap(), (1_100, 0));
+    assert_eq!(store.count_in_status(Status::Canceled), 0);
+    assert_eq!(
+        store.count_by_status().unwrap(),
+        store.walk_status_index().unwrap()
+    );
+}

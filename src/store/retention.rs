@@ -1,0 +1,71 @@
+//! Retention: messages that reached a final status, and received messages, are removed once
+//! they are older than the configured retention (`[store] retention`), so the store does not
+//! grow for ever. Nothing that may still be sent or reported on is touched: only final
+//! statuses, and only messages whose last change is older than the cutoff as well.
+//!
+//! The status index is ordered by id, and ids by creation time, so each pass reads only the
+//! old end of each final status's range and stops at the first id newer than the cutoff.
+
+use super::events::Writes;
+use super::value::decode;
+use super::{Store, StoreError, keys};
+use crate::model::{MessageId, OutboundMessage, Status, Timestamp};
+
+/// Messages removed per write (each write holds the store's write lock).
+const CHUNK: usize = 500;
+
+impl Store {
+    /// Removes outbound messages in a final status created and last changed before `cutoff`,
+    /// with their index entries, and received messages from before it. Returns how many of
+    /// each it removed.
+    pub fn purge_before(&self, cutoff: Timestamp) -> Result<(usize, usize), StoreError> {
+        let mut outbound = 0;
+        for status in Status::ALL.into_iter().filter(|s| s.is_final()) {
+            loop {
+                let n = self.purge_chunk(status, cutoff)?;
+                outbound += n;
+                if n < CHUNK {
+                    break;
+                }
+            }
+        }
+        let mut end = vec![keys::INBOX];
+        end.extend_from_slice(&MessageId::new_at(cutoff.as_millis()).to_bytes()[..6]);
+        let inbound =
+            self.remove_in_chunks(self.tree.range(vec![keys::INBOX]..end).map(|kv| Ok(kv?.0)))?;
+        Ok((outbound, inbound))
+    }
+
+    /// One write of [`Store::purge_before`] for `status`: up to [`CHUNK`] messages.
+    fn purge_chunk(&self, status: Status, cutoff: Timestamp) -> Result<usize, StoreError> {
+        let _guard = self.write_lock.lock();
+        let mut batch = Writes::default();
+        let mut n = 0;
+        for kv in self.tree.scan_prefix(keys::status_prefix(status)) {
+            let (k, _) = kv?;
+            let Some(id) = keys::trailing_id(&k) else {
+                continue;
+            };
+            if id.timestamp_ms() >= cutoff.as_millis() || n == CHUNK {
+                break;
+            }
+            let key = keys::message(id);
+            let message = match self.tree.get(key)? {
+                Some(v) => decode::<OutboundMessage>(&key, &v)?,
+                // An index entry without its message: only the entry goes.
+                None => {
+                    batch.remove(k);
+                    continue;
+                }
+            };
+            if message.status != status || message.updated_at >= cutoff {
+                continue;
+            }
+            batch.remove(&key);
+            self.index_remove(&mut batch, &message);
+            n += 1;
+        }
+        self.apply(batch)?;
+        Ok(n)
+    }
+}
