@@ -309,11 +309,10 @@ fn retry_pass(
     let next = (page.len() == PARKED_BATCH)
         .then(|| page.last().map(|(k, _)| k.clone()))
         .flatten();
-    for entry in page {
-        if !parked.iter().any(|(k, _)| *k == entry.0) {
-            parked.push(entry);
-        }
-    }
+    // The two overlap while few are parked.
+    let newest: std::collections::HashSet<Vec<u8>> =
+        parked.iter().map(|(k, _)| k.clone()).collect();
+    parked.extend(page.into_iter().filter(|(k, _)| !newest.contains(k)));
     let (keys, receipts): (Vec<Vec<u8>>, Vec<SmscReceipt>) = parked.into_iter().unzip();
     let matched = store.apply_smpp_receipts_each(&link.name, &receipts, now);
     for (key, m) in keys.iter().zip(matched) {
