@@ -13,7 +13,7 @@ use std::ops::{Deref, DerefMut};
 
 use sled::Batch;
 
-use super::status_counts::StatusDelta;
+use super::status_counts::{self, StatusDelta};
 use super::value::{decode, encode_item, encode_list};
 use super::{Store, StoreError, keys};
 use crate::model::{Event, Timestamp};
@@ -109,8 +109,15 @@ impl Store {
                 encode_list(group.iter().map(Vec::as_slice)),
             );
         }
+        // The new status totals go in the same batch (`store::status_counts`).
+        let totals = (!statuses.is_empty()).then(|| self.status_counts.after(&statuses));
+        if let Some(t) = &totals {
+            batch.insert(keys::STATUS_COUNTS_KEY, status_counts::encode(t));
+        }
         self.tree.apply_batch(batch)?;
-        self.status_counts.apply(&statuses);
+        if let Some(t) = &totals {
+            self.status_counts.set_all(t);
+        }
         let n = events.len() as u64;
         if n > 0 {
             self.events_written.send_modify(|w| *w += n);

@@ -62,6 +62,9 @@ pub const REFERENCE: u8 = b'N';
 /// The meta key holding the schema version.
 pub const SCHEMA_VERSION_KEY: &[u8] = b"Xschema_version";
 
+/// The meta key holding the number of messages in each status (`store::status_counts`).
+pub const STATUS_COUNTS_KEY: &[u8] = b"Xstatus_counts";
+
 /// `M | id`.
 pub fn message(id: MessageId) -> [u8; 17] {
     prefixed(MESSAGE, id)

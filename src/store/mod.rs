@@ -48,7 +48,9 @@ use events::Writes;
 use value::{decode, encode};
 
 /// The schema version this build writes. Bump it with a migration in [`Store::migrate`].
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: events stored in groups, status totals kept under a meta key (builds before it would
+/// misread the one and not keep the other, so they must not open such a store).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// How long an idempotency key maps to its message.
 pub const IDEMPOTENCY_WINDOW_MS: u64 = 24 * 3600 * 1000;
@@ -139,16 +141,29 @@ impl Store {
             status_counts: Default::default(),
         };
         store.migrate()?;
-        // Before anything writes: from here on every write moves the counts.
-        for s in Status::ALL {
-            let n = store
-                .tree
-                .scan_prefix(keys::status_prefix(s))
-                .keys()
-                .count();
-            store.status_counts.set(s, n as u64);
-        }
+        store.load_status_counts()?;
         Ok(Arc::new(store))
+    }
+
+    /// Reads the stored status totals, or counts the status index when there are none (a
+    /// store from before schema 3) or they are unreadable, and stores what it counted. Before
+    /// anything writes: from here on every write moves them.
+    fn load_status_counts(&self) -> Result<(), StoreError> {
+        if let Some(totals) = self
+            .tree
+            .get(keys::STATUS_COUNTS_KEY)?
+            .and_then(|v| status_counts::decode(&v))
+        {
+            self.status_counts.set_all(&totals);
+            return Ok(());
+        }
+        for s in Status::ALL {
+            let n = self.tree.scan_prefix(keys::status_prefix(s)).keys().count();
+            self.status_counts.set(s, n as u64);
+        }
+        let totals = status_counts::encode(&self.status_counts.totals());
+        self.tree.insert(keys::STATUS_COUNTS_KEY, totals)?;
+        Ok(())
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -173,6 +188,8 @@ impl Store {
                 // 1 → 2: the client-reference index (`N`) did not exist yet.
                 self.build_reference_index()?;
             }
+            // 2 → 3: nothing to rewrite. Events stored one per key still read; the status
+            // totals are counted by `load_status_counts` when missing.
             self.tree
                 .insert(keys::SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
             self.db.flush()?;
