@@ -199,6 +199,15 @@ impl Config {
             }
         }
 
+        let retention = self.store.retention.get();
+        if !retention.is_zero() && retention < std::time::Duration::from_secs(86_400) {
+            c.push(
+                &[Seg::Key("store"), Seg::Key("retention")],
+                "keep messages at least a day (\"1d\"), or for ever (\"0s\"): an \
+                 Idempotency-Key repeated within 24 h must still find its message",
+            );
+        }
+
         let messages = Seg::Key("messages");
         let m = &self.messages;
         if let Some(cc) = &m.default_country {

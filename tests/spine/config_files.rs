@@ -107,6 +107,9 @@ daily_limit = 0
 [[rules]]
 prefix = "+358"
 routes = ["sims", "nope"]
+
+[store]
+retention = "1h"
 "#;
     let errors = Config::from_toml(text).unwrap_err();
     let found: Vec<(String, Option<usize>)> =
@@ -117,6 +120,7 @@ routes = ["sims", "nope"]
         ("messages.max_parts", 7),
         ("routes[0].daily_limit", 12),
         ("rules[0].routes[1]", 16),
+        ("store.retention", 19),
     ] {
         assert!(
             found.contains(&(expected.0.to_string(), Some(expected.1))),
