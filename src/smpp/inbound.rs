@@ -10,6 +10,7 @@
 //! durable, so a crash before it makes the SMSC send it again (at least once).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -320,8 +321,11 @@ fn retry_pass(
             Ok(SmppReceiptMatch::Applied { .. }) => {
                 Link::count(&link.stats.receipts_matched_late);
                 Link::count(&link.stats.receipts);
-                if let Err(e) = store.unpark_smpp_receipt(key) {
-                    warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot unpark a receipt");
+                match store.unpark_smpp_receipt(key) {
+                    Ok(()) => Link::uncount(&link.stats.receipts_parked_now),
+                    Err(e) => {
+                        warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot unpark a receipt")
+                    }
                 }
             }
             Ok(SmppReceiptMatch::NoMatch) => {}
@@ -346,7 +350,8 @@ fn tidy(link: &Link, store: &Store, now: Timestamp) {
     let _ = store.purge_seen(&link.name, day);
 }
 
-/// Forgets SMSC ids and parked receipts older than `keep`, counting the receipts.
+/// Forgets SMSC ids and parked receipts older than `keep`, counting the receipts, and counts
+/// those still parked (for the gauge).
 fn forget_old_receipt_state(link: &Link, store: &Store, keep: Duration, now: Timestamp) {
     let before = Timestamp(now.as_millis().saturating_sub(keep.as_millis() as u64));
     match store.purge_smpp_receipt_state(&link.name, before) {
@@ -363,6 +368,10 @@ fn forget_old_receipt_state(link: &Link, store: &Store, keep: Duration, now: Tim
             warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot forget old SMSC ids and parked receipts")
         }
     }
+    link.stats.receipts_parked_now.store(
+        store.count_parked_smpp_receipts(&link.name),
+        Ordering::Relaxed,
+    );
 }
 
 #[cfg(test)]
@@ -392,12 +401,17 @@ mod tests {
         // Ours came just before its submit_sm_resp was recorded.
         store.park_smpp_receipt("op", &receipt("ours")).unwrap();
         store.record_smsc_id("op", "ours", id, 1, t0).unwrap();
+        // The hourly recount sets the gauge; the match takes one off.
+        forget_old_receipt_state(&link, &store, Duration::from_secs(86_400), t0);
+        let parked_now = || link.stats.receipts_parked_now.load(Ordering::Relaxed);
+        assert_eq!(parked_now(), 2 * PARKED_BATCH as u64 + 1);
         retry_pass(&link, &store, None, t0);
         assert_eq!(part_status_of(&store, id), PartStatus::Delivered);
         assert_eq!(
             store.count_parked_smpp_receipts("op"),
             2 * PARKED_BATCH as u64
         );
+        assert_eq!(parked_now(), 2 * PARKED_BATCH as u64);
     }
 
     #[test]

@@ -279,6 +279,7 @@ fn store_all(link: &Link, store: &Store, receipts: &[SmscReceipt]) -> Vec<bool> 
                     let parked = store.park_smpp_receipt(&link.name, r);
                     if parked.is_ok() {
                         Link::count(&link.stats.receipts_parked);
+                        Link::count(&link.stats.receipts_parked_now);
                     }
                     parked
                 }
@@ -374,6 +375,12 @@ pub(crate) mod tests {
         assert_eq!(m.parts[0].status, PartStatus::Delivered);
         assert_eq!(m.parts[0].receipt.as_deref(), Some("id:7F stat:DELIVRD"));
         assert_eq!(store.count_parked_smpp_receipts("op"), 1);
+        assert_eq!(
+            link.stats
+                .receipts_parked_now
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1
+        );
         assert_eq!(
             link.stats
                 .receipts_parked

@@ -318,7 +318,7 @@ impl Collector for SmppRoute {
             "smsgw_smpp_receipts_parked",
             "Receipts that matched no submit yet, kept and retried.",
             &[("link", name)],
-            self.store.count_parked_smpp_receipts(name) as f64,
+            g(&s.receipts_parked_now),
         );
         for (result, v) in [
             ("accepted", g(&s.accepted)),

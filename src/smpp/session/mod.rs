@@ -148,6 +148,9 @@ pub struct LinkStats {
     pub receipts_parked: AtomicU64,
     /// Parked receipts that matched later.
     pub receipts_matched_late: AtomicU64,
+    /// Receipts parked now: counted from the store when the link starts and hourly, moved by
+    /// each park and unpark in between (a gauge that needs no walk per scrape).
+    pub receipts_parked_now: AtomicU64,
     /// Parked receipts dropped unmatched after the receipt horizon
     /// ([`crate::smpp::inbound::receipt_keep`]).
     pub receipts_expired: AtomicU64,
@@ -351,6 +354,11 @@ impl Link {
     /// Counter helper.
     pub fn count(c: &AtomicU64) {
         Self::add(c, 1);
+    }
+
+    /// Takes one from a gauge of [`LinkStats`] (never below zero).
+    pub fn uncount(c: &AtomicU64) {
+        let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     }
 
     /// Adds `n` to a counter of [`LinkStats`].
