@@ -122,7 +122,11 @@ impl Activity {
         loop {
             events.borrow_and_update();
             loop {
-                match store.events_after(cursor, BATCH) {
+                // Reading and decoding a batch of events is store work: not on the runtime.
+                let s = store.clone();
+                let read = tokio::task::spawn_blocking(move || s.events_after(cursor, BATCH)).await;
+                let Ok(read) = read else { break };
+                match read {
                     Ok(batch) if !batch.is_empty() => {
                         for e in &batch {
                             self.record(e);
