@@ -13,7 +13,7 @@ use smsgw::store::Store;
 use smsgw::webhook::Webhooks;
 use tokio_util::sync::CancellationToken;
 
-use crate::support::temp_store;
+use crate::support::{received, temp_store};
 
 /// Serves the router over `store` on a loopback port; returns its base URL.
 pub async fn serve(store: Arc<Store>, config: &Config) -> String {
@@ -43,23 +43,7 @@ pub async fn serve(store: Arc<Store>, config: &Config) -> String {
 }
 
 fn inbound(text: &str) -> InboundMessage {
-    let now = Timestamp::now();
-    InboundMessage {
-        id: MessageId::new_at(now.as_millis()),
-        from: "+358401234567".into(),
-        to: None,
-        text: text.into(),
-        route: "sims".into(),
-        sent_at: None,
-        received_at: now,
-        parts: 1,
-        incomplete: false,
-        modem: None,
-        in_reply_to: None,
-        matched_by: None,
-        inbound_rule: None,
-        keyword: None,
-    }
+    received("sims", text, Timestamp::now())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

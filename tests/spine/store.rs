@@ -6,7 +6,7 @@ use smsgw::model::{EventKind, PartStatus, Status, Timestamp};
 use smsgw::store::{Inserted, ListFilter, NewMessage};
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{config, insert, message, reopen, temp_store};
+use crate::support::{config, insert, message, received, reopen, temp_store};
 
 fn demo() -> smsgw::config::Config {
     config("[messages]\ndefault_country = \"358\"\n")
@@ -255,25 +255,6 @@ fn the_kept_status_counts_should_match_the_status_index_through_changes_and_a_re
     assert_eq!(store.count_in_status(Status::Queued), 9);
 }
 
-fn received(at: Timestamp, text: &str) -> smsgw::model::InboundMessage {
-    smsgw::model::InboundMessage {
-        id: smsgw::model::MessageId::new_at(at.as_millis()),
-        from: "+358401234567".into(),
-        to: None,
-        text: text.into(),
-        route: "r".into(),
-        sent_at: None,
-        received_at: at,
-        parts: 1,
-        incomplete: false,
-        modem: None,
-        in_reply_to: None,
-        matched_by: None,
-        inbound_rule: None,
-        keyword: None,
-    }
-}
-
 #[test]
 fn retention_should_remove_only_final_messages_and_received_ones_older_than_the_cutoff() {
     let (_dir, store) = temp_store();
@@ -309,8 +290,12 @@ fn retention_should_remove_only_final_messages_and_received_ones_older_than_the_
     set(ids[2], Status::Delivered, now);
     set(ids[4], Status::Sent, old);
     set(recent.id, Status::Delivered, now);
-    store.insert_inbound(received(old, "old reply")).unwrap();
-    store.insert_inbound(received(now, "new reply")).unwrap();
+    store
+        .insert_inbound(received("r", "old reply", old))
+        .unwrap();
+    store
+        .insert_inbound(received("r", "new reply", now))
+        .unwrap();
 
     assert_eq!(store.purge_before(cutoff).unwrap(), (2, 1));
     assert!(store.get(ids[0]).unwrap().is_none());

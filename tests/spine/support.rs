@@ -70,3 +70,23 @@ pub fn insert(store: &Store, msgs: Vec<OutboundMessage>) -> Vec<OutboundMessage>
         })
         .collect()
 }
+
+/// A received message from +358401234567 on `route` at `at`.
+pub fn received(route: &str, text: &str, at: Timestamp) -> smsgw::model::InboundMessage {
+    smsgw::model::InboundMessage {
+        id: smsgw::model::MessageId::new_at(at.as_millis()),
+        from: "+358401234567".into(),
+        to: None,
+        text: text.into(),
+        route: route.into(),
+        sent_at: None,
+        received_at: at,
+        parts: 1,
+        incomplete: false,
+        modem: None,
+        in_reply_to: None,
+        matched_by: None,
+        inbound_rule: None,
+        keyword: None,
+    }
+}
