@@ -206,6 +206,15 @@ impl Config {
                 "keep messages at least a day (\"1d\"), or for ever (\"0s\"): an \
                  Idempotency-Key repeated within 24 h must still find its message",
             );
+        } else if !retention.is_zero() && retention < self.conversations.window.get() {
+            c.push(
+                &[Seg::Key("store"), Seg::Key("retention")],
+                format!(
+                    "shorter than the reply window (conversations.window = {}): a reply \
+                     within the window must still find the message it answers",
+                    self.conversations.window
+                ),
+            );
         }
 
         let messages = Seg::Key("messages");

@@ -136,3 +136,17 @@ fn a_bad_unit_should_be_reported_at_its_line() {
     assert_eq!(errors.0[0].line, Some(4), "{errors}");
     assert!(errors.to_string().contains("6/min"), "{errors}");
 }
+
+#[test]
+fn a_retention_shorter_than_the_reply_window_should_be_refused() {
+    let text = "[store]\nretention = \"2d\"\n[conversations]\nwindow = \"7d\"\n";
+    let errors = Config::from_toml(text).unwrap_err();
+    assert_eq!(errors.0[0].key, "store.retention", "{errors}");
+    assert!(errors.to_string().contains("reply window"), "{errors}");
+    // Long enough, or for ever: fine.
+    for retention in ["7d", "0s"] {
+        let text =
+            format!("[store]\nretention = \"{retention}\"\n[conversations]\nwindow = \"7d\"\n");
+        assert!(Config::from_toml(&text).is_ok(), "{retention}");
+    }
+}
