@@ -103,14 +103,13 @@ impl Pressure {
 
     /// Measures once: queue depth from the store, free space of `dir`'s file system.
     pub async fn refresh(&self, store: &Arc<Store>, dir: &std::path::Path) {
-        let s = store.clone();
-        let counted = tokio::task::spawn_blocking(move || {
-            s.count_in_status(Status::Queued) + s.count_in_status(Status::Sending)
-        })
-        .await;
-        if let Ok(waiting) = counted {
-            *self.base.lock() = (waiting, self.added.load(Ordering::Acquire));
-        }
+        // The mark first: a message is accepted after its insert, so one accepted before the
+        // mark is in the count, and one accepted after it is counted in `added` (perhaps in
+        // both, for a moment: too many is safe, too few let the queue overflow).
+        let mark = self.added.load(Ordering::Acquire);
+        let waiting =
+            store.count_in_status(Status::Queued) + store.count_in_status(Status::Sending);
+        *self.base.lock() = (waiting, mark);
         self.refresh_disk(dir).await;
     }
 
