@@ -253,12 +253,14 @@ pub async fn retry_parked(
             _ = tokio::time::sleep(every) => {}
         }
         let now = Timestamp::now();
-        let housekeeping = now.as_millis() - last_release.as_millis() >= 60_000;
+        // Wall-clock time: a clock stepped back counts as time passed (a subtraction would
+        // underflow).
+        let housekeeping = now.as_millis().abs_diff(last_release.as_millis()) >= 60_000;
         if housekeeping {
             last_release = now;
         }
         // Forgetting old ids walks all of them: hourly is often enough for a horizon of days.
-        let purge = now.as_millis() - last_purge.as_millis() >= 3_600_000;
+        let purge = now.as_millis().abs_diff(last_purge.as_millis()) >= 3_600_000;
         if purge {
             last_purge = now;
         }
