@@ -51,11 +51,11 @@ pub fn build_routes(config: &Config) -> anyhow::Result<Vec<Arc<dyn Route>>> {
             && !(r.kind == crate::config::RouteKind::Smpp
                 && config.smpp.iter().any(|l| l.route == r.name))
     }) {
+        // `Config::validate` refuses this already; kept so a config built in code is refused
+        // with the same words.
         anyhow::bail!(
-            "route {:?} has type {:?}, whose driver is not part of this build yet; \
-             remove it (messages are then accepted and queued) or use a build with that driver",
-            route.name,
-            route.kind
+            "route {:?} is of type \"smpp\" but no [[smpp]] table serves it",
+            route.name
         );
     }
     Ok(Vec::new())

@@ -11,6 +11,7 @@ mod conversations;
 mod kannel;
 mod limits;
 mod modem;
+mod parse;
 mod smpp;
 mod tokens;
 mod units;
@@ -348,28 +349,22 @@ pub enum LoadError {
 }
 
 impl Config {
-    /// Reads, parses and validates a configuration file.
+    /// Reads, parses and validates a configuration file for a daemon that starts its own
+    /// drivers ([`Config::validate_for_run`]).
     pub fn load(path: &Path) -> Result<Config, LoadError> {
         let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_toml(&text).map_err(|errors| LoadError::Invalid {
+        parse::parse_all(&text, Config::validate_for_run).map_err(|errors| LoadError::Invalid {
             path: path.to_path_buf(),
             errors,
         })
     }
 
-    /// Parses and validates configuration text.
+    /// Parses and validates configuration text, reporting every problem (see `parse`).
     pub fn from_toml(text: &str) -> Result<Config, ConfigErrors> {
-        let config: Config =
-            toml::from_str(text).map_err(|e| ConfigErrors::from_parse(text, &e))?;
-        let errors = config.validate(text);
-        if errors.is_empty() {
-            Ok(config)
-        } else {
-            Err(errors)
-        }
+        parse::parse_all(text, Config::validate)
     }
 
     /// The route named `name`.

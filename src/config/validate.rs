@@ -27,19 +27,6 @@ impl ConfigErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-
-    /// Turns a parse error (syntax, unknown key, bad unit) into one located error.
-    pub fn from_parse(text: &str, err: &toml::de::Error) -> Self {
-        let line = err.span().map(|s| line_of(text, s.start));
-        let message = err.message().trim().to_string();
-        let key = err
-            .span()
-            .and_then(|s| text.get(s))
-            .map(|s| s.trim().to_string())
-            .filter(|s| s.len() < 80 && !s.contains('\n'))
-            .unwrap_or_default();
-        ConfigErrors(vec![ConfigError { key, line, message }])
-    }
 }
 
 impl fmt::Display for ConfigError {
@@ -145,7 +132,7 @@ impl<'t> Collector<'t> {
 }
 
 /// 1-based line number of byte offset `offset`.
-fn line_of(text: &str, offset: usize) -> usize {
+pub(super) fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()
         .iter()
         .take(offset)
@@ -405,6 +392,32 @@ impl Config {
         self.validate_smpp(&mut c);
         self.validate_conversations(&mut c);
         ConfigErrors(c.errors)
+    }
+
+    /// [`Config::validate`] and what only matters to a daemon that starts its own drivers:
+    /// every `smpp` route has its `[[smpp]]` link. Tests that hand the daemon stand-in routes
+    /// build their configuration with `Config::from_toml`, which skips this; `run`,
+    /// `check-config` and `hw-sim demo` load files with [`Config::load`], which does not, so
+    /// `check-config` refuses what `run` would.
+    pub fn validate_for_run(&self, text: &str) -> ConfigErrors {
+        let mut errors = self.validate(text);
+        let mut c = Collector::new(text);
+        for (i, route) in self.routes.iter().enumerate() {
+            if route.kind == super::RouteKind::Smpp
+                && !self.smpp.iter().any(|l| l.route == route.name)
+            {
+                c.push(
+                    &[Seg::Key("routes"), Seg::Index(i), Seg::Key("type")],
+                    format!(
+                        "route {:?} is of type \"smpp\" but no [[smpp]] table serves it: add one \
+                         with route = {:?}, host, port, system_id and password",
+                        route.name, route.name
+                    ),
+                );
+            }
+        }
+        errors.0.extend(c.errors);
+        errors
     }
 
     /// `[[modems]]`: unique names, a `modem_pool` route, a plausible PIN and `+CNMI`, and
