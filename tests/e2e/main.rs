@@ -5,6 +5,8 @@ mod cli;
 mod harness;
 mod modems;
 mod openapi_fuzz;
+#[path = "../support/peer.rs"]
+mod peer;
 mod restart;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
