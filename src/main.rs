@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use smsgw::cli::{Cli, Command, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, RunArgs};
-use smsgw::config::{Config, LoadError};
+use smsgw::config::{Config, LoadError, Overrides};
 
 /// The store's writes (sled copies a node on every change) and the HTTP path allocate many
 /// small buffers; mimalloc serves them at about a third of glibc's cost (BENCHMARKS.md).
@@ -40,16 +40,14 @@ fn report_config_error(e: &LoadError) -> u8 {
 }
 
 fn run(args: RunArgs) -> u8 {
-    let mut config = match Config::load(&args.config) {
+    let overrides = Overrides {
+        listen: args.listen,
+        data_dir: args.data_dir,
+    };
+    let config = match Config::load_with(&args.config, &overrides) {
         Ok(c) => c,
         Err(e) => return report_config_error(&e),
     };
-    if let Some(listen) = args.listen {
-        config.server.listen = listen;
-    }
-    if let Some(dir) = args.data_dir {
-        config.store.data_dir = dir;
-    }
     let format = args.log_format.unwrap_or(config.log.format);
     smsgw::telemetry::init(format, &config.log.filter);
     block_on(async move {

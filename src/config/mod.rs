@@ -348,23 +348,67 @@ pub enum LoadError {
     },
 }
 
+/// Settings given on the command line instead of in the file (`smsgw run --listen`).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--listen`: replaces `server.listen`.
+    pub listen: Option<SocketAddr>,
+    /// `--data-dir`: replaces `store.data_dir`.
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Overrides {
+    fn apply(&self, config: &mut Config) {
+        if let Some(listen) = self.listen {
+            config.server.listen = listen;
+        }
+        if let Some(dir) = &self.data_dir {
+            config.store.data_dir = dir.clone();
+        }
+    }
+
+    /// Problems found in an overridden value point at the flag, not at the file's line.
+    fn rename(&self, errors: &mut ConfigErrors) {
+        for e in &mut errors.0 {
+            let flag = match e.key.as_str() {
+                "server.listen" if self.listen.is_some() => "--listen",
+                "store.data_dir" if self.data_dir.is_some() => "--data-dir",
+                _ => continue,
+            };
+            e.key = flag.to_string();
+            e.line = None;
+        }
+    }
+}
+
 impl Config {
     /// Reads, parses and validates a configuration file for a daemon that starts its own
     /// drivers ([`Config::validate_for_run`]).
     pub fn load(path: &Path) -> Result<Config, LoadError> {
+        Self::load_with(path, &Overrides::default())
+    }
+
+    /// [`Config::load`] with command-line `overrides` applied before validation: an address
+    /// given as `--listen` is checked exactly as one written in the file (an open API on the
+    /// network is refused either way). A problem with an override is named after its flag.
+    pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Config, LoadError> {
         let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        parse::parse_all(&text, Config::validate_for_run).map_err(|errors| LoadError::Invalid {
-            path: path.to_path_buf(),
-            errors,
+        let adjust = |config: &mut Config| overrides.apply(config);
+        parse::parse_all(&text, &adjust, Config::validate_for_run).map_err(|mut errors| {
+            overrides.rename(&mut errors);
+            LoadError::Invalid {
+                path: path.to_path_buf(),
+                errors,
+            }
         })
     }
 
     /// Parses and validates configuration text, reporting every problem (see `parse`).
     pub fn from_toml(text: &str) -> Result<Config, ConfigErrors> {
-        parse::parse_all(text, Config::validate)
+        parse::parse_all(text, &|_| {}, Config::validate)
     }
 
     /// The route named `name`.

@@ -27,8 +27,11 @@ enum Step {
 
 /// Parses `text` and checks it with `validate` ([`Config::validate`] or
 /// [`Config::validate_for_run`]), collecting every problem.
+/// `adjust` runs on the parsed configuration before it is checked (command-line overrides), so
+/// nothing reaches the daemon unchecked.
 pub(super) fn parse_all(
     text: &str,
+    adjust: &dyn Fn(&mut Config),
     validate: fn(&Config, &str) -> ConfigErrors,
 ) -> Result<Config, ConfigErrors> {
     let (mut root, syntax) = DeTable::parse_recoverable(text);
@@ -49,7 +52,8 @@ pub(super) fn parse_all(
     let mut only_unknown_keys = true;
     while errors.len() < MAX_PROBLEMS {
         let e = match Config::deserialize(toml::de::Deserializer::from(root.clone())) {
-            Ok(config) if errors.is_empty() => {
+            Ok(mut config) if errors.is_empty() => {
+                adjust(&mut config);
                 let found = validate(&config, text);
                 return if found.is_empty() {
                     Ok(config)
@@ -57,7 +61,8 @@ pub(super) fn parse_all(
                     Err(by_line(found.0))
                 };
             }
-            Ok(config) => {
+            Ok(mut config) => {
+                adjust(&mut config);
                 if only_unknown_keys {
                     errors.extend(validate(&config, text).0);
                 }

@@ -26,6 +26,44 @@ fn check_config_should_accept_every_shipped_file() {
 }
 
 #[test]
+fn run_should_refuse_an_open_api_given_as_listen_before_binding() {
+    // `--listen 0.0.0.0:…` on a token-less configuration used to start an open API on every
+    // interface: the override was applied after validation. It is validated like the file.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), QUEUE_ONLY);
+    let data = dir.path().join("data");
+    let mut child = Command::new(BIN)
+        .args(["run", "--config"])
+        .arg(&path)
+        .args(["--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(&data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A refused configuration exits at once; a daemon that started keeps running.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("smsgw started an open API on 0.0.0.0 instead of refusing --listen");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`--listen`: 0.0.0.0:0 is not a loopback address"),
+        "{err}"
+    );
+    assert!(
+        !data.exists(),
+        "nothing may start before the configuration is valid"
+    );
+}
+
+#[test]
 fn check_config_should_exit_2_naming_the_key_and_line_of_each_problem() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(
