@@ -178,11 +178,14 @@ pub async fn serve(
         metrics.register(link.clone());
     }
     tracker.spawn(activity.clone().run(store.clone(), work.clone()));
+    let auth_failures = Arc::new(api::auth_limit::AuthFailures::new());
+    metrics.register(auth_failures.clone());
     let state = AppState {
         store: store.clone(),
         dispatch: handle,
         rules: Arc::new(SubmitRules::from_config(&config)),
         tokens: Arc::new(config.server.tokens.clone()),
+        auth_failures,
         webhooks,
         pressure: pressure.clone(),
         kannel: Arc::new(config.kannel.clone()),
@@ -194,6 +197,9 @@ pub async fn serve(
     let app = api::router(state);
     let api_stop = work.clone();
     tracker.spawn(async move {
+        // The peer's address reaches the handlers (failed authentications are limited per
+        // client).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app)
             .with_graceful_shutdown(async move { api_stop.cancelled().await });
         if let Err(e) = serve.await {

@@ -4,12 +4,17 @@
 //! route added later is covered without touching this file: reads need `read`, writes
 //! `admin`, unless listed here.
 
-use axum::extract::{MatchedPath, Request, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use tracing::warn;
+
 use super::AppState;
+use super::auth_limit::Failure;
 use super::error::ApiError;
 use crate::config::Scope;
 
@@ -31,9 +36,29 @@ pub fn required_scope(method: &Method, route: &str) -> Scope {
 /// route needs, unless no tokens are configured (loopback-only set-ups, enforced by config
 /// validation). Every configured token is compared, in constant time, whatever matches, and
 /// no token is ever logged.
+///
+/// Failures are counted and limited per client address ([`super::auth_limit`]): a client that
+/// failed too often gets `429 too_many_auth_failures` with `Retry-After` before its token is
+/// looked at. Refusals are logged with the client and the route, never the token.
 pub async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if state.tokens.is_empty() {
         return next.run(req).await;
+    }
+    let client = client_address(&req);
+    let now = std::time::Instant::now();
+    if let Err(wait) = state.auth_failures.admit(client, now) {
+        warn!(%client, path = req.uri().path(), "refused: too many failed authentications");
+        let mut resp = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_auth_failures",
+            "too many requests with a missing or unknown token from this address; retry later",
+        )
+        .into_response();
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from(wait.as_secs().max(1)),
+        );
+        return resp;
     }
     let presented = req
         .headers()
@@ -53,6 +78,13 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         })
     });
     let Some(token) = matched else {
+        let failure = if presented.is_some() {
+            Failure::UnknownToken
+        } else {
+            Failure::MissingToken
+        };
+        state.auth_failures.record(client, failure, now);
+        warn!(%client, path = req.uri().path(), reason = failure.label(), "refused: no valid token");
         let mut resp = ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -72,6 +104,10 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         .unwrap_or_else(|| req.uri().path().to_string());
     let needed = required_scope(req.method(), &route);
     if !token.allows(needed) {
+        state
+            .auth_failures
+            .record(client, Failure::MissingScope, now);
+        warn!(%client, path = req.uri().path(), token = token.name.as_deref().unwrap_or("unnamed"), "refused: token lacks the scope");
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -84,6 +120,14 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         .into_response();
     }
     next.run(req).await
+}
+
+/// The peer's address, as the server recorded it (`ConnectInfo`); the unspecified address for
+/// a request that came in without one (in-process tests calling the router directly).
+fn client_address(req: &Request) -> IpAddr {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
 }
 
 fn scope_name(s: Scope) -> &'static str {

@@ -5,6 +5,7 @@
 //! `{"error": {"code", "message", "field"?}}` ([`error::ApiError`]).
 
 mod auth;
+pub mod auth_limit;
 pub mod backpressure;
 pub mod error;
 mod health;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub rules: Arc<SubmitRules>,
     /// Accepted bearer tokens (empty: no authentication).
     pub tokens: Arc<Vec<crate::config::ApiToken>>,
+    /// Failed authentications, counted and limited per client address.
+    pub auth_failures: Arc<auth_limit::AuthFailures>,
     /// The running webhook targets (backlog, dead-letter replay).
     pub webhooks: Arc<crate::webhook::Webhooks>,
     /// The Kannel-compatible interface's settings (its route exists only when enabled).

@@ -26,6 +26,7 @@ pub async fn serve(store: Arc<Store>, config: &Config) -> String {
         dispatch: handle,
         rules: Arc::new(SubmitRules::new(&config.messages)),
         tokens: Arc::new(config.server.tokens.clone()),
+        auth_failures: Default::default(),
         webhooks: Webhooks::none(),
         pressure: smsgw::api::backpressure::Pressure::unlimited(),
         kannel: Arc::new(config.kannel.clone()),

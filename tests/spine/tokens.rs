@@ -97,3 +97,66 @@ fn scoped_tokens_with_unknown_keys_no_scopes_or_duplicates_should_be_refused() {
     let e = Config::from_toml(twice).unwrap_err().to_string();
     assert!(e.contains("listed twice"), "{e}");
 }
+
+#[tokio::test]
+async fn repeated_bad_tokens_should_be_counted_and_then_refused_unread_with_retry_after() {
+    use smsgw::api::auth_limit::FAILURE_BURST;
+    let api = Api::start(TOKENS, vec![]).await;
+    let full = "full-access-token-0123456789";
+    // Two loopback addresses: the guesser and an innocent client on the same host.
+    let from = |last: u8| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, last]))
+            .build()
+            .unwrap()
+    };
+    let guesser = from(2);
+    let url = format!("{}/v1/messages", api.base);
+    for i in 0..FAILURE_BURST as usize {
+        let r = guesser
+            .get(&url)
+            .bearer_auth(format!("guess-{i:02}-0123456789"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401, "attempt {i}");
+    }
+    // The budget is spent: even the right token is refused without being looked at, so a
+    // guess can no longer be confirmed.
+    let r = guesser.get(&url).bearer_auth(full).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&retry), "{retry}");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_auth_failures");
+    // Another address is not affected, and the refusals are counted by reason.
+    let metrics = from(3)
+        .get(format!("{}/metrics", api.base))
+        .bearer_auth(full)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = |reason: &str| {
+        let prefix = format!("smsgw_auth_failures_total{{reason=\"{reason}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .unwrap_or_else(|| panic!("no {prefix} in\n{metrics}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(line("unknown_token"), (FAILURE_BURST as u64).to_string());
+    assert_eq!(line("rate_limited"), "1");
+    assert!(
+        !metrics.contains("guess-"),
+        "a presented token must never be shown"
+    );
+    api.stop().await;
+}
