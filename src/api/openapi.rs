@@ -16,9 +16,15 @@ pub async fn openapi() -> Response {
     Json(document()).into_response()
 }
 
+/// The error answers of an operation. Every operation that takes a token (401) may also be
+/// refused with 429 `too_many_auth_failures` (api/auth_limit.rs).
 fn error_responses(codes: &[u16]) -> Value {
     let mut m = serde_json::Map::new();
-    for c in codes {
+    let mut codes = codes.to_vec();
+    if codes.contains(&401) && !codes.contains(&429) {
+        codes.push(429);
+    }
+    for c in &codes {
         m.insert(
             c.to_string(),
             json!({ "$ref": format!("#/components/responses/E{c}") }),
@@ -310,7 +316,7 @@ fn responses() -> Value {
         "E409": e("Too late for that.", "not_cancelable", "the message is sent and can no longer be canceled"),
         "E413": e("Body too large.", "body_too_large", "the request body is larger than this endpoint accepts"),
         "E415": e("Not JSON.", "unsupported_media_type", "send the body as JSON with `Content-Type: application/json`"),
-        "E429": e("Queue limit reached; see Retry-After.", "queue_full", "200000 messages are waiting to be sent and the limit is 200000; nothing was accepted, retry later"),
+        "E429": e("Queue limit reached (queue_full), or too many missing or unknown tokens from this address (too_many_auth_failures); see Retry-After.", "queue_full", "200000 messages are waiting to be sent and the limit is 200000; nothing was accepted, retry later"),
         "E422": e("Refused by policy: recipient_opted_out (the number is on the suppression list), frequency_cap (too many messages to this number), invalid_sender (an alphanumeric sender over 11 characters or outside the accepted characters), sender_not_allowed (the forced route cannot send from a name), invalid_csv.", "recipient_opted_out", "+358401234567 opted out of messages on 2026-11-23T08:00:00Z; only transactional messages may be sent"),
         "E503": e("Store or disk cannot take it now; see Retry-After.", "store_unavailable", "the message store cannot take this request now; nothing was accepted, retry later")
     })
