@@ -165,6 +165,13 @@ pub async fn sendsms(
         if u.len() < 8 || !(lower.starts_with("http://") || lower.starts_with("https://")) {
             return rejected("DLR-URL field misformed, rejected");
         }
+        // Kannel fetches any URL; smsgw only public addresses and `[kannel] dlr_allow`
+        // (`webhook::egress`), so a client cannot make the gateway call into its network.
+        if let Err(e) = state.rules.dlr_egress.check(u) {
+            return rejected(&format!(
+                "DLR-URL field not allowed ({e}; [kannel] dlr_allow), rejected"
+            ));
+        }
     }
     let dlr_mask = p.int(&["dlr-mask", "dlrmask"]);
     if dlr_mask.is_some_and(|m| !(-1..=63).contains(&m)) {
