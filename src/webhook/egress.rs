@@ -103,7 +103,7 @@ impl EgressPolicy {
             .prefixes
             .iter()
             .any(|p| parsed.as_str().starts_with(p.as_str()))
-            || self.hosts.iter().any(|h| *h == host)
+            || self.hosts.contains(&host)
         {
             return Ok(Egress::Allowed);
         }
