@@ -111,6 +111,19 @@ pub struct ServerConfig {
     /// How long shutdown waits for sends already handed to a route.
     #[serde(default = "default_shutdown_grace")]
     pub shutdown_grace: HumanDuration,
+    /// Serve the API over TLS with these files (reloaded on SIGHUP); plain HTTP without.
+    #[serde(default)]
+    pub tls: Option<TlsFiles>,
+}
+
+/// `[server.tls]`: PEM files for the API's TLS listener.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
 }
 
 fn default_listen() -> SocketAddr {
@@ -127,6 +140,7 @@ impl Default for ServerConfig {
             listen: default_listen(),
             tokens: Vec::new(),
             shutdown_grace: default_shutdown_grace(),
+            tls: None,
         }
     }
 }
