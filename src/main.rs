@@ -16,7 +16,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::CheckConfig { config } => match Config::load(&config) {
-            Ok(_) => {
+            Ok(c) => {
+                for w in c.warnings() {
+                    eprintln!("smsgw: warning: {w}");
+                }
                 println!("{}: ok", config.display());
                 EXIT_OK
             }

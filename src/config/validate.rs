@@ -212,13 +212,21 @@ impl Config {
                     &[messages, Seg::Key("default_country")],
                     format!("{cc:?} is not a country calling code (1 to 3 digits, no +)"),
                 );
+            } else if !m.number_plan().is_known_country() {
+                c.push(
+                    &[messages, Seg::Key("default_country")],
+                    format!("no country has the calling code {cc} in the numbering plans"),
+                );
             }
         }
-        if !m.trunk_prefix.bytes().all(|b| b.is_ascii_digit()) {
-            c.push(
-                &[messages, Seg::Key("trunk_prefix")],
-                "the trunk prefix is digits only (usually \"0\")",
-            );
+        if let Some(t) = &m.trunk_prefix {
+            if !t.bytes().all(|b| b.is_ascii_digit()) {
+                c.push(
+                    &[messages, Seg::Key("trunk_prefix")],
+                    "the trunk prefix is digits only (usually \"0\"); the key is obsolete, \
+                     remove it",
+                );
+            }
         }
         if !(1..=255).contains(&m.max_parts) {
             c.push(
