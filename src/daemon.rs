@@ -106,7 +106,11 @@ pub async fn serve(
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Reply matching and inbound routing happen in the store's inbox writes (issue 7).
     store.set_reply_window(config.conversations.window.get());
-    let inbound_rules = crate::webhook::inbound_routes::InboundRules::new(&config.inbound_routes);
+    store.set_number_plan(config.messages.number_plan());
+    let inbound_rules = crate::webhook::inbound_routes::InboundRules::new(
+        &config.inbound_routes,
+        &config.messages.number_plan(),
+    );
     if !inbound_rules.is_empty() {
         store.set_inbound_classifier(Arc::new(inbound_rules));
     }

@@ -372,6 +372,13 @@ impl Config {
                     "passwords must be at least 8 characters long",
                 );
             }
+            // Checked as a request's `from` is, so a bad one fails at load and not as every
+            // request's "Sender field misformed".
+            if let Some(sender) = &u.default_sender {
+                if let Err(e) = crate::model::Sender::parse(sender, &self.messages.number_plan()) {
+                    c.push(&at("default_sender"), e.to_string());
+                }
+            }
         }
         if self.kannel.enabled && self.kannel.users.is_empty() {
             c.push(
