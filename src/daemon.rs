@@ -94,6 +94,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
     on_ready: impl FnOnce(),
 ) -> anyhow::Result<()> {
+    for w in config.warnings() {
+        warn!("{w}");
+    }
     let data_dir = config.store.data_dir.clone();
     let cache = config.store.cache_bytes;
     let dir = data_dir.clone();
@@ -108,7 +111,11 @@ pub async fn serve(
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Reply matching and inbound routing happen in the store's inbox writes (issue 7).
     store.set_reply_window(config.conversations.window.get());
-    let inbound_rules = crate::webhook::inbound_routes::InboundRules::new(&config.inbound_routes);
+    store.set_number_plan(config.messages.number_plan());
+    let inbound_rules = crate::webhook::inbound_routes::InboundRules::new(
+        &config.inbound_routes,
+        &config.messages.number_plan(),
+    );
     if !inbound_rules.is_empty() {
         store.set_inbound_classifier(Arc::new(inbound_rules));
     }

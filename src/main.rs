@@ -22,9 +22,9 @@ fn main() -> ExitCode {
                 eprintln!("smsgw: {}: `server.tls`: {e}", config.display());
                 EXIT_CONFIG
             }
-            Ok(_) => {
-                if let Some(warning) = exposure_warning(&config) {
-                    eprintln!("smsgw: warning: {warning}");
+            Ok(c) => {
+                for w in c.warnings().into_iter().chain(exposure_warning(&config)) {
+                    eprintln!("smsgw: warning: {w}");
                 }
                 println!("{}: ok", config.display());
                 EXIT_OK

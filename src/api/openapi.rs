@@ -195,7 +195,11 @@ fn schemas() -> Value {
         "InboundMessage": {
             "type": "object", "required": ["id", "from", "text", "route", "received_at"], "additionalProperties": false,
             "properties": {
-                "id": { "type": "string" }, "from": { "type": "string" }, "to": { "type": "string" },
+                "id": { "type": "string" },
+                "from": { "type": "string", "description": "E.164 when it is a number smsgw could read (with the type of number the network gave and default_country), else as the network gave it (an alphanumeric name, a service number)." },
+                "from_original": { "type": "string", "description": "`from` as the network gave it, when that differs (0401001101)." },
+                "to": { "type": "string", "description": "The number it was sent to, read like `from`." },
+                "to_original": { "type": "string", "description": "`to` as the network gave it, when that differs." },
                 "text": { "type": "string" }, "route": { "type": "string" }, "sent_at": ts.clone(),
                 "received_at": ts.clone(), "parts": { "type": "integer" }, "incomplete": { "type": "boolean" },
                 "modem": { "type": "string", "description": "The modem or SMPP link it came in on." },

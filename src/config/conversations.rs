@@ -221,6 +221,16 @@ impl super::Config {
                     c.push(&at("range"), "write the range as [low, high]");
                 }
             }
+            // Read as received addresses are (so "0401001101" and "+358401001101" are one
+            // number); one that cannot be read would never match.
+            if let Some(to) = &r.to {
+                if let Err(e) = crate::model::Msisdn::parse(to, &self.messages.number_plan()) {
+                    c.push(
+                        &at("to"),
+                        format!("{e}: no received message could match it"),
+                    );
+                }
+            }
         }
     }
 }

@@ -228,9 +228,10 @@ pub struct MessagesConfig {
     /// short codes are accepted.
     #[serde(default)]
     pub default_country: Option<String>,
-    /// National trunk prefix dropped before adding the country code.
-    #[serde(default = "default_trunk_prefix")]
-    pub trunk_prefix: String,
+    /// Obsolete: the trunk prefix now comes from `default_country`'s numbering plan. Still
+    /// read, so that older files load; `check-config` and the daemon warn about it.
+    #[serde(default)]
+    pub trunk_prefix: Option<String>,
     /// The most parts one message may have; longer texts are refused with `too_many_parts`.
     #[serde(default = "default_max_parts")]
     pub max_parts: usize,
@@ -251,9 +252,6 @@ pub struct MessagesConfig {
     pub retry_max: HumanDuration,
 }
 
-fn default_trunk_prefix() -> String {
-    "0".to_string()
-}
 fn default_max_parts() -> usize {
     10
 }
@@ -277,7 +275,7 @@ impl Default for MessagesConfig {
     fn default() -> Self {
         Self {
             default_country: None,
-            trunk_prefix: default_trunk_prefix(),
+            trunk_prefix: None,
             max_parts: default_max_parts(),
             default_validity: default_validity(),
             max_validity: default_max_validity(),
@@ -293,7 +291,6 @@ impl MessagesConfig {
     pub fn number_plan(&self) -> NumberPlan {
         NumberPlan {
             default_country: self.default_country.clone(),
-            trunk_prefix: self.trunk_prefix.clone(),
         }
     }
 }
@@ -435,5 +432,28 @@ impl Config {
     /// The route named `name`.
     pub fn route(&self, name: &str) -> Option<&RouteConfig> {
         self.routes.iter().find(|r| r.name == name)
+    }
+
+    /// Keys that still load but no longer do anything, each with what to do instead.
+    /// `check-config` prints them and the daemon logs them at start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(t) = &self.messages.trunk_prefix {
+            let plan = self.messages.number_plan();
+            let actual = match (&self.messages.default_country, plan.trunk_prefix()) {
+                (Some(cc), Some(p)) if p != t => format!(
+                    "; national numbers of +{cc} are read with its trunk prefix {p}, not {t}"
+                ),
+                (Some(cc), None) if !t.is_empty() => {
+                    format!("; +{cc} has no trunk prefix, so {t} is not dropped")
+                }
+                _ => String::new(),
+            };
+            out.push(format!(
+                "`messages.trunk_prefix` is obsolete and ignored: the trunk prefix comes from \
+                 the numbering plan of `default_country`{actual}; remove the key"
+            ));
+        }
+        out
     }
 }

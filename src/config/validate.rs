@@ -212,13 +212,21 @@ impl Config {
                     &[messages, Seg::Key("default_country")],
                     format!("{cc:?} is not a country calling code (1 to 3 digits, no +)"),
                 );
+            } else if !m.number_plan().is_known_country() {
+                c.push(
+                    &[messages, Seg::Key("default_country")],
+                    format!("no country has the calling code {cc} in the numbering plans"),
+                );
             }
         }
-        if !m.trunk_prefix.bytes().all(|b| b.is_ascii_digit()) {
-            c.push(
-                &[messages, Seg::Key("trunk_prefix")],
-                "the trunk prefix is digits only (usually \"0\")",
-            );
+        if let Some(t) = &m.trunk_prefix {
+            if !t.bytes().all(|b| b.is_ascii_digit()) {
+                c.push(
+                    &[messages, Seg::Key("trunk_prefix")],
+                    "the trunk prefix is digits only (usually \"0\"); the key is obsolete, \
+                     remove it",
+                );
+            }
         }
         if !(1..=255).contains(&m.max_parts) {
             c.push(
@@ -363,6 +371,13 @@ impl Config {
                     &at("password"),
                     "passwords must be at least 8 characters long",
                 );
+            }
+            // Checked as a request's `from` is, so a bad one fails at load and not as every
+            // request's "Sender field misformed".
+            if let Some(sender) = &u.default_sender {
+                if let Err(e) = crate::model::Sender::parse(sender, &self.messages.number_plan()) {
+                    c.push(&at("default_sender"), e.to_string());
+                }
             }
         }
         if self.kannel.enabled && self.kannel.users.is_empty() {

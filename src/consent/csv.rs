@@ -194,10 +194,7 @@ mod tests {
     use super::*;
 
     fn plan() -> NumberPlan {
-        NumberPlan {
-            default_country: Some("358".into()),
-            trunk_prefix: "0".into(),
-        }
+        NumberPlan::with_country("358")
     }
 
     #[test]

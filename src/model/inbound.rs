@@ -9,11 +9,20 @@ use super::{KeywordHit, MessageId, Timestamp};
 pub struct InboundMessage {
     /// Sortable id, also the time it was stored.
     pub id: MessageId,
-    /// The originator as the network gave it (a number or an alphanumeric name).
+    /// The originator: E.164 when it is a number that could be read (with the type of number
+    /// the network gave and `default_country`, as a submission's `to` is read), else as the
+    /// network gave it (an alphanumeric name, a service number).
     pub from: String,
-    /// The number it was sent to (our SIM's number or SMPP destination), when known.
+    /// `from` as the network gave it, when that differs (`0401001101`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_original: Option<String>,
+    /// The number it was sent to (our SIM's number or SMPP destination), when known; read
+    /// like `from`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// `to` as the network gave it, when that differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_original: Option<String>,
     /// The text, decoded and reassembled.
     pub text: String,
     /// The route it came in through.

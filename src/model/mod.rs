@@ -14,7 +14,7 @@ mod message;
 mod status;
 mod time;
 
-pub use address::{AddressError, Msisdn, NumberPlan, Sender};
+pub use address::{AddressError, Msisdn, NumberPlan, NumberType, ReceivedAddress, Sender};
 pub use audit::{Actor, AuditEntry};
 pub use consent::{GLOBAL_SCOPE, KeywordAction, KeywordHit, Suppression, SuppressionSource};
 pub use event::{Event, EventKind};

@@ -41,6 +41,8 @@ pub struct Concat {
 pub struct IncomingSms {
     /// TP-OA, the originator (E.164 with `+`, or an alphanumeric name).
     pub from: String,
+    /// TP-OA's type of number: the store reads `from` with it (national numbers included).
+    pub from_type: crate::model::NumberType,
     /// TP-SCTS, the service centre time stamp.
     pub sent_at: Option<Timestamp>,
     /// Concatenation, when this is one part of a longer message.

@@ -125,6 +125,7 @@ impl TpduCodec for GsmCodec {
                 };
                 Decoded::Deliver(IncomingSms {
                     from: d.originator.display(),
+                    from_type: crate::model::NumberType::from_ton(d.originator.ton as u8),
                     sent_at: timestamp(&d.timestamp),
                     concat,
                     text,

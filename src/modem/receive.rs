@@ -96,7 +96,9 @@ impl Receiver<'_> {
                     modem: self.modem.to_string(),
                     route: self.route.to_string(),
                     from: sms.from,
+                    from_type: sms.from_type,
                     to: self.own_number.map(str::to_string),
+                    to_type: crate::model::NumberType::Unknown,
                     sent_at: sms.sent_at,
                     concat: sms.concat.map(|c| PartRef {
                         reference: c.reference,

@@ -456,6 +456,7 @@ impl super::codec::TpduCodec for TextCodec {
                 let (r, t, s) = (num(2)?, num(3)? as u8, num(4)? as u8);
                 Ok(Decoded::Deliver(IncomingSms {
                     from: f.get(1).unwrap_or(&"").to_string(),
+                    from_type: crate::model::NumberType::Unknown,
                     sent_at: None,
                     concat: (t > 1).then_some(Concat {
                         reference: r,

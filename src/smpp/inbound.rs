@@ -23,7 +23,7 @@ use super::receipt;
 use super::session::Link;
 use crate::config::DefaultCoding;
 use crate::gsm;
-use crate::model::{PartStatus, Timestamp};
+use crate::model::{NumberType, PartStatus, Timestamp};
 use crate::store::{InboundPart, PartRef, SmppReceiptMatch, SmscReceipt, Store};
 
 /// How many parked receipts one retry pass looks at.
@@ -63,7 +63,9 @@ struct Incoming<'a> {
     esm_class: u8,
     data_coding: u8,
     from: String,
+    from_ton: u8,
     to: String,
+    to_ton: u8,
     payload: &'a [u8],
     tlvs: &'a Tlvs,
 }
@@ -102,7 +104,9 @@ pub fn accept(link: &Arc<Link>, body: Body) -> Answer {
             esm_class: d.esm_class,
             data_coding: d.data_coding,
             from: d.source.addr.to_string_lossy(),
+            from_ton: d.source.ton,
             to: d.dest.addr.to_string_lossy(),
+            to_ton: d.dest.ton,
             payload: d.payload(),
             tlvs: &d.tlvs,
         },
@@ -110,7 +114,9 @@ pub fn accept(link: &Arc<Link>, body: Body) -> Answer {
             esm_class: d.esm_class,
             data_coding: d.data_coding,
             from: d.source.addr.to_string_lossy(),
+            from_ton: d.source.ton,
             to: d.dest.addr.to_string_lossy(),
+            to_ton: d.dest.ton,
             payload: d.tlvs.message_payload().unwrap_or_default(),
             tlvs: &d.tlvs,
         },
@@ -218,16 +224,14 @@ fn mo_part(link: &Link, inc: &Incoming<'_>) -> InboundPart {
         });
     }
     let text = decode_text(inc.data_coding, body, link.config.default_coding);
-    let from = if !inc.from.is_empty() && inc.from.bytes().all(|b| b.is_ascii_digit()) {
-        format!("+{}", inc.from)
-    } else {
-        inc.from.clone()
-    };
+    // The store reads both addresses with their type of number (`model::ReceivedAddress`).
     InboundPart {
         modem: link.name.clone(),
         route: link.name.clone(),
-        from,
+        from: inc.from.clone(),
+        from_type: NumberType::from_ton(inc.from_ton),
         to: (!inc.to.is_empty()).then(|| inc.to.clone()),
+        to_type: NumberType::from_ton(inc.to_ton),
         sent_at: None,
         concat,
         text,

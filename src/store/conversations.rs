@@ -45,6 +45,8 @@ pub trait InboundClassifier: Send + Sync + std::fmt::Debug {
 pub(super) struct Settings {
     window_ms: AtomicU64,
     classifier: RwLock<Option<Arc<dyn InboundClassifier>>>,
+    /// How received addresses are read (`[messages] default_country`).
+    pub(super) number_plan: RwLock<crate::model::NumberPlan>,
 }
 
 impl Default for Settings {
@@ -52,6 +54,7 @@ impl Default for Settings {
         Self {
             window_ms: AtomicU64::new(DEFAULT_REPLY_WINDOW.as_millis() as u64),
             classifier: RwLock::new(None),
+            number_plan: RwLock::new(crate::model::NumberPlan::default()),
         }
     }
 }
@@ -159,6 +162,12 @@ impl Store {
         self.conversations
             .window_ms
             .store(window.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Sets how the addresses of received messages are read (`[messages] default_country`):
+    /// as submissions' numbers are, so that a reply from a national-format sender matches.
+    pub fn set_number_plan(&self, plan: crate::model::NumberPlan) {
+        *self.conversations.number_plan.write() = plan;
     }
 
     /// Installs the `[[inbound_routes]]` classifier applied to every received message.
@@ -323,7 +332,9 @@ mod tests {
             modem: modem.into(),
             route: "sims".into(),
             from: "+358401234567".into(),
+            from_type: crate::model::NumberType::Unknown,
             to: None,
+            to_type: crate::model::NumberType::Unknown,
             sent_at: None,
             concat: None,
             text: "NO".into(),

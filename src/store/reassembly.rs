@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::value::{decode, encode};
 use super::{Store, StoreError, keys};
-use crate::model::{InboundMessage, MessageId, Timestamp};
+use crate::model::{InboundMessage, MessageId, NumberType, ReceivedAddress, Timestamp};
 
 /// Which concatenated message a part belongs to, and where in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,10 +38,14 @@ pub struct InboundPart {
     pub modem: String,
     /// The route name shown in the inbox.
     pub route: String,
-    /// Originator.
+    /// Originator, as the network gave it.
     pub from: String,
-    /// Our SIM's number, when known.
+    /// The type of number the network gave with `from` (TP-OA, `source_addr_ton`).
+    pub from_type: NumberType,
+    /// Our SIM's number or the SMPP destination, when known.
     pub to: Option<String>,
+    /// The type of number of `to`.
+    pub to_type: NumberType,
     /// TP-SCTS.
     pub sent_at: Option<Timestamp>,
     /// Concatenation, if any.
@@ -75,7 +79,11 @@ struct Assembly {
     route: String,
     from: String,
     #[serde(default)]
+    from_original: Option<String>,
+    #[serde(default)]
     to: Option<String>,
+    #[serde(default)]
+    to_original: Option<String>,
     #[serde(default)]
     sent_at: Option<Timestamp>,
     first_at: Timestamp,
@@ -95,7 +103,9 @@ impl Assembly {
         InboundMessage {
             id: MessageId::new_at(now.as_millis()),
             from: self.from,
+            from_original: self.from_original,
             to: self.to,
+            to_original: self.to_original,
             text,
             route: self.route,
             sent_at: self.sent_at,
@@ -143,6 +153,18 @@ impl Store {
         }
         let mut batch = Writes::default();
         batch.insert(seen, &now.as_millis().to_be_bytes());
+        // Every received address is read as a submission's number is, so that replies,
+        // opt-outs and inbound rules compare E.164 with E.164 (issue 13 item 5).
+        let plan = self.conversations.number_plan.read().clone();
+        let from = ReceivedAddress::read(&part.from, part.from_type, &plan);
+        let to = part
+            .to
+            .as_deref()
+            .map(|t| ReceivedAddress::read(t, part.to_type, &plan));
+        let (to, to_original) = match to {
+            Some(t) => (Some(t.normalised), t.original),
+            None => (None, None),
+        };
         let result = match part
             .concat
             .filter(|c| c.total > 1 && c.seq >= 1 && c.seq <= c.total)
@@ -150,8 +172,10 @@ impl Store {
             None => {
                 let mut msg = InboundMessage {
                     id: MessageId::new_at(now.as_millis()),
-                    from: part.from,
-                    to: part.to,
+                    from: from.normalised,
+                    from_original: from.original,
+                    to,
+                    to_original,
                     text: part.text,
                     route: part.route,
                     sent_at: part.sent_at,
@@ -169,13 +193,15 @@ impl Store {
                 Received::Stored(msg)
             }
             Some(c) => {
-                let key = assembly_key(&part.modem, &part.from, &c);
+                let key = assembly_key(&part.modem, &from.normalised, &c);
                 let mut a = match self.tree.get(&key)? {
                     Some(v) => decode::<Assembly>(&key, &v)?,
                     None => Assembly {
                         route: part.route,
-                        from: part.from,
-                        to: part.to,
+                        from: from.normalised,
+                        from_original: from.original,
+                        to,
+                        to_original,
                         sent_at: part.sent_at,
                         first_at: now,
                         total: c.total,
@@ -275,7 +301,9 @@ mod tests {
             modem: "m1".into(),
             route: "sims".into(),
             from: "+358401234567".into(),
+            from_type: crate::model::NumberType::Unknown,
             to: None,
+            to_type: crate::model::NumberType::Unknown,
             sent_at: None,
             concat: Some(PartRef {
                 reference: 7,

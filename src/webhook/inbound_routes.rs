@@ -10,7 +10,7 @@
 //! target's worker, cursor, retries and dead letters), and a restart does not re-decide.
 
 use crate::config::{InboundRouteConfig, Template};
-use crate::model::InboundMessage;
+use crate::model::{InboundMessage, NumberPlan, NumberType, ReceivedAddress};
 use crate::store::InboundClassifier;
 
 /// One compiled rule.
@@ -64,8 +64,10 @@ pub struct InboundRules {
 
 impl InboundRules {
     /// Compiles `[[inbound_routes]]`. A regex that does not compile was already reported by
-    /// `check-config`; here such a rule matches nothing rather than everything.
-    pub fn new(config: &[InboundRouteConfig]) -> Self {
+    /// `check-config`; here such a rule matches nothing rather than everything. A rule's `to`
+    /// is read with `plan` as received addresses are, so `"040 100 1101"` and
+    /// `"+358401001101"` match the same messages.
+    pub fn new(config: &[InboundRouteConfig], plan: &NumberPlan) -> Self {
         let rules = config
             .iter()
             .map(|r| Rule {
@@ -80,7 +82,10 @@ impl InboundRules {
                 reference_prefix: r.reference_prefix.clone(),
                 modem: r.modem.clone(),
                 route: r.route.clone(),
-                to: r.to.clone(),
+                to: r
+                    .to
+                    .as_deref()
+                    .map(|t| ReceivedAddress::read(t, NumberType::Unknown, plan).normalised),
             })
             .collect();
         InboundRules { rules }
@@ -163,7 +168,9 @@ mod tests {
         InboundMessage {
             id: MessageId::new_at(1),
             from: "+358401234567".into(),
+            from_original: None,
             to: None,
+            to_original: None,
             text: text.into(),
             route: "sims".into(),
             sent_at: None,
@@ -202,7 +209,7 @@ target = "default"
 
     #[test]
     fn survey_scores_should_split_by_range_and_everything_else_fall_through() {
-        let r = InboundRules::new(&routes(RULES));
+        let r = InboundRules::new(&routes(RULES), &NumberPlan::default());
         assert_eq!(
             r.classify(&msg(" 3 ", Some("survey-7"))).as_deref(),
             Some("low-score")
@@ -221,7 +228,7 @@ target = "default"
 
     #[test]
     fn keywords_and_regexes_should_match_the_whole_reply_case_insensitively() {
-        let r = InboundRules::new(&routes(RULES));
+        let r = InboundRules::new(&routes(RULES), &NumberPlan::default());
         assert_eq!(
             r.classify(&msg("No", Some("appt-1"))).as_deref(),
             Some("confirm")
@@ -241,9 +248,12 @@ target = "default"
 
     #[test]
     fn conditions_on_where_it_came_in_should_all_hold() {
-        let r = InboundRules::new(&routes(
-            "[[inbound_routes]]\nname = \"m2\"\ntarget = \"t\"\nmodem = \"m2\"\nroute = \"sims\"\n",
-        ));
+        let r = InboundRules::new(
+            &routes(
+                "[[inbound_routes]]\nname = \"m2\"\ntarget = \"t\"\nmodem = \"m2\"\nroute = \"sims\"\n",
+            ),
+            &NumberPlan::default(),
+        );
         assert_eq!(r.classify(&msg("hi", None)), None);
         let mut m = msg("hi", None);
         m.modem = Some("m2".into());

@@ -18,6 +18,7 @@ mod support;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
 
+mod numbers;
 mod quiet;
 mod routing;
 mod smpp;

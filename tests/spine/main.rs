@@ -8,6 +8,7 @@ mod inbox_longpoll;
 mod integration_config;
 mod kannel;
 mod metrics;
+mod numbers;
 mod openapi;
 mod status_page;
 #[path = "../support/webhook_receiver.rs"]

@@ -76,7 +76,9 @@ pub fn received(route: &str, text: &str, at: Timestamp) -> smsgw::model::Inbound
     smsgw::model::InboundMessage {
         id: smsgw::model::MessageId::new_at(at.as_millis()),
         from: "+358401234567".into(),
+        from_original: None,
         to: None,
+        to_original: None,
         text: text.into(),
         route: route.into(),
         sent_at: None,
