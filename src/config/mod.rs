@@ -422,4 +422,17 @@ impl Config {
     pub fn route(&self, name: &str) -> Option<&RouteConfig> {
         self.routes.iter().find(|r| r.name == name)
     }
+
+    /// Whether route `name` can send from a brand name (an alphanumeric sender): only SMPP
+    /// links whose operator allows them; modems always send from their SIM's number.
+    pub fn route_carries_brands(&self, name: &str) -> bool {
+        self.route(name).is_some_and(|r| {
+            r.kind == RouteKind::Smpp
+                && self
+                    .smpp
+                    .iter()
+                    .find(|l| l.route == r.name)
+                    .is_none_or(|l| l.alphanumeric_senders)
+        })
+    }
 }
