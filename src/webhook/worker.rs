@@ -359,7 +359,7 @@ impl Worker {
                     let wait = backoff::delay(cfg, d.attempts, fastrand::f64());
                     d.next_at = now.plus(wait);
                     info!(target: "smsgw::webhook", webhook = %name, event = seq, attempts = d.attempts, cause = %err,
-                        retry_in = %humantime::format_duration(wait), "webhook delivery failed");
+                        retry_in = %crate::telemetry::Short(wait), "webhook delivery failed");
                     if let Err(e) = self.store.webhook_retry_later(name, d) {
                         warn!(target: "smsgw::webhook", webhook = %name, cause = %e, "cannot record a failed attempt");
                     }
@@ -481,7 +481,7 @@ async fn outcome(
         Ok(Err(e)) => Err(e),
         Err(_) => Err(format!(
             "no answer within {}",
-            humantime::format_duration(limit)
+            crate::telemetry::Short(limit)
         )),
     }
 }
