@@ -89,6 +89,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
     on_ready: impl FnOnce(),
 ) -> anyhow::Result<()> {
+    for w in config.kannel.warnings() {
+        tracing::warn!("{w}");
+    }
     let data_dir = config.store.data_dir.clone();
     let cache = config.store.cache_bytes;
     let dir = data_dir.clone();

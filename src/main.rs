@@ -16,9 +16,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::CheckConfig { config } => match Config::load(&config) {
-            Ok(_) => {
+            Ok(c) => {
                 if let Some(warning) = exposure_warning(&config) {
                     eprintln!("smsgw: warning: {warning}");
+                }
+                for w in c.kannel.warnings() {
+                    eprintln!("smsgw: warning: {w}");
                 }
                 println!("{}: ok", config.display());
                 EXIT_OK

@@ -385,26 +385,26 @@ fn kannel_dlr_url(e: &Event, m: &crate::model::OutboundMessage) -> Option<String
     }
     let first = e.parts.first();
     let status = e.status.map(|s| s.as_str()).unwrap_or_default();
-    let reply = e
+    let reason = e
         .reason
         .as_deref()
         .or_else(|| first.and_then(|p| p.error.as_deref()))
         .unwrap_or(status);
+    let reply = kannel_dlr::report_text(t, first.and_then(|p| p.receipt.as_deref()), reason);
     let id = m.id.to_string();
-    let from = m.from.as_ref().map(|f| f.as_str()).unwrap_or_default();
+    let sender = m.from.as_ref().map(|f| f.as_str()).unwrap_or_default();
     let values = kannel_dlr::DlrValues {
         dlr_type: t,
-        reply,
+        reply: &reply,
         smsc: first.and_then(|p| p.route.as_deref()).unwrap_or_default(),
         id: &id,
         foreign_id: first
             .and_then(|p| p.remote_id.as_deref())
             .unwrap_or_default(),
-        from,
-        to: m.to.as_str(),
+        handset: m.to.as_str(),
+        sender,
         at: e.at,
         user: dlr.user.as_deref().unwrap_or_default(),
-        text: &m.text,
     };
     Some(kannel_dlr::substitute(&dlr.url, &values))
 }
