@@ -428,3 +428,254 @@ fn kannels_example_user_should_load_and_check_config_should_only_warn_about_it()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The real Kannel 1.4.5 (Debian `kannel`): bearerbox with `smsc = fake` and smsbox, on free
+/// loopback ports in a temporary directory. Dropping it kills both boxes (also when a test
+/// fails half-way).
+struct RealKannel {
+    boxes: Vec<std::process::Child>,
+    /// `http://127.0.0.1:PORT/cgi-bin/sendsms`.
+    sendsms: String,
+    /// Lines bearerbox wrote to its fake SMSC (one per message it sent).
+    smsc_lines: Arc<parking_lot::Mutex<Vec<String>>>,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for RealKannel {
+    fn drop(&mut self) {
+        for b in &mut self.boxes {
+            let _ = b.kill();
+            let _ = b.wait();
+        }
+    }
+}
+
+impl RealKannel {
+    /// Starts both boxes and the fake SMSC's client, and waits (at most 10 s) until smsbox
+    /// answers and bearerbox has an SMSC connected.
+    async fn start() -> RealKannel {
+        let ports: Vec<u16> = {
+            let held: Vec<std::net::TcpListener> = (0..4)
+                .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+                .collect();
+            held.iter()
+                .map(|l| l.local_addr().unwrap().port())
+                .collect()
+        };
+        let (admin, boxes_port, smsc, sendsms) = (ports[0], ports[1], ports[2], ports[3]);
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        let conf = dir.path().join("kannel.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "group = core\nadmin-port = {admin}\nadmin-password = secret\n\
+                 admin-allow-ip = 127.0.0.1\nsmsbox-port = {boxes_port}\nbox-allow-ip = 127.0.0.1\n\
+                 log-file = \"{d}/bearerbox.log\"\nlog-level = 1\ndlr-storage = internal\n\n\
+                 group = smsc\nsmsc = fake\nsmsc-id = fake\nhost = 127.0.0.1\nport = {smsc}\n\n\
+                 group = smsbox\nbearerbox-host = 127.0.0.1\nbearerbox-port = {boxes_port}\n\
+                 sendsms-port = {sendsms}\nlog-file = \"{d}/smsbox.log\"\nlog-level = 1\n\n\
+                 group = sendsms-user\nusername = tester\npassword = foobar\n"
+            ),
+        )
+        .unwrap();
+        let spawn = |program: &str, dir: &std::path::Path| {
+            std::process::Command::new(program)
+                .arg(&conf)
+                .current_dir(dir)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("{program}: {e}"))
+        };
+        let bearerbox = spawn("bearerbox", dir.path());
+        let mut kannel = RealKannel {
+            boxes: vec![bearerbox],
+            sendsms: format!("http://127.0.0.1:{sendsms}/cgi-bin/sendsms"),
+            smsc_lines: Arc::default(),
+            dir,
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        // The fake SMSC listens in bearerbox; Kannel's `fakesmsc` tool is its client, and so
+        // is this: it reads what bearerbox sends.
+        let client = loop {
+            match std::net::TcpStream::connect(("127.0.0.1", smsc)) {
+                Ok(s) => break s,
+                Err(e) => {
+                    assert!(
+                        tokio::time::Instant::now() < deadline,
+                        "bearerbox's fake SMSC does not listen: {e}; {}",
+                        kannel.log("bearerbox.log")
+                    );
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        };
+        let lines = kannel.smsc_lines.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            // Ends when bearerbox is killed and the connection closes.
+            for line in std::io::BufReader::new(client).lines() {
+                let Ok(line) = line else { break };
+                lines.lock().push(line);
+            }
+        });
+        let smsbox = spawn("smsbox", kannel.dir.path());
+        kannel.boxes.push(smsbox);
+        let http = reqwest::Client::new();
+        loop {
+            let probe = http
+                .get(format!("{}?username=tester&password=wrong", kannel.sendsms))
+                .send()
+                .await;
+            if probe.is_ok_and(|r| r.status() == 403) {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "smsbox does not answer; {}",
+                kannel.log("smsbox.log")
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        kannel
+    }
+
+    fn log(&self, name: &str) -> String {
+        let text = std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(20).collect();
+        format!(
+            "{name} ends: {:?}",
+            tail.into_iter().rev().collect::<Vec<_>>()
+        )
+    }
+}
+
+/// The values of a delivery-report call, decoded.
+fn report_values(query: &str) -> std::collections::BTreeMap<String, String> {
+    reqwest::Url::parse(&format!("http://x/?{query}"))
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Kannel 1.4.5 and smsgw get the same requests: where Kannel refuses a field, smsgw answers
+/// with the same status and the same text; where Kannel silently ignores a value that is not
+/// a number (`dlr-mask=abc`), smsgw refuses it with the text Kannel uses for that field (the
+/// one documented difference). Then both fetch a `dlr-url` for a type 8 report (the network
+/// took the message), and its escapes `%d %A %p %P %q %Q %n %b %%` must give the same values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sendsms_should_answer_as_the_real_kannel_does() {
+    if !crate::peer::available("bearerbox", &["--version"], "Debian package kannel")
+        || !crate::peer::available("smsbox", &["--version"], "Debian package kannel")
+    {
+        return;
+    }
+    let kannel = RealKannel::start().await;
+    let api = with_route().await;
+    let http = reqwest::Client::new();
+    let ask = |base: String, query: String| {
+        let http = http.clone();
+        async move {
+            let r = http.get(format!("{base}?{query}")).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let smsgw_sendsms = format!("{}/cgi-bin/sendsms", api.base);
+    let base = "username=tester&password=foobar&from=Clinic&to=%2B358401234567&text=Hello";
+    let same = [
+        "",
+        "&priority=9",
+        "&priority=-2",
+        "&mclass=5",
+        "&mclass=-2",
+        "&validity=-5",
+        "&deferred=-2",
+        "&coding=3",
+        "&coding=-2",
+        "&dlr-mask=255",
+        "&dlr-mask=-2",
+        "&pid=300",
+        "&alt-dcs=2",
+        "&mwi=8",
+        "&rpi=3",
+        "&compress=2",
+        "&charset=EBCDIC",
+        "&dlr-mask=1&dlr-url=abc",
+        "&dlr-mask=&coding=&validity=&deferred=&priority=",
+    ];
+    for extra in same {
+        let q = format!("{base}{extra}");
+        let theirs = ask(kannel.sendsms.clone(), q.clone()).await;
+        let ours = ask(smsgw_sendsms.clone(), q).await;
+        assert_eq!(ours, theirs, "`{extra}`: smsgw answers as Kannel");
+    }
+    for q in [
+        "username=tester&password=wrong&from=Clinic&to=%2B358401234567&text=x",
+        "username=tester&password=foobar&from=Clinic&text=x",
+        "username=tester&password=foobar&from=Clinic&to=&text=x",
+    ] {
+        let theirs = ask(kannel.sendsms.clone(), q.to_string()).await;
+        let ours = ask(smsgw_sendsms.clone(), q.to_string()).await;
+        assert_eq!(ours, theirs, "`{q}`: smsgw answers as Kannel");
+    }
+    // Not numbers: Kannel accepts and drops the value; smsgw refuses in Kannel's words for
+    // the field (the text Kannel gives for that field out of range).
+    for (junk, out_of_range) in [
+        ("&dlr-mask=abc", "&dlr-mask=255"),
+        ("&coding=x", "&coding=3"),
+        ("&validity=abc", "&validity=-5"),
+        ("&deferred=abc", "&deferred=-2"),
+        ("&priority=abc", "&priority=9"),
+        ("&mclass=abc", "&mclass=5"),
+    ] {
+        let theirs = ask(kannel.sendsms.clone(), format!("{base}{junk}")).await;
+        assert_eq!(
+            theirs,
+            (202, "0: Accepted for delivery".to_string()),
+            "Kannel 1.4.5 ignores `{junk}`"
+        );
+        let kannel_words = ask(kannel.sendsms.clone(), format!("{base}{out_of_range}")).await;
+        let ours = ask(smsgw_sendsms.clone(), format!("{base}{junk}")).await;
+        assert_eq!(ours, kannel_words, "`{junk}`: refused in Kannel's words");
+    }
+
+    // Delivery reports: the same dlr-url template on both, type 8 (the network took it).
+    let theirs_rx = Receiver::start("unused-secret-0123456789", 0).await;
+    let ours_rx = Receiver::start("unused-secret-0123456789", 0).await;
+    let template = "/dlr?d=%d&A=%A&p=%p&P=%P&q=%q&Q=%Q&n=%n&b=%b&pct=%%";
+    let dlr_query = |rx: &Receiver| {
+        format!(
+            "{base}&dlr-mask=8&dlr-url={}",
+            smsgw::webhook::kannel_dlr::url_encode(&format!("{}{template}", rx.base))
+        )
+    };
+    let theirs = ask(kannel.sendsms.clone(), dlr_query(&theirs_rx)).await;
+    let ours = ask(smsgw_sendsms.clone(), dlr_query(&ours_rx)).await;
+    assert_eq!(ours, theirs);
+    for rx in [&theirs_rx, &ours_rx] {
+        rx.wait_for(Duration::from_secs(10), |r| !r.acked().is_empty())
+            .await;
+    }
+    let theirs = report_values(&theirs_rx.acked()[0].query);
+    let ours = report_values(&ours_rx.acked()[0].query);
+    assert_eq!(theirs["d"], "8", "{theirs:?}");
+    assert_eq!(theirs["A"], "ACK/", "{theirs:?}");
+    assert_eq!(
+        theirs["p"], "+358401234567",
+        "%p is the handset: {theirs:?}"
+    );
+    assert_eq!(
+        theirs["P"], "Clinic",
+        "%P is the original sender: {theirs:?}"
+    );
+    assert_eq!(ours, theirs);
+    assert!(
+        kannel.smsc_lines.lock().iter().any(|l| l.contains("Hello")),
+        "bearerbox sent through its fake SMSC: {:?}",
+        kannel.smsc_lines.lock()
+    );
+    api.stop().await;
+}

@@ -9,6 +9,8 @@ mod integration_config;
 mod kannel;
 mod metrics;
 mod openapi;
+#[path = "../support/peer.rs"]
+mod peer;
 mod status_page;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
