@@ -139,12 +139,13 @@ fn misformed(name: &str) -> Response {
     rejected(&format!("{name} field misformed, rejected"))
 }
 
-/// A number variable: `Err` is the answer to a value that is not a whole number. Kannel
+/// A number variable; `Err` for a value that is not a whole number. Kannel
 /// reads these with `sscanf("%d")` and silently drops what does not parse (`dlr-mask=abc`
 /// asks for no reports, `priority=high` is normal): smsgw refuses them with Kannel's own
 /// `… field misformed` text instead, so a typo does not go unnoticed.
-fn number(p: &Params, names: &[&str], field: &str) -> Result<Option<i64>, Response> {
-    p.number(names).map_err(|_| misformed(field))
+/// `Err` carries the field's name for [`misformed`].
+fn number<'a>(p: &Params, names: &[&str], field: &'a str) -> Result<Option<i64>, &'a str> {
+    p.number(names).map_err(|_| field)
 }
 
 /// `GET|POST /cgi-bin/sendsms`.
@@ -184,7 +185,7 @@ async fn submit_as(
     }
     for (key, name, max) in UNSUPPORTED {
         match number(&p, &[key], name) {
-            Err(r) => return r,
+            Err(f) => return misformed(f),
             Ok(None | Some(-1)) => {}
             Ok(Some(v)) if (0..=max).contains(&v) => {
                 return rejected(&format!("{name} field is not supported by smsgw, rejected"));
@@ -207,12 +208,12 @@ async fn submit_as(
         }
     }
     let dlr_mask = match number(&p, &["dlr-mask", "dlrmask"], "DLR-Mask") {
-        Err(r) => return r,
+        Err(f) => return misformed(f),
         Ok(m) if m.is_some_and(|m| !(-1..=63).contains(&m)) => return misformed("DLR-Mask"),
         Ok(m) => m,
     };
     let coding = match number(&p, &["coding"], "Coding") {
-        Err(r) => return r,
+        Err(f) => return misformed(f),
         Ok(c) => c.unwrap_or(-1),
     };
     if !(-1..=2).contains(&coding) {
@@ -222,17 +223,17 @@ async fn submit_as(
         return rejected("8-bit coding is not supported by smsgw, rejected");
     }
     let validity = match number(&p, &["validity"], "Validity") {
-        Err(r) => return r,
+        Err(f) => return misformed(f),
         Ok(v) if v.is_some_and(|v| v < -1) => return misformed("Validity"),
         Ok(v) => v,
     };
     let deferred = match number(&p, &["deferred"], "Deferred") {
-        Err(r) => return r,
+        Err(f) => return misformed(f),
         Ok(v) if v.is_some_and(|v| v < -1) => return misformed("Deferred"),
         Ok(v) => v,
     };
     let priority = match number(&p, &["priority"], "Priority") {
-        Err(r) => return r,
+        Err(f) => return misformed(f),
         Ok(None | Some(-1)) => None,
         Ok(Some(0)) => Some(Priority::Low),
         Ok(Some(1)) => Some(Priority::Normal),

@@ -37,7 +37,7 @@ impl Rule {
                 // The tolerance of opt-out keywords: case, accents and punctuation around
                 // the word (`K.`, `yes!`) do not matter, inner words do.
                 let said = normalise(text);
-                self.keywords.iter().any(|k| *k == said)
+                self.keywords.contains(&said)
             })
             && self.regex.as_ref().is_none_or(|r| r.is_match(text))
             && self
