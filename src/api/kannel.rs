@@ -209,7 +209,9 @@ async fn submit_as(
     }
     let dlr_mask = match number(&p, &["dlr-mask", "dlrmask"], "DLR-Mask") {
         Err(f) => return misformed(f),
-        Ok(m) if m.is_some_and(|m| !(-1..=63).contains(&m)) => return misformed("DLR-Mask"),
+        // Kannel 1.4.5's smsbox takes -1 to 66 (measured: 67 and up, and -2, are misformed);
+        // bits smsgw has no report for (4 queued on SMSC, 32, 64) simply never fire.
+        Ok(m) if m.is_some_and(|m| !(-1..=66).contains(&m)) => return misformed("DLR-Mask"),
         Ok(m) => m,
     };
     let coding = match number(&p, &["coding"], "Coding") {

@@ -114,7 +114,7 @@ async fn kannel_errors_should_come_with_kannels_texts_and_status_codes() {
             "Empty receiver number not allowed, rejected",
         ),
         (
-            "username=tester&password=foobar&to=0401234567&text=x&dlr-mask=64",
+            "username=tester&password=foobar&to=0401234567&text=x&dlr-mask=67",
             400,
             "DLR-Mask field misformed, rejected",
         ),
@@ -596,6 +596,8 @@ async fn sendsms_should_answer_as_the_real_kannel_does() {
         "&coding=3",
         "&coding=-2",
         "&dlr-mask=255",
+        "&dlr-mask=67",
+        "&dlr-mask=66",
         "&dlr-mask=-2",
         "&pid=300",
         "&alt-dcs=2",
