@@ -184,7 +184,7 @@ async fn submit_as(
         return rejected("UDH field is not supported by smsgw, rejected");
     }
     for (key, name, max) in UNSUPPORTED {
-        match number(&p, &[key], name) {
+        match number(p, &[key], name) {
             Err(f) => return misformed(f),
             Ok(None | Some(-1)) => {}
             Ok(Some(v)) if (0..=max).contains(&v) => {
@@ -207,14 +207,14 @@ async fn submit_as(
             ));
         }
     }
-    let dlr_mask = match number(&p, &["dlr-mask", "dlrmask"], "DLR-Mask") {
+    let dlr_mask = match number(p, &["dlr-mask", "dlrmask"], "DLR-Mask") {
         Err(f) => return misformed(f),
         // Kannel 1.4.5's smsbox takes -1 to 66 (measured: 67 and up, and -2, are misformed);
         // bits smsgw has no report for (4 queued on SMSC, 32, 64) simply never fire.
         Ok(m) if m.is_some_and(|m| !(-1..=66).contains(&m)) => return misformed("DLR-Mask"),
         Ok(m) => m,
     };
-    let coding = match number(&p, &["coding"], "Coding") {
+    let coding = match number(p, &["coding"], "Coding") {
         Err(f) => return misformed(f),
         Ok(c) => c.unwrap_or(-1),
     };
@@ -224,17 +224,17 @@ async fn submit_as(
     if coding == 1 {
         return rejected("8-bit coding is not supported by smsgw, rejected");
     }
-    let validity = match number(&p, &["validity"], "Validity") {
+    let validity = match number(p, &["validity"], "Validity") {
         Err(f) => return misformed(f),
         Ok(v) if v.is_some_and(|v| v < -1) => return misformed("Validity"),
         Ok(v) => v,
     };
-    let deferred = match number(&p, &["deferred"], "Deferred") {
+    let deferred = match number(p, &["deferred"], "Deferred") {
         Err(f) => return misformed(f),
         Ok(v) if v.is_some_and(|v| v < -1) => return misformed("Deferred"),
         Ok(v) => v,
     };
-    let priority = match number(&p, &["priority"], "Priority") {
+    let priority = match number(p, &["priority"], "Priority") {
         Err(f) => return misformed(f),
         Ok(None | Some(-1)) => None,
         Ok(Some(0)) => Some(Priority::Low),
