@@ -353,8 +353,8 @@ pub fn document() -> Value {
     );
     let limit = query(
         "limit",
-        "Page size, default 50; values outside 1–500 are clamped into it.",
-        json!({ "type": "integer", "minimum": 0, "maximum": u64::MAX }),
+        "Page size, default 50; more than 500 is cut to 500; 0 is refused (invalid_limit).",
+        json!({ "type": "integer", "minimum": 1, "maximum": u64::MAX }),
     );
     let sec = json!([{ "bearer": [] }]);
     let submit_errors = error_responses(&[400, 401, 403, 413, 415, 422, 429, 503]);
@@ -381,7 +381,7 @@ pub fn document() -> Value {
                     "summary": "List messages, newest first", "operationId": "listMessages",
                     "parameters": [query("status", "Only this status.", json!({ "$ref": "#/components/schemas/Status" })),
                         query("to", "Only this recipient.", json!({ "type": "string" })),
-                        query("reference", "Every message with this client reference, oldest first (other filters are ignored; one page).", json!({ "type": "string" })),
+                        query("reference", "Every message with this client reference, newest first (other filters are ignored; one page).", json!({ "type": "string" })),
                         cursor.clone(), limit.clone()],
                     "responses": with(json!({ "200": ok("A page.", "MessagePage", json!({"messages": [message_example()], "next_cursor": null})) }),
                         error_responses(&[400, 401, 403, 503]))

@@ -454,6 +454,20 @@ impl Config {
                  the numbering plan of `default_country`{actual}; remove the key"
             ));
         }
+        out.extend(self.kannel.warnings());
         out
+    }
+
+    /// Whether route `name` can send from a brand name (an alphanumeric sender): only SMPP
+    /// links whose operator allows them; modems always send from their SIM's number.
+    pub fn route_carries_brands(&self, name: &str) -> bool {
+        self.route(name).is_some_and(|r| {
+            r.kind == RouteKind::Smpp
+                && self
+                    .smpp
+                    .iter()
+                    .find(|l| l.route == r.name)
+                    .is_none_or(|l| l.alphanumeric_senders)
+        })
     }
 }
