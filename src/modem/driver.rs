@@ -318,6 +318,13 @@ impl ModemTask {
         if let Err(exit) = self.start(port).await {
             return exit;
         }
+        // Storage first: a SIM that filled up while nobody read it is emptied before anything
+        // else (the network holds what did not fit until the modem reports room).
+        if let Some(step) = self.read_storage(port).await {
+            if let Some(exit) = self.recover(port, step).await {
+                return exit;
+            }
+        }
         let t = &self.deps.config.timeouts;
         let mut probe = interval(t.probe_every.get());
         let mut poll = interval(t.poll_every.get());

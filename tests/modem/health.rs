@@ -225,3 +225,35 @@ async fn a_storage_full_notice_should_be_shown_and_the_storage_emptied() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_sim_that_filled_up_while_nobody_read_it_should_be_shown_full_and_emptied_first() {
+    bounded(async {
+        let a = sim(Profile::sim800(), |c| c.profile.capacity = [2, 2, 3]).await;
+        let texts: Vec<String> = (1..=4).map(|i| format!("while away {i}")).collect();
+        for t in &texts {
+            a.inject_text(TO, t, false, false).await.unwrap();
+        }
+        let st = a.status().await.unwrap();
+        assert!(st.network_queue > 0, "the SIM is full: {st:?}");
+        let dir = tempfile::tempdir().unwrap();
+        let gw = Gw::start(&config_text(dir.path(), &[ModemEntry::new("m0", &a, "")])).await;
+        let m = gw
+            .until_modems("the full storage counted, emptied and read again", |m| {
+                m[0]["counters"]["storage_full"] == 1
+                    && m[0]["storage_full"].is_null()
+                    && m[0]["storages"]
+                        .as_array()
+                        .and_then(|s| s.last())
+                        .is_some_and(|s| s["used"].as_u64() < s["total"].as_u64())
+            })
+            .await;
+        assert_eq!(state(&m[0]), "ready", "{:#}", m[0]);
+        let inbox = gw
+            .until_inbox("every message once", |i| i.len() >= texts.len())
+            .await;
+        assert_eq!(inbox.len(), texts.len(), "{inbox:#?}");
+        gw.stop().await;
+    })
+    .await;
+}
