@@ -257,3 +257,68 @@ async fn a_sim_that_filled_up_while_nobody_read_it_should_be_shown_full_and_empt
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_message_that_fails_should_end_every_part_and_parts_should_name_their_modem() {
+    bounded(async {
+        let a = sim(Profile::sim800(), |_| {}).await;
+        let dir = tempfile::tempdir().unwrap();
+        let gw = Gw::start(&config_text(dir.path(), &[ModemEntry::new("m0", &a, "")])).await;
+        gw.all_ready(1).await;
+        let long = "a two-part message ".repeat(10);
+        let ok = gw.send(&long).await;
+        let v = gw.until_message(&ok, "sent", is_sent).await;
+        let parts = v["parts"].as_array().unwrap();
+        assert_eq!(parts.len(), 2, "{v:#}");
+        assert!(parts.iter().all(|p| p["modem"] == "m0"), "{v:#}");
+
+        // The network refuses the first part for good: the message fails, and the second
+        // part, never tried, fails with it instead of staying pending.
+        a.fault(Fault::CmsError {
+            code: 21,
+            probability: 1.0,
+            count: None,
+        })
+        .await
+        .unwrap();
+        let bad = gw.send(&long).await;
+        let v = gw
+            .until_message(&bad, "failed", |v| v["status"] == "failed")
+            .await;
+        let parts = v["parts"].as_array().unwrap();
+        assert!(
+            parts.iter().all(|p| p["status"] == "failed"),
+            "no part stays pending: {v:#}"
+        );
+        assert!(
+            parts[0]["error"].as_str().is_some_and(|e| e.contains("21")),
+            "{v:#}"
+        );
+
+        // Canceled before it was sent: its parts end too.
+        let later = gw
+            .send_with(
+                "not now",
+                serde_json::json!({"send_at": smsgw::model::Timestamp::now()
+                    .plus(Duration::from_secs(3600))}),
+            )
+            .await;
+        let r = reqwest::Client::new()
+            .delete(format!("{}/v1/messages/{later}", gw.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let v = gw.message(&later).await;
+        assert_eq!(v["status"], "canceled");
+        assert_eq!(v["parts"][0]["status"], "failed", "{v:#}");
+        assert!(
+            v["parts"][0]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("canceled")),
+            "{v:#}"
+        );
+        gw.stop().await;
+    })
+    .await;
+}
