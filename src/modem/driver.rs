@@ -206,6 +206,12 @@ impl ModemTask {
             match exit {
                 Exit::Cancelled => return,
                 Exit::Reopen => {
+                    {
+                        let mut v = self.shared.view.lock();
+                        if v.health.is_none() {
+                            v.health = Some("re-opening: the port closed".into());
+                        }
+                    }
                     self.set_state(ModemState::Recovering(Step::Reopen));
                     if !self.pause(Duration::from_millis(500)).await {
                         return;
@@ -213,7 +219,13 @@ impl ModemTask {
                 }
                 Exit::Down(reason, wait) => {
                     warn!(target: "smsgw::modem", modem = self.name(), %reason, "modem down");
-                    self.shared.view.lock().error(reason.clone());
+                    {
+                        let mut v = self.shared.view.lock();
+                        v.error(reason.clone());
+                        v.health = Some(format!(
+                            "down: opening the port and starting again in {wait:?}: {reason}"
+                        ));
+                    }
                     self.set_state(ModemState::Down(reason));
                     if !self.pause(wait).await {
                         return;
@@ -221,7 +233,13 @@ impl ModemTask {
                 }
                 Exit::Dead(reason) => {
                     error!(target: "smsgw::modem", modem = self.name(), %reason, "modem dead: a person should look at it; retrying every {:?}", DEAD_RETRY);
-                    self.shared.view.lock().error(reason.clone());
+                    {
+                        let mut v = self.shared.view.lock();
+                        v.error(reason.clone());
+                        v.health = Some(format!(
+                            "dead: the ladder is exhausted; trying again every {DEAD_RETRY:?}: {reason}"
+                        ));
+                    }
                     self.set_state(ModemState::Dead(reason));
                     if !self.pause(DEAD_RETRY).await {
                         return;

@@ -644,12 +644,23 @@ impl Collector for ModemPool {
                 &l,
                 if v.is_up() { 1.0 } else { 0.0 },
             );
-            out.gauge(
-                "smsgw_modem_state",
-                "1 for the modem's current state (starting, ready, not_registered, probing, recovering, down, dead).",
-                &[("modem", v.name.as_str()), ("state", v.state_name())],
-                1.0,
-            );
+            // Every state, 1 for the current one: a series never goes stale.
+            for st in [
+                "starting",
+                "ready",
+                "not_registered",
+                "probing",
+                "recovering",
+                "down",
+                "dead",
+            ] {
+                out.gauge(
+                    "smsgw_modem_state",
+                    "1 for the modem's current state, 0 for the others.",
+                    &[("modem", v.name.as_str()), ("state", st)],
+                    if v.state_name() == st { 1.0 } else { 0.0 },
+                );
+            }
             if let Some(dbm) = v.signal_dbm {
                 out.gauge(
                     "smsgw_modem_signal_dbm",
