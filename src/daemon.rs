@@ -189,6 +189,9 @@ pub async fn serve(
     for link in &links.routes {
         metrics.register(link.clone());
     }
+    for pool in modems.pools() {
+        metrics.register(pool.clone());
+    }
     tracker.spawn(activity.clone().run(store.clone(), work.clone()));
     let auth_failures = Arc::new(api::auth_limit::AuthFailures::new());
     metrics.register(auth_failures.clone());

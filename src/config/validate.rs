@@ -511,6 +511,7 @@ impl Config {
                 ("registration", t.registration),
                 ("reassembly", t.reassembly),
                 ("report_window", t.report_window),
+                ("out_of_rotation", t.out_of_rotation),
             ] {
                 if v.get().is_zero() {
                     c.push(
