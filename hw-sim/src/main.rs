@@ -2,6 +2,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hw_sim::modem::profile::PROFILE_NAMES;
 use hw_sim::{ModemConfig, Profile, SimModem};
@@ -97,6 +98,15 @@ struct ModemArgs {
     /// The SIM's own number, answered by AT+CNUM.
     #[arg(long)]
     own_number: Option<String>,
+    /// The modem's IMEI (AT+CGSN); default: one no other simulated modem has.
+    #[arg(long)]
+    imei: Option<String>,
+    /// The SIM's IMSI (AT+CIMI); default: one no other simulated SIM has.
+    #[arg(long)]
+    imsi: Option<String>,
+    /// The SIM's ICCID (AT+CCID and the vendors' variants); default: distinct too.
+    #[arg(long)]
+    iccid: Option<String>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -207,7 +217,7 @@ async fn smsc(args: SmscArgs) -> std::process::ExitCode {
     if let Some(c) = handle.control_addr {
         println!("control on http://{c}");
     }
-    let _ = tokio::signal::ctrl_c().await;
+    smsgw::daemon::shutdown_signal().await;
     handle.shutdown().await;
     std::process::ExitCode::SUCCESS
 }
@@ -224,16 +234,40 @@ async fn modem(args: ModemArgs) -> anyhow::Result<()> {
     cfg.link = Some(args.link);
     cfg.pin = args.pin;
     cfg.own_number = args.own_number;
+    for (value, what, len, field) in [
+        (args.imei, "--imei", 15..=15, &mut cfg.imei),
+        (args.imsi, "--imsi", 6..=15, &mut cfg.imsi),
+        (args.iccid, "--iccid", 18..=22, &mut cfg.iccid),
+    ] {
+        if let Some(v) = value {
+            if !len.contains(&v.len()) || !v.bytes().all(|b| b.is_ascii_digit()) {
+                anyhow::bail!(
+                    "{what} must be {}..={} digits, not {v:?}",
+                    len.start(),
+                    len.end()
+                );
+            }
+            *field = v;
+        }
+    }
     cfg.send_delay = std::time::Duration::from_millis(args.send_delay_ms);
     cfg.registration_delay = std::time::Duration::from_millis(args.registration_delay_ms);
     cfg.status_report_delay = std::time::Duration::from_millis(args.report_delay_ms);
+    // The control port first: when it is taken, nothing has been created yet.
+    let listener = match args.control {
+        Some(addr) if !addr.ip().is_loopback() => {
+            anyhow::bail!("the control endpoint listens on loopback only, not {addr}")
+        }
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?,
+        ),
+        None => None,
+    };
     let modem = SimModem::start(cfg).await?;
     eprintln!("hw-sim: modem ready at {}", modem.link().display());
-    if let Some(addr) = args.control {
-        if !addr.ip().is_loopback() {
-            anyhow::bail!("the control endpoint listens on loopback only, not {addr}");
-        }
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+    if let Some(listener) = listener {
         eprintln!(
             "hw-sim: control endpoint on http://{}",
             listener.local_addr()?
@@ -245,7 +279,8 @@ async fn modem(args: ModemArgs) -> anyhow::Result<()> {
             }
         });
     }
-    tokio::signal::ctrl_c().await?;
+    // SIGTERM too (kill, systemd, a test harness): the link is removed either way.
+    smsgw::daemon::shutdown_signal().await;
     modem.shutdown().await;
     Ok(())
 }

@@ -73,16 +73,67 @@ async fn concatenated_commands_should_run_in_order_and_stop_at_the_first_error()
 
 #[tokio::test]
 async fn identity_commands_should_answer_per_profile() {
-    let (_m, mut p) = start(Profile::ec25()).await;
+    let mut cfg = ModemConfig::fast(Profile::ec25());
+    cfg.imei = "356938035643809".into();
+    cfg.imsi = "001010123456789".into();
+    cfg.iccid = "89001012012345678901".into();
+    let (_m, mut p) = start_with(cfg).await;
     p.cmd("ATE0").await;
     assert_eq!(p.cmd("AT+CGMM").await, "\r\nEC25\r\n\r\nOK\r\n");
-    assert!(p.cmd("AT+QCCID").await.contains("+QCCID: 8900101"));
+    assert!(
+        p.cmd("AT+QCCID")
+            .await
+            .contains("+QCCID: 89001012012345678901")
+    );
     assert!(p.cmd("AT+CGSN").await.contains("356938035643809"));
     assert!(p.cmd("AT+CIMI").await.contains("001010123456789"));
     assert!(p.cmd("ATI").await.contains("Revision: EC25"));
     let (_m2, mut p2) = start(Profile::sim800()).await;
     p2.cmd("ATE0").await;
     assert_eq!(p2.cmd("AT+CEREG?").await, "\r\nERROR\r\n");
+}
+
+/// Two modems are two devices with two SIMs: IMEI, IMSI and ICCID all differ by default.
+#[tokio::test]
+async fn two_modems_should_have_distinct_identities_by_default() {
+    let mut answers = Vec::new();
+    for profile in [Profile::sim800(), Profile::sim800()] {
+        let (_m, mut p) = start(profile).await;
+        p.cmd("ATE0").await;
+        answers.push([
+            p.cmd("AT+CGSN").await,
+            p.cmd("AT+CIMI").await,
+            p.cmd("AT+CCID").await,
+        ]);
+    }
+    for i in 0..3 {
+        assert!(answers[0][i].ends_with("\r\nOK\r\n"), "{answers:?}");
+        assert_ne!(answers[0][i], answers[1][i], "{answers:?}");
+    }
+}
+
+/// What a real SIM800 answers and the simulation once did not: battery charge, caller id
+/// and the phonebook storage; the Huawei port selection gammu sends.
+#[tokio::test]
+async fn sim800_should_answer_cbc_clip_and_cpbs_and_e3372_portsel() {
+    let (_m, mut p) = start(Profile::sim800()).await;
+    p.cmd("ATE0").await;
+    registered(&mut p).await;
+    assert_eq!(p.cmd("AT+CBC").await, "\r\n+CBC: 0,87,4093\r\n\r\nOK\r\n");
+    assert_eq!(p.cmd("AT+CLIP=1").await, "\r\nOK\r\n");
+    assert_eq!(p.cmd("AT+CLIP?").await, "\r\n+CLIP: 1,1\r\n\r\nOK\r\n");
+    assert_eq!(p.cmd("AT+CPBS=\"SM\"").await, "\r\nOK\r\n");
+    assert_eq!(
+        p.cmd("AT+CPBS?").await,
+        "\r\n+CPBS: \"SM\",0,250\r\n\r\nOK\r\n"
+    );
+    assert!(p.cmd("AT+CPBS=?").await.contains("+CPBS: (\"SM\""));
+    assert_eq!(p.cmd("AT^PORTSEL=1").await, "\r\nERROR\r\n");
+    let (_m2, mut p2) = start(Profile::e3372()).await;
+    p2.cmd("ATE0;^CURC=0").await;
+    assert_eq!(p2.cmd("AT^PORTSEL=1").await, "\r\nOK\r\n");
+    assert_eq!(p2.cmd("AT^PORTSEL?").await, "\r\n^PORTSEL: 1\r\n\r\nOK\r\n");
+    assert_eq!(p2.cmd("AT+CBC").await, "\r\nERROR\r\n");
 }
 
 #[tokio::test]
@@ -295,6 +346,10 @@ async fn hang_after_pdu_should_record_the_part_but_never_answer() {
     let sent = m.sent_parts();
     assert_eq!(sent.len(), 1);
     assert!(!sent[0].acknowledged);
+    // Clearing the faults brings the modem back, as /status then claims.
+    m.clear_faults().await.unwrap();
+    assert!(!m.status().await.unwrap().hung);
+    assert_eq!(p.cmd("AT").await, "\r\nOK\r\n");
 }
 
 #[tokio::test]

@@ -447,8 +447,11 @@ impl Engine {
                 .unwrap_or_default(),
         });
         if hang {
+            // Hung, not busy: no `+CMGS:` will ever finish this command, so clearing the
+            // faults must find the modem in command mode, ready for the next line.
             self.faults.send = super::faults::SendFault::None;
             self.faults.hung = true;
+            self.mode = Mode::Command;
             return;
         }
         let report = decoded.filter(|d| d.srr).map(|d| (d.recipient, now));

@@ -149,6 +149,9 @@ pub struct Engine {
     pub(super) cmms: u8,
     pub(super) reg_n: [u8; 3],
     pub(super) curc: bool,
+    pub(super) portsel: u8,
+    pub(super) clip: u8,
+    pub(super) cpbs: String,
     pub(super) cusd: u8,
     pub(super) sim: Sim,
     pub(super) cfun: u8,
@@ -197,6 +200,9 @@ impl Engine {
             cmms: 0,
             reg_n: [0; 3],
             curc: true,
+            portsel: 0,
+            clip: 0,
+            cpbs: "SM".into(),
             cusd: 0,
             sim: Sim::Ready,
             cfun: 1,
@@ -263,6 +269,7 @@ impl Engine {
         self.cnmi = [1, 0, 0, 0, 0];
         self.reg_n = [0; 3];
         self.curc = true;
+        self.clip = 0;
         self.cusd = 0;
         self.cmms = 0;
     }
