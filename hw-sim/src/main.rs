@@ -168,11 +168,36 @@ fn demo(args: DemoArgs) -> std::process::ExitCode {
     };
     exit(
         "hw-sim demo",
-        runtime.block_on(hw_sim::demo::run(opts, smsgw::daemon::shutdown_signal())),
+        runtime.block_on(async {
+            let stop = stop_signals()?;
+            hw_sim::demo::run(opts, stop).await
+        }),
     )
 }
 
+/// Completes on SIGTERM or SIGINT. The handlers are installed when this is called, not when
+/// the future is first polled, so a signal that comes while the simulators start is not the
+/// default action that would end the process without removing its links.
+fn stop_signals() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot catch SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot catch SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}
+
 async fn smsc(args: SmscArgs) -> std::process::ExitCode {
+    let stop = match stop_signals() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hw-sim: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     use hw_sim::smsc::{Account, Faults, IdFormat, SmscConfig};
     let mut accounts = Vec::new();
     for a in &args.accounts {
@@ -217,12 +242,15 @@ async fn smsc(args: SmscArgs) -> std::process::ExitCode {
     if let Some(c) = handle.control_addr {
         println!("control on http://{c}");
     }
-    smsgw::daemon::shutdown_signal().await;
+    stop.await;
     handle.shutdown().await;
     std::process::ExitCode::SUCCESS
 }
 
 async fn modem(args: ModemArgs) -> anyhow::Result<()> {
+    // SIGTERM too (kill, systemd, a test harness), and caught from before the link exists:
+    // the link is removed however the simulator is stopped.
+    let stop = stop_signals()?;
     let Some(profile) = Profile::by_name(&args.profile) else {
         anyhow::bail!(
             "unknown profile {:?} (known: {})",
@@ -279,8 +307,7 @@ async fn modem(args: ModemArgs) -> anyhow::Result<()> {
             }
         });
     }
-    // SIGTERM too (kill, systemd, a test harness): the link is removed either way.
-    smsgw::daemon::shutdown_signal().await;
+    stop.await;
     modem.shutdown().await;
     Ok(())
 }
