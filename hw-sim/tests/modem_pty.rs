@@ -450,3 +450,62 @@ async fn dropping_the_modem_should_remove_its_link_and_directory() {
     assert!(!link.exists());
     assert!(!link.parent().unwrap().exists());
 }
+
+#[tokio::test]
+async fn storage_full_fault_should_refuse_stores_and_hold_messages_until_cleared() {
+    for profile in [Profile::sim800(), Profile::ec25(), Profile::e3372()] {
+        let name = profile.name;
+        let notice = profile.storage_full_urc.map(|u| u.replace("{mem}", "SM"));
+        let (m, mut p) = start(profile).await;
+        p.cmd("ATE0;+CMEE=1;+CNMI=2,1,0,0,0").await;
+        if name == "e3372" {
+            p.cmd("AT^CURC=0").await;
+        }
+        registered(&mut p).await;
+        m.fault(Fault::StorageFull {
+            storage: "SM".into(),
+        })
+        .await
+        .unwrap();
+        if let Some(n) = &notice {
+            p.until(&format!("{n}\r\n")).await;
+        }
+        assert!(
+            p.cmd("AT+CPMS?").await.contains("+CPMS: \"SM\",3,3"),
+            "{name}"
+        );
+        assert!(p.cmd("AT+CMGW=23").await.ends_with("> "), "{name}");
+        p.write(format!("{SUBMIT}\x1a").as_bytes()).await;
+        assert_eq!(p.final_result().await, "\r\n+CMS ERROR: 322\r\n", "{name}");
+
+        // An incoming message finds no room: no +CMTI, the network holds it.
+        m.inject_tpdu(hex::decode(DELIVER).unwrap()).await.unwrap();
+        let st = m.status().await.unwrap();
+        assert_eq!(st.network_queue, 1, "{name}");
+        assert!(
+            st.storages.iter().any(|s| s.name == "SM" && s.full),
+            "{name}: {st:?}"
+        );
+        let got = p.drain_for(Duration::from_millis(200)).await;
+        assert!(!got.contains("+CMTI"), "{name}: {got:?}");
+        if let Some(n) = &notice {
+            assert!(got.contains(n.as_str()), "{name}: {got:?}");
+        }
+
+        // Room again: the held message arrives, and storing works.
+        m.clear_faults().await.unwrap();
+        p.until("+CMTI: \"SM\",1\r\n").await;
+        assert_eq!(m.status().await.unwrap().network_queue, 0, "{name}");
+        assert!(p.cmd("AT+CMGW=23").await.ends_with("> "), "{name}");
+        p.write(format!("{SUBMIT}\x1a").as_bytes()).await;
+        assert_eq!(
+            p.final_result().await,
+            "\r\n+CMGW: 2\r\n\r\nOK\r\n",
+            "{name}"
+        );
+        assert!(
+            p.cmd("AT+CMGL=4").await.contains("+CMGL: 2,2,,23"),
+            "{name}"
+        );
+    }
+}

@@ -35,8 +35,9 @@ pub enum Fail {
 pub(super) enum Flow {
     /// Go on with the next command of the line.
     Next,
-    /// Show the `> ` prompt and collect a PDU of this TPDU length (AT+CMGS, TS 27.005 §3.5.1).
-    Prompt(usize),
+    /// Show the `> ` prompt and collect a PDU of this TPDU length (AT+CMGS, TS 27.005 §3.5.1),
+    /// to store it with this `<stat>` when given (AT+CMGW, §3.5.3).
+    Prompt(usize, Option<u8>),
     /// End the line with this final result (e.g. `NO CARRIER`).
     Final(&'static str),
     /// End the line without any final result (the modem hung or rebooted).
@@ -103,8 +104,10 @@ pub(super) enum Mode {
     Command,
     /// After `> `: collecting hex digits for a TPDU of `length` octets.
     Prompt {
-        /// TPDU length from `AT+CMGS=<length>`.
+        /// TPDU length from `AT+CMGS=<length>` or `AT+CMGW=<length>`.
         length: usize,
+        /// `AT+CMGW`: store with this `<stat>` instead of sending.
+        store: Option<u8>,
         /// Hex digits so far.
         hex: Vec<u8>,
     },
@@ -333,10 +336,11 @@ impl Engine {
         self.executing = false;
         match end {
             Ok(Flow::Next) => self.final_text(out, "OK", 0),
-            Ok(Flow::Prompt(length)) => {
+            Ok(Flow::Prompt(length, store)) => {
                 out.bytes.extend_from_slice(b"\r\n> ");
                 self.mode = Mode::Prompt {
                     length,
+                    store,
                     hex: Vec::new(),
                 };
             }
@@ -369,7 +373,7 @@ impl Engine {
     }
 
     /// Write the information lines a command produced, as one block.
-    fn info(&self, out: &mut Output, lines: &mut Vec<String>) {
+    pub(super) fn info(&self, out: &mut Output, lines: &mut Vec<String>) {
         if lines.is_empty() {
             return;
         }
@@ -520,6 +524,9 @@ impl Engine {
     /// Apply a fault; vanish is the caller's job (it owns the PTY), garbage goes out now.
     pub fn fault(&mut self, fault: &Fault, out: &mut Output) {
         self.faults.arm(fault);
+        if let Fault::StorageFull { storage } = fault {
+            self.storage_full_notice(&storage.to_ascii_uppercase(), out);
+        }
         if let Fault::Garbage { bytes, len } = fault {
             let bytes = if bytes.is_empty() {
                 self.faults.random_bytes(*len)
@@ -530,8 +537,16 @@ impl Engine {
         }
     }
 
-    /// Clear all faults; a hung modem answers again (its half-typed line is forgotten).
-    pub fn clear_faults(&mut self) {
+    /// The profile's notice that `mem` is full, if it has one.
+    pub(super) fn storage_full_notice(&mut self, mem: &str, out: &mut Output) {
+        if let Some(urc) = self.cfg.profile.storage_full_urc {
+            self.urc(out, &[urc.replace("{mem}", mem)]);
+        }
+    }
+
+    /// Clear all faults; a hung modem answers again (its half-typed line is forgotten), and a
+    /// storage that was full takes the messages the network held.
+    pub fn clear_faults(&mut self, out: &mut Output) {
         if self.faults.hung {
             self.line.clear();
             self.pending.clear();
@@ -539,7 +554,12 @@ impl Engine {
                 self.mode = Mode::Command;
             }
         }
+        let had_full = !self.faults.full.is_empty();
         self.faults.clear();
+        if had_full && self.mode == Mode::Command && !self.executing {
+            // Room again: the network delivers what it held.
+            self.flush_network(out);
+        }
     }
 
     /// Count a successful send against today's total (UTC day) and return the new total.

@@ -50,6 +50,10 @@ pub struct Profile {
     pub sim_ready_urcs: &'static [&'static str],
     /// Huawei-style periodic noise (`^RSSI`, `^HCSQ`, `^MODE`), switched by `AT^CURC`.
     pub vendor_noise: bool,
+    /// The notice sent when a storage is full (`{mem}` is its name), if the model sends one:
+    /// Quectel's `+QIND: "smsfull",<mem>` (AT+QINDCFG "smsfull"), Huawei's `^SMMEMFULL:
+    /// <mem>`. SIMCom reports it only through `+CIEV` after `AT+CMER`, which is off.
+    pub storage_full_urc: Option<&'static str>,
     /// Huawei's `AT^PORTSEL` (which of the stick's ports gets URCs: 0 modem, 1 PCUI), which
     /// gammu sends to every Huawei and gives up on when it fails.
     pub portsel: bool,
@@ -100,6 +104,7 @@ impl Profile {
             boot_urcs: &["RDY", "+CFUN: 1"],
             sim_ready_urcs: &["+CPIN: READY", "Call Ready", "SMS Ready"],
             vendor_noise: false,
+            storage_full_urc: None,
             portsel: false,
             has_cbc: true,
             reset_reenumerates: false,
@@ -135,6 +140,7 @@ impl Profile {
                 "+QIND: PB DONE",
             ],
             vendor_noise: false,
+            storage_full_urc: Some("+QIND: \"smsfull\",\"{mem}\""),
             portsel: false,
             has_cbc: true,
             reset_reenumerates: true,
@@ -172,6 +178,7 @@ impl Profile {
             boot_urcs: &["^SYSSTART"],
             sim_ready_urcs: &["^SIMST: 1"],
             vendor_noise: true,
+            storage_full_urc: Some("^SMMEMFULL: \"{mem}\""),
             portsel: true,
             has_cbc: false,
             reset_reenumerates: true,
@@ -201,6 +208,7 @@ impl Profile {
             boot_urcs: &[],
             sim_ready_urcs: &[],
             vendor_noise: false,
+            storage_full_urc: None,
             portsel: false,
             has_cbc: false,
             reset_reenumerates: false,
