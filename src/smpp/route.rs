@@ -96,7 +96,13 @@ impl Route for SmppRoute {
         let reference = self.reference.fetch_add(1, Ordering::Relaxed);
         let link = self.link.clone();
         let store = self.store.clone();
-        let encoded = encode::submits(&job.message, &job.parts, &link.config, reference);
+        let encoded = encode::submits(
+            &job.message,
+            &job.parts,
+            &link.config,
+            reference,
+            Timestamp::now(),
+        );
         // Replies come back through this link: reply matching looks for its name (one sender
         // id, so no sticky senders here; see ARCHITECTURE.md).
         let conversation = Conversation::handed_to(&job.message, &link.name, Timestamp::now());
@@ -166,9 +172,15 @@ async fn submit_part(
     let mut front = false;
     loop {
         let (tx, rx) = oneshot::channel();
+        let mut body = part.body.clone();
+        if front {
+            // Sent again (throttled, or its response lost): what is left of the validity now.
+            body.validity_period =
+                encode::validity_period(expires, Timestamp::now(), link.config.validity_format);
+        }
         link.enqueue(
             SubmitReq {
-                body: Body::SubmitSm(part.body.clone()),
+                body: Body::SubmitSm(body),
                 part: Some((id, part.index)),
                 reply: tx,
             },
