@@ -185,3 +185,25 @@ async fn an_absolute_validity_and_a_kannel_dlr_mask_of_zero_should_reach_a_node_
     }
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_sent_at_once_should_leave_their_stat_and_err_as_the_history_reason() {
+    // node-smpp sends each receipt right behind the submit_sm_resp: many arrive before the
+    // dispatcher records the send's outcome.
+    let Some(_smsc) = NodeSmsc::start(&[("SMSC_RECEIPTS", "UNDELIV")]).await else {
+        return;
+    };
+    let sim = hw_sim::smsc::start(Default::default()).await.unwrap();
+    let gw = start_at(sim, _smsc.port, "window = 50", "").await;
+    let texts: Vec<String> = (0..100).map(|i| format!("receipt race {i}")).collect();
+    let ids = gw.submit("+358401234567", &texts).await;
+    let done = gw.wait_status(&ids, &["undelivered"]).await;
+    for m in &done {
+        let last = m["history"].as_array().unwrap().last().unwrap();
+        assert_eq!(last["status"], "undelivered");
+        let error = m["parts"][0]["error"].as_str().unwrap();
+        assert!(error.starts_with("receipt stat:UNDELIV err:012"), "{m:#}");
+        assert_eq!(last["reason"], format!("part 1: {error}"), "{m:#}");
+    }
+    gw.stop().await;
+}
