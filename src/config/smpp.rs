@@ -3,7 +3,7 @@
 //! A link is one operator account (system_id): it may open several sessions (binds) when the
 //! operator allows it, each as a transceiver or as a transmitter + receiver pair. Shaping of the
 //! route (`[[routes]] rate`, `daily_limit`) still applies; `rate` and `window` here are the link's
-//! own contract with the SMSC, which the link lowers by itself (AIMD) when the SMSC throttles.
+//! own contract with the SMSC, which the link lowers by itself when the SMSC throttles (`smpp::session::aimd`).
 
 use serde::Deserialize;
 
