@@ -266,6 +266,13 @@ async fn submit_as(
             mask: mask as u8,
             user: Some(user.username.clone()),
         }),
+        // "No reports": kept, so an SMPP link that honours dlr-mask asks the SMSC for none
+        // (a mask of 0 is never called back).
+        (url, Some(0)) => Some(DlrRequest {
+            url: url.unwrap_or_default(),
+            mask: 0,
+            user: Some(user.username.clone()),
+        }),
         _ => None,
     };
 

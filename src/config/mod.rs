@@ -33,7 +33,7 @@ pub use kannel::{KANNEL_DLR_TARGET, KannelConfig, KannelUser};
 pub use limits::{ByteSize, LimitsConfig};
 pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES, UnknownOutcome};
 pub use secrets::exposure_warning;
-pub use smpp::{BindMode, DefaultCoding, LongMessages, SmppLinkConfig};
+pub use smpp::{BindMode, DefaultCoding, LongMessages, SmppLinkConfig, ValidityFormat};
 pub use tokens::{ALL_SCOPES, ApiToken, Scope, TokenSecret};
 pub use units::{HumanDuration, Rate};
 pub use validate::{ConfigError, ConfigErrors, is_http_url};

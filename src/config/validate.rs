@@ -594,6 +594,12 @@ impl Config {
                     "bits 7..5 are reserved (SMPP 3.4 §5.2.17)",
                 );
             }
+            if l.priority_flags.iter().any(|&f| f > 3) {
+                c.push(
+                    &at("priority_flags"),
+                    "each must be 0..=3 (SMPP 3.4 §5.2.14)",
+                );
+            }
             if l.reconnect_max.get() < l.reconnect_min.get() {
                 c.push(
                     &at("reconnect_max"),
