@@ -438,6 +438,7 @@ async fn listings_should_refuse_limit_zero_and_list_a_reference_newest_first() {
         "/v1/messages?reference=appt-9&limit=0",
         "/v1/inbox?limit=0",
         "/v1/suppressions?limit=0",
+        "/v1/audit?limit=0",
     ] {
         let (s, v) = api.get(path).await;
         assert_eq!((s, code(&v)), (400, "invalid_limit"), "{path}: {v}");
