@@ -254,10 +254,13 @@ target = "default"
 
     #[test]
     fn punctuation_around_a_score_or_a_keyword_should_not_matter() {
-        let r = InboundRules::new(&routes(&format!(
-            "[[inbound_routes]]\nname = \"ok\"\ntarget = \"t\"\nkeywords = [\"K\", \"Hyvä\"]\n\
+        let r = InboundRules::new(
+            &routes(&format!(
+                "[[inbound_routes]]\nname = \"ok\"\ntarget = \"t\"\nkeywords = [\"K\", \"Hyvä\"]\n\
              [[inbound_routes]]\nname = \"top\"\ntarget = \"t\"\nrange = [9, 10]\n{RULES}"
-        )));
+            )),
+            &NumberPlan::default(),
+        );
         let survey = |t: &str| r.classify(&msg(t, Some("survey-7")));
         assert_eq!(survey("3.").as_deref(), Some("low-score"));
         assert_eq!(survey("(5)").as_deref(), Some("low-score"));
