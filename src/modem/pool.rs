@@ -837,3 +837,51 @@ fn bars(rssi: u8) -> u8 {
         _ => 5,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_breaker_should_open_after_three_failures_probe_once_and_back_off_while_probes_fail() {
+        let base = Duration::from_secs(10);
+        let mut b = Breaker::new(base);
+        let t = |s: u64| Timestamp(s * 1000);
+        assert_eq!(b.failure(t(0)), None);
+        assert_eq!(b.failure(t(1)), None);
+        assert_eq!(b.failure(t(2)), Some(t(12)), "the third failure opens it");
+        assert!(!b.allows(t(5)));
+        assert_eq!(b.failure(t(5)), None, "failures while open change nothing");
+        assert!(b.allows(t(12)), "half-open: one probe send");
+        assert_eq!(
+            b.failure(t(12)),
+            Some(t(32)),
+            "a failed probe doubles the time"
+        );
+        assert_eq!(b.failure(t(32)), Some(t(72)));
+        let mut now = t(72);
+        let mut steps = Vec::new();
+        for _ in 0..4 {
+            let until = b.failure(now).unwrap();
+            steps.push((until.as_millis() - now.as_millis()) / 1000);
+            now = until;
+        }
+        assert_eq!(
+            steps,
+            [80, 100, 100, 100],
+            "at most ten times the configured time"
+        );
+        assert!(b.success(), "a probe that went out closes it");
+        assert!(b.allows(now));
+        assert_eq!(b.failure(now), None, "counting starts again");
+        assert!(!b.success(), "already closed");
+    }
+
+    #[test]
+    fn rssi_should_map_to_bars() {
+        assert_eq!(bars(99), 0);
+        assert_eq!(bars(21), 4);
+        assert_eq!(bars(31), 5);
+        assert_eq!(bars(5), 1);
+    }
+}
