@@ -43,14 +43,17 @@ pub enum Failure {
     MissingScope,
     /// Refused without looking at the token: the client's budget is spent.
     RateLimited,
+    /// A Kannel `sendsms` user name and password that match no `[[kannel.users]]` entry.
+    KannelPassword,
 }
 
 impl Failure {
-    const ALL: [Failure; 4] = [
+    const ALL: [Failure; 5] = [
         Failure::MissingToken,
         Failure::UnknownToken,
         Failure::MissingScope,
         Failure::RateLimited,
+        Failure::KannelPassword,
     ];
 
     /// The label value.
@@ -60,12 +63,16 @@ impl Failure {
             Failure::UnknownToken => "unknown_token",
             Failure::MissingScope => "missing_scope",
             Failure::RateLimited => "rate_limited",
+            Failure::KannelPassword => "kannel_password",
         }
     }
 
     /// Whether this failure spends the client's budget (a guess, or a request without one).
     fn spends_budget(self) -> bool {
-        matches!(self, Failure::MissingToken | Failure::UnknownToken)
+        matches!(
+            self,
+            Failure::MissingToken | Failure::UnknownToken | Failure::KannelPassword
+        )
     }
 }
 
@@ -91,7 +98,7 @@ impl Budget {
 #[derive(Debug, Default)]
 pub struct AuthFailures {
     clients: Mutex<HashMap<IpAddr, Budget>>,
-    counts: [AtomicU64; 4],
+    counts: [AtomicU64; Failure::ALL.len()],
 }
 
 impl AuthFailures {

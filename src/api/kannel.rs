@@ -11,12 +11,16 @@
 //! receivers). What is and is not supported is listed in the README ("Kannel compatibility").
 
 use axum::body::Bytes;
-use axum::extract::State;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::auth::constant_time_eq;
+use super::auth_limit::Failure;
 use super::kannel_params::{Params, decode_text};
 use super::submit::{SubmitRequest, Validity};
 use crate::config::KannelUser;
@@ -30,6 +34,8 @@ pub const ACCEPTED: &str = "0: Accepted for delivery";
 pub const QUEUED: &str = "3: Queued for later delivery";
 /// Bad credentials (403).
 pub const AUTH_FAILED: &str = "Authorization failed for sendsms";
+/// Too many failed logins from this address (smsgw only: Kannel does not limit them).
+pub const TOO_MANY_FAILURES: &str = "Too many failed authorizations, try again later";
 /// No `to` (400).
 pub const MISSING_RECEIVER: &str = "Missing receiver number, rejected";
 /// `to=` empty (400).
@@ -151,13 +157,31 @@ fn number<'a>(p: &Params, names: &[&str], field: &'a str) -> Result<Option<i64>,
 /// `GET|POST /cgi-bin/sendsms`.
 pub async fn sendsms(
     State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Wrong passwords are counted and limited per client address like bad bearer tokens
+    // (`api::auth_limit`): Kannel passwords are often short, so guessing must not be free.
+    let client = connect.map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.0.ip());
+    let now = std::time::Instant::now();
+    if let Err(wait) = state.auth_failures.admit(client, now) {
+        tracing::warn!(target: "smsgw::api", %client, "kannel sendsms refused: too many failed logins");
+        let mut resp = answer(StatusCode::TOO_MANY_REQUESTS, TOO_MANY_FAILURES, &[]);
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.as_secs().max(1)),
+        );
+        return resp;
+    }
     let (p, body_charset) = params(&method, &uri, &headers, &body);
     let Some(user) = authorise(&state.kannel.users, &p) else {
+        state
+            .auth_failures
+            .record(client, Failure::KannelPassword, now);
+        tracing::warn!(target: "smsgw::api", %client, "kannel sendsms refused: unknown user or password");
         return answer(StatusCode::FORBIDDEN, AUTH_FAILED, &[]);
     };
     let mut resp = submit_as(&state, user, &p, body_charset).await;

@@ -681,3 +681,53 @@ async fn sendsms_should_answer_as_the_real_kannel_does() {
     );
     api.stop().await;
 }
+
+#[tokio::test]
+async fn wrong_kannel_passwords_should_be_counted_and_then_refused_unread_with_retry_after() {
+    use smsgw::api::auth_limit::FAILURE_BURST;
+    let api = with_route().await;
+    let from = |last: u8| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, last]))
+            .build()
+            .unwrap()
+    };
+    let guesser = from(2);
+    let url = |password: &str| {
+        format!(
+            "{}/cgi-bin/sendsms?username=tester&password={password}&to=0401234567&text=hi",
+            api.base
+        )
+    };
+    for i in 0..FAILURE_BURST as usize {
+        let a = call(guesser.get(url(&format!("guess{i}")))).await;
+        assert_eq!(
+            (a.status, a.body.as_str()),
+            (403, "Authorization failed for sendsms"),
+            "attempt {i}"
+        );
+    }
+    // Spent: the right password is not even looked at, so a guess cannot be confirmed.
+    let r = guesser.get(url("foobar")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    // Another address still gets in.
+    let a = call(from(3).get(url("foobar"))).await;
+    assert_eq!(a.status, 202, "{}", a.body);
+    let metrics = from(3)
+        .get(format!("{}/metrics", api.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(&format!(
+            "smsgw_auth_failures_total{{reason=\"kannel_password\"}} {FAILURE_BURST}"
+        )),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("guess"), "no password in the metrics");
+    api.stop().await;
+}
