@@ -10,6 +10,7 @@
 //! (`tests/support/peer.rs`).
 #![allow(clippy::unwrap_used)]
 
+#[allow(dead_code)] // only `peer::works` is used here
 #[path = "../../tests/support/peer.rs"]
 mod peer;
 #[path = "support/process.rs"]
@@ -113,7 +114,7 @@ fn against(rt: &tokio::runtime::Runtime, py: &Path, profile: Profile, dir: &Path
 #[test]
 fn python_gsmmodem_should_read_send_and_receive_on_every_profile() {
     let py = python();
-    if !peer::available(
+    if !peer::works(
         &py.to_string_lossy(),
         &["-c", "import gsmmodem.modem, serial"],
         "python-gsmmodem-new and pyserial, pinned in .ci/requirements.txt",
