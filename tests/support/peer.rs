@@ -27,3 +27,27 @@ pub fn available(program: &str, probe_args: &[&str], install_hint: &str) -> bool
     eprintln!("notice: {program} is not installed ({install_hint}); skipping this test");
     false
 }
+
+/// Like [`available`], but `program probe_args…` must also succeed (exit 0): for a peer that
+/// is a library, where the interpreter runs but the import may fail.
+#[allow(dead_code)] // not every test crate that includes this file needs it
+pub fn works(program: &str, probe_args: &[&str], install_hint: &str) -> bool {
+    let ok = Command::new(program)
+        .args(probe_args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return true;
+    }
+    let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+    assert!(
+        !in_ci,
+        "{program} {probe_args:?} is required under CI ({install_hint}; .ci/run installs it) \
+         but fails"
+    );
+    eprintln!("notice: {program} {probe_args:?} fails ({install_hint}); skipping this test");
+    false
+}

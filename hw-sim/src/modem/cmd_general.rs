@@ -229,6 +229,16 @@ impl Engine {
                 Form::Test => lines.push("+CLIP: (0-1)".into()),
                 Form::Action => return Err(Fail::Plain),
             },
+            // TS 27.007 §6.11 cellular result codes (+CRING instead of RING).
+            "+CRC" => match form {
+                Form::Set(a) => match num_arg(a, 0) {
+                    Some(v @ 0..=1) => self.crc = v as u8,
+                    _ => return Err(Fail::Cme(50)),
+                },
+                Form::Read => lines.push(format!("+CRC: {}", self.crc)),
+                Form::Test => lines.push("+CRC: (0-1)".into()),
+                Form::Action => return Err(Fail::Plain),
+            },
             // TS 27.007 §8.11 phonebook storage: the SIM's, empty.
             "+CPBS" => {
                 const BOOKS: [&str; 7] = ["SM", "ME", "FD", "ON", "LD", "MC", "RC"];

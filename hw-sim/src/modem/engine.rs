@@ -154,6 +154,7 @@ pub struct Engine {
     pub(super) curc: bool,
     pub(super) portsel: u8,
     pub(super) clip: u8,
+    pub(super) crc: u8,
     pub(super) cpbs: String,
     pub(super) cusd: u8,
     pub(super) sim: Sim,
@@ -205,6 +206,7 @@ impl Engine {
             curc: true,
             portsel: 0,
             clip: 0,
+            crc: 0,
             cpbs: "SM".into(),
             cusd: 0,
             sim: Sim::Ready,
@@ -273,6 +275,7 @@ impl Engine {
         self.reg_n = [0; 3];
         self.curc = true;
         self.clip = 0;
+        self.crc = 0;
         self.cusd = 0;
         self.cmms = 0;
     }
