@@ -305,6 +305,9 @@ fn tidy(store: &Store, retention: Duration) {
             }
             Err(e) => warn!(cause = %e, "cannot remove messages past the retention"),
         }
+        if let Err(e) = store.purge_audit_before(cutoff) {
+            warn!(cause = %e, "cannot remove audit entries past the retention");
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use smsgw::cli::{Cli, Command, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, RunArgs};
-use smsgw::config::{Config, LoadError, Overrides};
+use smsgw::config::{Config, LoadError, Overrides, exposure_warning};
 
 /// The store's writes (sled copies a node on every change) and the HTTP path allocate many
 /// small buffers; mimalloc serves them at about a third of glibc's cost (BENCHMARKS.md).
@@ -17,6 +17,9 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::CheckConfig { config } => match Config::load(&config) {
             Ok(c) => {
+                if let Some(warning) = exposure_warning(&config) {
+                    eprintln!("smsgw: warning: {warning}");
+                }
                 for w in c.warnings() {
                     eprintln!("smsgw: warning: {w}");
                 }
@@ -53,6 +56,9 @@ fn run(args: RunArgs) -> u8 {
     };
     let format = args.log_format.unwrap_or(config.log.format);
     smsgw::telemetry::init(format, &config.log.filter);
+    if let Some(warning) = exposure_warning(&args.config) {
+        tracing::warn!("{warning}");
+    }
     block_on(async move {
         let routes = smsgw::daemon::build_routes(&config)?;
         smsgw::daemon::run(config, routes, smsgw::daemon::shutdown_signal()).await?;

@@ -17,6 +17,7 @@ use super::AppState;
 use super::auth_limit::Failure;
 use super::error::ApiError;
 use crate::config::Scope;
+use crate::model::Actor;
 
 /// The scope a request needs: submitting and canceling need `send`; webhook administration
 /// `admin`; any other read (and acknowledging the inbox) `read`; any other write `admin`.
@@ -25,7 +26,7 @@ pub fn required_scope(method: &Method, route: &str) -> Scope {
         (&Method::POST, "/v1/messages" | "/v1/messages/batch")
         | (&Method::DELETE, "/v1/messages/{id}" | "/v1/messages")
         | (_, "/cgi-bin/sendsms") => Scope::Send,
-        (_, r) if r.starts_with("/v1/webhooks") => Scope::Admin,
+        (_, r) if r.starts_with("/v1/webhooks") || r == "/v1/audit" => Scope::Admin,
         (&Method::POST, "/v1/inbox/ack") => Scope::Read,
         (&Method::GET | &Method::HEAD, _) => Scope::Read,
         _ => Scope::Admin,
@@ -42,7 +43,7 @@ pub fn required_scope(method: &Method, route: &str) -> Scope {
 /// looked at. Refusals are logged with the client and the route, never the token.
 pub async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if state.tokens.is_empty() {
-        return next.run(req).await;
+        return run_as(Actor(OPEN_API_ACTOR.into()), req, next).await;
     }
     let client = client_address(&req);
     let now = std::time::Instant::now();
@@ -68,16 +69,16 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         .map(str::trim)
         .or_else(|| page_token(&req));
     let matched = presented.and_then(|p| {
-        state.tokens.iter().fold(None, |found, t| {
+        state.tokens.iter().enumerate().fold(None, |found, (i, t)| {
             let eq = constant_time_eq(t.secret.0.as_bytes(), p.as_bytes());
             if eq && found.is_none() {
-                Some(t)
+                Some((i, t))
             } else {
                 found
             }
         })
     });
-    let Some(token) = matched else {
+    let Some((index, token)) = matched else {
         let failure = if presented.is_some() {
             Failure::UnknownToken
         } else {
@@ -119,12 +120,32 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         )
         .into_response();
     }
-    next.run(req).await
+    // Who it is, for the audit trail and message histories: the token's name, or its place
+    // in `server.tokens` — never the secret.
+    let actor = Actor(
+        token
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("server.tokens[{index}]")),
+    );
+    run_as(actor, req, next).await
+}
+
+/// Who made a request on an API without tokens (loopback only, enforced by validation).
+pub const OPEN_API_ACTOR: &str = "open API (no tokens configured)";
+
+/// Runs the request as `actor`: handlers find it in the request, the audit trail
+/// ([`super::audit`]) in the response.
+async fn run_as(actor: Actor, mut req: Request, next: Next) -> Response {
+    req.extensions_mut().insert(actor.clone());
+    let mut resp = next.run(req).await;
+    resp.extensions_mut().insert(actor);
+    resp
 }
 
 /// The peer's address, as the server recorded it (`ConnectInfo`); the unspecified address for
 /// a request that came in without one (in-process tests calling the router directly).
-fn client_address(req: &Request) -> IpAddr {
+pub(super) fn client_address(req: &Request) -> IpAddr {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())

@@ -21,7 +21,7 @@ use super::kannel_params::{Params, decode_text};
 use super::submit::{SubmitRequest, Validity};
 use crate::config::KannelUser;
 use crate::dispatch::Readiness;
-use crate::model::{DlrRequest, MessageId, Priority, Timestamp};
+use crate::model::{Actor, DlrRequest, MessageId, Priority, Timestamp};
 use crate::store::{Inserted, NewMessage};
 
 /// smsbox's answer when bearerbox accepted the message.
@@ -145,6 +145,20 @@ pub async fn sendsms(
     let Some(user) = authorise(&state.kannel.users, &p) else {
         return answer(StatusCode::FORBIDDEN, AUTH_FAILED, &[]);
     };
+    let mut resp = submit_as(&state, user, &p, body_charset).await;
+    // The audit trail records the Kannel user as who made the request (`api::audit`).
+    resp.extensions_mut()
+        .insert(Actor(format!("kannel:{}", user.username)));
+    resp
+}
+
+/// `sendsms` for an authenticated `user`.
+async fn submit_as(
+    state: &AppState,
+    user: &KannelUser,
+    p: &Params,
+    body_charset: Option<String>,
+) -> Response {
     let Some(to) = p.text(&["to"]) else {
         return rejected(MISSING_RECEIVER);
     };
@@ -164,6 +178,13 @@ pub async fn sendsms(
         let lower = u.to_ascii_lowercase();
         if u.len() < 8 || !(lower.starts_with("http://") || lower.starts_with("https://")) {
             return rejected("DLR-URL field misformed, rejected");
+        }
+        // Kannel fetches any URL; smsgw only public addresses and `[kannel] dlr_allow`
+        // (`webhook::egress`), so a client cannot make the gateway call into its network.
+        if let Err(e) = state.rules.dlr_egress.check(u) {
+            return rejected(&format!(
+                "DLR-URL field not allowed ({e}; [kannel] dlr_allow), rejected"
+            ));
         }
     }
     let dlr_mask = p.int(&["dlr-mask", "dlrmask"]);

@@ -1,9 +1,9 @@
 //! `/v1/messages`: submit (single and batch), read, list, cancel.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::json::{ApiJson, serde_error};
 use super::submit::{Accepted, SubmitRequest};
 use crate::consent::CapTally;
-use crate::model::{MessageId, Msisdn, Status, Timestamp};
+use crate::model::{Actor, MessageId, Msisdn, Status, Timestamp};
 use crate::store::{Inserted, ListFilter, NewMessage};
 
 /// Most messages in one batch.
@@ -157,12 +157,23 @@ pub async fn submit_batch(
             results[slot] = Some(serde_json::to_value(Accepted::of(&m)).unwrap_or(Value::Null));
         }
     }
+    let ids: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r.as_ref()?.get("id")?.as_str())
+        .collect();
+    let detail = super::audit::AuditDetail(format!(
+        "{accepted} accepted of {}: {}",
+        results.len(),
+        ids.join(",")
+    ));
     let body = json!({
         "accepted": accepted,
         "rejected": results.len() - accepted,
         "results": results,
     });
-    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+    let mut resp = (StatusCode::ACCEPTED, Json(body)).into_response();
+    resp.extensions_mut().insert(detail);
+    Ok(resp)
 }
 
 fn parse_id(id: &str) -> Result<MessageId, ApiError> {
@@ -249,8 +260,10 @@ pub async fn list(
 /// `DELETE /v1/messages/{id}`: cancels a message that has not been handed to a route.
 pub async fn cancel(
     State(state): State<AppState>,
+    actor: Option<Extension<Actor>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let reason = format!("canceled by {}", who(actor.as_ref()));
     let id = parse_id(&id)?;
     let now = Timestamp::now();
     let mut was = None;
@@ -261,7 +274,7 @@ pub async fn cancel(
             if !m.status.is_cancelable() {
                 return false;
             }
-            m.set_status(Status::Canceled, now, Some("canceled by the client".into()));
+            m.set_status(Status::Canceled, now, Some(reason.clone()));
             true
         })?
         .ok_or_else(|| ApiError::not_found("message"))?;
@@ -284,6 +297,14 @@ pub async fn cancel(
     Ok(Json(m).into_response())
 }
 
+/// Who canceled, for the message's history: the token's name (the audit trail has the rest).
+fn who(actor: Option<&Extension<Actor>>) -> &str {
+    actor
+        .map(|a| a.0.0.as_str())
+        .filter(|a| *a != super::auth::OPEN_API_ACTOR)
+        .unwrap_or("the client")
+}
+
 /// Query of `DELETE /v1/messages`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -296,6 +317,7 @@ pub struct CancelQuery {
 /// Answers 200 with what was canceled and what could not be (already sending or past it).
 pub async fn cancel_by_reference(
     State(state): State<AppState>,
+    actor: Option<Extension<Actor>>,
     query: Result<Query<CancelQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| serde_error(&e.body_text()))?;
@@ -310,7 +332,10 @@ pub async fn cancel_by_reference(
     let done = state.store.cancel_by_reference(
         &reference,
         now,
-        &format!("canceled by the client with reference {reference:?}"),
+        &format!(
+            "canceled by {} with reference {reference:?}",
+            who(actor.as_ref())
+        ),
     )?;
     if !done.canceled.is_empty() {
         state.store.durable().await?;

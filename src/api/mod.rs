@@ -4,6 +4,7 @@
 //! dispatch decisions in the dispatcher, reached through [`AppState`]. Every error is JSON
 //! `{"error": {"code", "message", "field"?}}` ([`error::ApiError`]).
 
+mod audit;
 mod auth;
 pub mod auth_limit;
 pub mod backpressure;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
             post(webhooks::replay_one),
         )
         .route("/v1/modems", get(modems::list))
+        .route("/v1/audit", get(audit::list))
         .route("/v1/suppressions", get(suppressions::list))
         .route(
             "/v1/suppressions.csv",
@@ -141,5 +143,9 @@ pub fn router(state: AppState) -> Router {
                 "no such endpoint",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::record_writes,
+        ))
         .with_state(state)
 }

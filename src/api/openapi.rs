@@ -281,7 +281,25 @@ fn schemas() -> Value {
     });
     // Added apart: one more entry would pass serde_json's macro recursion limit.
     all["ModemList"] = modem_list_schema();
+    all["AuditList"] = audit_list_schema();
     all
+}
+
+fn audit_list_schema() -> Value {
+    json!({
+        "type": "object", "required": ["items", "next_cursor"], "additionalProperties": false,
+        "properties": {
+            "items": { "type": "array", "items": {
+                "type": "object", "required": ["id", "at", "actor", "client", "method", "path", "status"],
+                "additionalProperties": false,
+                "properties": { "id": { "type": "string" }, "at": { "type": "string", "format": "date-time" },
+                    "actor": { "type": "string", "description": "Token name (or its place in server.tokens), `kannel:<user>`, or the open loopback API." },
+                    "client": { "type": "string" }, "method": { "type": "string" },
+                    "path": { "type": "string" }, "status": { "type": "integer" },
+                    "detail": { "type": "string", "description": "What was created: a Location, message ids." } } } },
+            "next_cursor": { "type": ["string", "null"] }
+        }
+    })
 }
 
 fn modem_list_schema() -> Value {
@@ -441,6 +459,13 @@ pub fn document() -> Value {
                 "summary": "Every configured modem: state, identity, signal, counters, last error", "operationId": "listModems",
                 "responses": with(json!({ "200": ok("Modems.", "ModemList", json!({"modems": [{"name": "sim1", "route": "modems", "device": "/dev/ttyUSB0", "state": "ready", "busy": false, "counters": {"parts_sent": 12}, "urcs_dropped": 0}]})) }),
                     error_responses(&[401, 403]))
+            }},
+            "/v1/audit": { "get": {
+                "summary": "The audit trail: every write made through the API, newest first (admin scope)", "operationId": "listAudit",
+                "parameters": [cursor, limit],
+                "responses": with(json!({ "200": ok("Entries.", "AuditList", json!({"items": [{"id": ID, "at": "2026-11-23T08:00:00Z", "actor": "booking",
+                    "client": "127.0.0.1", "method": "POST", "path": "/v1/messages", "status": 202, "detail": "/v1/messages/01JD8X3Q9M2V7C4K5T6R8W0Y1Z"}], "next_cursor": null})) }),
+                    error_responses(&[400, 401, 403, 429, 503]))
             }},
             "/v1/webhooks": { "get": {
                 "summary": "Webhook targets with their backlog", "operationId": "listWebhooks",

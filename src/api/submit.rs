@@ -18,6 +18,7 @@ use crate::model::{
     Status, Timestamp,
 };
 use crate::store::Store;
+use crate::webhook::egress::EgressPolicy;
 
 /// Longest client reference kept.
 pub const MAX_REFERENCE_LEN: usize = 256;
@@ -116,8 +117,11 @@ pub struct SubmitRules {
     pub plan: NumberPlan,
     /// Alphabet choices for part counting.
     pub segment: SegmentOptions,
-    /// Whether submissions may carry a `callback_url` (a `[callbacks]` table is configured).
-    pub callbacks_enabled: bool,
+    /// Where a submission's `callback_url` may point; `None` when no `[callbacks]` table is
+    /// configured (a `callback_url` is then refused).
+    pub callbacks: Option<Arc<EgressPolicy>>,
+    /// Where a Kannel `dlr-url` may point (`[kannel] dlr_allow` and public addresses).
+    pub dlr_egress: Arc<EgressPolicy>,
     /// `expects_reply` of a submission that does not say (`[conversations] expects_reply`).
     pub expects_reply_default: bool,
     /// The consent policy (suppression list, frequency caps) of [`SubmitRules::admit`].
@@ -143,7 +147,8 @@ impl SubmitRules {
             plan: messages.number_plan(),
             segment: SegmentOptions::default(),
             messages: messages.clone(),
-            callbacks_enabled: false,
+            callbacks: None,
+            dlr_egress: Arc::new(EgressPolicy::default()),
             expects_reply_default: false,
             consent: Arc::new(ConsentConfig::default()),
             senders: Arc::new(HashMap::new()),
@@ -165,7 +170,11 @@ impl SubmitRules {
             );
         }
         Self {
-            callbacks_enabled: config.callbacks.is_some(),
+            callbacks: config
+                .callbacks
+                .as_ref()
+                .map(|cb| Arc::new(EgressPolicy::new(&cb.allow))),
+            dlr_egress: Arc::new(EgressPolicy::new(&config.kannel.dlr_allow)),
             expects_reply_default: config.conversations.expects_reply,
             consent: Arc::new(config.consent.clone()),
             senders: Arc::new(senders),
@@ -343,18 +352,25 @@ impl SubmitRules {
             }
         }
         if let Some(url) = &req.callback_url {
-            if !self.callbacks_enabled {
+            let Some(egress) = &self.callbacks else {
                 return Err(ApiError::field(
                     "callbacks_disabled",
                     "callback_url",
                     "this gateway has no [callbacks] table, so it does not call per-message URLs",
                 ));
-            }
+            };
             if url.len() > MAX_CALLBACK_URL_LEN || !crate::config::is_http_url(url) {
                 return Err(ApiError::field(
                     "invalid_callback_url",
                     "callback_url",
                     format!("an http:// or https:// URL of at most {MAX_CALLBACK_URL_LEN} bytes"),
+                ));
+            }
+            if let Err(e) = egress.check(url) {
+                return Err(ApiError::field(
+                    "invalid_callback_url",
+                    "callback_url",
+                    format!("{e} ([callbacks] allow)"),
                 ));
             }
         }

@@ -51,16 +51,17 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The configuration file.
-    #[arg(long, short)]
+    #[arg(long, short, env = "SMSGW_CONFIG")]
     pub config: PathBuf,
-    /// Listen on this address instead of `server.listen` (port 0 picks a free port).
-    #[arg(long)]
+    /// Listen on this address instead of `server.listen` (port 0 picks a free port). Checked
+    /// like the file's value, before anything binds.
+    #[arg(long, env = "SMSGW_LISTEN")]
     pub listen: Option<SocketAddr>,
     /// Keep the store here instead of `store.data_dir`.
-    #[arg(long)]
+    #[arg(long, env = "SMSGW_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// Log format, overriding `log.format`.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, env = "SMSGW_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
 }
 

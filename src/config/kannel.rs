@@ -15,6 +15,10 @@ pub struct KannelConfig {
     /// The `sendsms-user`s: `username`/`password` pairs accepted in the request.
     #[serde(default)]
     pub users: Vec<KannelUser>,
+    /// Where a `dlr-url` may point besides public addresses: URL prefixes or host names,
+    /// as `[callbacks] allow` (`webhook::egress`).
+    #[serde(default)]
+    pub dlr_allow: Vec<String>,
 }
 
 /// One Kannel `sendsms-user`.

@@ -12,6 +12,7 @@ mod kannel;
 mod limits;
 mod modem;
 mod parse;
+mod secrets;
 mod smpp;
 mod tokens;
 mod units;
@@ -31,6 +32,7 @@ pub use conversations::{
 pub use kannel::{KANNEL_DLR_TARGET, KannelConfig, KannelUser};
 pub use limits::{ByteSize, LimitsConfig};
 pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES, UnknownOutcome};
+pub use secrets::exposure_warning;
 pub use smpp::{BindMode, DefaultCoding, LongMessages, SmppLinkConfig};
 pub use tokens::{ALL_SCOPES, ApiToken, Scope, TokenSecret};
 pub use units::{HumanDuration, Rate};
@@ -368,8 +370,8 @@ impl Overrides {
     fn rename(&self, errors: &mut ConfigErrors) {
         for e in &mut errors.0 {
             let flag = match e.key.as_str() {
-                "server.listen" if self.listen.is_some() => "--listen",
-                "store.data_dir" if self.data_dir.is_some() => "--data-dir",
+                "server.listen" if self.listen.is_some() => "--listen (or SMSGW_LISTEN)",
+                "store.data_dir" if self.data_dir.is_some() => "--data-dir (or SMSGW_DATA_DIR)",
                 _ => continue,
             };
             e.key = flag.to_string();
@@ -394,18 +396,23 @@ impl Config {
             source,
         })?;
         let adjust = |config: &mut Config| overrides.apply(config);
-        parse::parse_all(&text, &adjust, Config::validate_for_run).map_err(|mut errors| {
-            overrides.rename(&mut errors);
-            LoadError::Invalid {
-                path: path.to_path_buf(),
-                errors,
-            }
-        })
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let secrets = secrets::SecretSources::system(dir);
+        parse::parse_all(&text, &secrets, &adjust, Config::validate_for_run).map_err(
+            |mut errors| {
+                overrides.rename(&mut errors);
+                LoadError::Invalid {
+                    path: path.to_path_buf(),
+                    errors,
+                }
+            },
+        )
     }
 
     /// Parses and validates configuration text, reporting every problem (see `parse`).
     pub fn from_toml(text: &str) -> Result<Config, ConfigErrors> {
-        parse::parse_all(text, &|_| {}, Config::validate)
+        let secrets = secrets::SecretSources::system(Path::new("."));
+        parse::parse_all(text, &secrets, &|_| {}, Config::validate)
     }
 
     /// The route named `name`.

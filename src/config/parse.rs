@@ -13,6 +13,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::Config;
+use super::secrets::{self, SecretSources};
 use super::validate::{ConfigError, ConfigErrors, line_of};
 
 /// More problems than this in one file are not worth listing one by one.
@@ -31,6 +32,7 @@ enum Step {
 /// nothing reaches the daemon unchecked.
 pub(super) fn parse_all(
     text: &str,
+    secrets: &SecretSources<'_>,
     adjust: &dyn Fn(&mut Config),
     validate: fn(&Config, &str) -> ConfigErrors,
 ) -> Result<Config, ConfigErrors> {
@@ -47,6 +49,12 @@ pub(super) fn parse_all(
                 })
                 .collect(),
         ));
+    }
+    // `*_file` / `*_env` secrets become plain values first; a secret that cannot be had would
+    // only show up again below as a missing key.
+    let unresolved = secrets::resolve(root.get_mut(), secrets, text);
+    if !unresolved.is_empty() {
+        return Err(by_line(unresolved));
     }
     let mut errors = Vec::new();
     let mut only_unknown_keys = true;

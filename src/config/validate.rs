@@ -402,7 +402,9 @@ impl Config {
             check_delivery(&mut c, &cb.delivery(), |key| {
                 vec![Seg::Key("callbacks"), Seg::Key(key)]
             });
+            check_allow_list(&mut c, &cb.allow, "callbacks", "allow");
         }
+        check_allow_list(&mut c, &self.kannel.dlr_allow, "kannel", "dlr_allow");
         self.validate_modems(&mut c);
         self.validate_smpp(&mut c);
         self.validate_conversations(&mut c);
@@ -624,6 +626,30 @@ pub fn is_http_url(url: &str) -> bool {
         let host = r.split(['/', '?', '#']).next().unwrap_or("");
         !host.is_empty() && !r.chars().any(char::is_whitespace)
     })
+}
+
+/// `[callbacks] allow` and `[kannel] dlr_allow`: each entry an http(s) URL prefix or a bare
+/// host name or address (`webhook::egress` reads them).
+fn check_allow_list(c: &mut Collector<'_>, allow: &[String], table: &str, key: &str) {
+    for (i, entry) in allow.iter().enumerate() {
+        let entry = entry.trim();
+        let ok = if entry.starts_with("http://") || entry.starts_with("https://") {
+            is_http_url(entry)
+        } else {
+            !entry.is_empty()
+                && !entry
+                    .chars()
+                    .any(|ch| ch.is_whitespace() || matches!(ch, '/' | '?' | '#' | '@'))
+        };
+        if !ok {
+            c.push(
+                &[Seg::Key(table), Seg::Key(key), Seg::Index(i)],
+                format!(
+                    "{entry:?} is neither an http:// or https:// URL prefix nor a host name or address"
+                ),
+            );
+        }
+    }
 }
 
 fn check_delivery<'a>(

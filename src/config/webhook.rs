@@ -63,6 +63,12 @@ pub struct WebhookConfig {
 pub struct CallbacksConfig {
     /// HMAC-SHA256 key for the signature header of callback requests.
     pub secret: super::TokenSecret,
+    /// Where a `callback_url` may point besides public addresses: URL prefixes
+    /// (`"http://10.0.0.5:8080/hooks/"`) or host names and addresses (`"crm.lan"`,
+    /// `"127.0.0.1"`). Loopback, private, link-local and multicast targets are refused
+    /// otherwise, also when a name resolves to one at connect time (`webhook::egress`).
+    #[serde(default)]
+    pub allow: Vec<String>,
     /// How long one request may take before it counts as failed.
     #[serde(default = "default_timeout")]
     pub timeout: HumanDuration,

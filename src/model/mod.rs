@@ -5,6 +5,7 @@
 //! store written by an older version still loads.
 
 mod address;
+mod audit;
 mod consent;
 mod event;
 mod id;
@@ -14,6 +15,7 @@ mod status;
 mod time;
 
 pub use address::{AddressError, Msisdn, NumberPlan, NumberType, ReceivedAddress, Sender};
+pub use audit::{Actor, AuditEntry};
 pub use consent::{GLOBAL_SCOPE, KeywordAction, KeywordHit, Suppression, SuppressionSource};
 pub use event::{Event, EventKind};
 pub use id::MessageId;

@@ -59,6 +59,9 @@ pub const FREQUENCY: u8 = b'F';
 /// canceling by reference without a scan.
 pub const REFERENCE: u8 = b'N';
 
+/// `L | entry id` → an audit entry (JSON): one write made through the API (`store::audit`).
+pub const AUDIT: u8 = b'L';
+
 /// The meta key holding the schema version.
 pub const SCHEMA_VERSION_KEY: &[u8] = b"Xschema_version";
 

@@ -11,6 +11,7 @@
 //!
 //! This module must not know about HTTP, routes or configuration files.
 
+mod audit;
 pub mod commit;
 mod consent;
 pub mod conversations;
@@ -64,6 +65,8 @@ pub struct Store {
     /// The newest inbox id handed out (read from the tree on first use); guarded in practice
     /// by `write_lock`, which every inbox write holds.
     last_inbound: Mutex<Option<MessageId>>,
+    /// The newest audit entry's id (read from the tree on first use; `store::audit`).
+    last_audit: Mutex<Option<MessageId>>,
     commit: Arc<GroupCommit>,
     /// Bumped after every batch that appended events, so webhook workers and long polls wake
     /// instead of polling ([`Store::subscribe_events`]).
@@ -134,6 +137,7 @@ impl Store {
             tree,
             write_lock: Mutex::new(()),
             last_inbound: Mutex::new(None),
+            last_audit: Mutex::new(None),
             events_written: tokio::sync::watch::Sender::new(0),
             conversations: conversations::Settings::default(),
             inbound_hook: std::sync::OnceLock::new(),

@@ -15,8 +15,11 @@
 //! - [`inbound_routes`]: `[[inbound_routes]]`, which target gets which received message.
 //! - [`transport`]: the HTTP client behind a trait.
 //! - [`kannel_dlr`]: Kannel `dlr-url` report types and escapes.
+//! - [`egress`]: where client-chosen URLs (callbacks, `dlr-url`) may lead: public addresses
+//!   and the operator's allow-list, checked again on the resolved address at connect time.
 
 pub mod backoff;
+pub mod egress;
 pub mod inbound_routes;
 pub mod kannel_dlr;
 pub mod payload;
@@ -63,6 +66,7 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
             template: w.template.clone(),
             inbound: inbound_routes::InboundFilter::for_target(&w.name, &config.inbound_routes),
             delivery: w.delivery(),
+            egress: None,
         })
         .collect();
     if let Some(cb) = &config.callbacks {
@@ -75,6 +79,7 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
             template: None,
             inbound: inbound_routes::InboundFilter::All,
             delivery: cb.delivery(),
+            egress: Some(Arc::new(egress::EgressPolicy::new(&cb.allow))),
         });
     }
     if config.kannel.enabled {
@@ -93,6 +98,9 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
                 retry_for: std::time::Duration::from_secs(24 * 3600),
                 max_in_flight: 4,
             },
+            egress: Some(Arc::new(egress::EgressPolicy::new(
+                &config.kannel.dlr_allow,
+            ))),
         });
     }
     out

@@ -111,6 +111,7 @@ fn target(delivery: DeliveryConfig) -> Target {
         template: None,
         inbound: super::inbound_routes::InboundFilter::All,
         delivery,
+        egress: None,
     }
 }
 
@@ -333,5 +334,46 @@ async fn pruning_should_remove_only_old_events_that_every_target_has_read() {
     // Nothing at or after `before` is removed, whatever the cursor.
     assert_eq!(f.store.prune_events(head, Timestamp(1)).unwrap(), 0);
     assert_eq!(f.store.events_after(0, 100).unwrap().len(), 3);
+    f.stop.cancel();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_chosen_url_into_the_gateways_network_should_never_be_requested() {
+    let f = fixture();
+    let receiver = Arc::new(Receiver::default());
+    // A callback-like target (a client chose its URL) that points at loopback, with an
+    // allow-list that does not cover it: every attempt fails before any request is made.
+    let mut refused = target(DeliveryConfig {
+        retry_for: Duration::from_secs(60),
+        ..pacing()
+    });
+    refused.egress = Some(Arc::new(super::egress::EgressPolicy::new(&[
+        "crm.lan".to_string()
+    ])));
+    f.start(refused, receiver.clone());
+    f.message_with_three_events();
+    until(Duration::from_secs(600), || {
+        f.store.webhook_counts("crm").unwrap() == (0, 3)
+    })
+    .await;
+    let dead = f.store.webhook_dead("crm", 10).unwrap();
+    let why = dead[0].last_error.clone().unwrap_or_default();
+    assert!(why.contains("a loopback address"), "{why}");
+    assert!(receiver.log.lock().is_empty(), "a request was made");
+    f.stop.cancel();
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_allow_listed_client_url_should_be_delivered() {
+    let f = fixture();
+    let receiver = Arc::new(Receiver::default());
+    let mut allowed = target(pacing());
+    allowed.egress = Some(Arc::new(super::egress::EgressPolicy::new(&[
+        "127.0.0.1".to_string()
+    ])));
+    let hooks = f.start(allowed, receiver.clone());
+    f.message_with_three_events();
+    until(Duration::from_secs(60), || receiver.log.lock().len() == 3).await;
+    until(Duration::from_secs(5), || hooks.backlog() == 0).await;
     f.stop.cancel();
 }

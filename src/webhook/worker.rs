@@ -54,6 +54,9 @@ pub struct Target {
     pub inbound: super::inbound_routes::InboundFilter,
     /// Timeouts and retry pacing.
     pub delivery: DeliveryConfig,
+    /// For targets whose URLs clients chose (callbacks, Kannel `dlr-url`): what they may
+    /// reach. `None` for operator-configured webhooks, which may target anything.
+    pub egress: Option<Arc<super::egress::EgressPolicy>>,
 }
 
 impl std::fmt::Debug for Target {
@@ -429,6 +432,13 @@ async fn attempt(
     let Some(url) = d.url.clone().or_else(|| target.url.clone()) else {
         return (d, Err("no URL for this delivery".into()), started);
     };
+    // A client-chosen URL is checked again here, not only at submit: the allow-list may have
+    // changed since, and a delivery may be older than this build's rules.
+    let public_only = match target.egress.as_ref().map(|p| p.check(&url)) {
+        None | Some(Ok(super::egress::Egress::Allowed)) => false,
+        Some(Ok(super::egress::Egress::PublicOnly)) => true,
+        Some(Err(e)) => return (d, Err(e.to_string()), started),
+    };
     let ts = started.as_millis() / 1000;
     if target.kind == TargetKind::KannelDlr {
         let req = HttpRequest {
@@ -437,6 +447,7 @@ async fn attempt(
             headers: Vec::new(),
             body: Vec::new(),
             timeout: target.delivery.timeout,
+            public_only,
         };
         return (d, outcome(&target, transport, req).await, started);
     }
@@ -452,6 +463,7 @@ async fn attempt(
         ],
         body,
         timeout: target.delivery.timeout,
+        public_only,
     };
     (d, outcome(&target, transport, req).await, started)
 }

@@ -25,18 +25,20 @@ fn check_config_should_accept_every_shipped_file() {
     }
 }
 
-#[test]
-fn run_should_refuse_an_open_api_given_as_listen_before_binding() {
-    // `--listen 0.0.0.0:…` on a token-less configuration used to start an open API on every
-    // interface: the override was applied after validation. It is validated like the file.
+/// Starts `smsgw run` with `configure` adding an override, and returns its exit code and
+/// stderr once it exits; panics if it keeps running (it started instead of refusing).
+fn run_refused(configure: impl FnOnce(&mut Command, &std::path::Path)) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), QUEUE_ONLY);
     let data = dir.path().join("data");
-    let mut child = Command::new(BIN)
-        .args(["run", "--config"])
-        .arg(&path)
-        .args(["--listen", "0.0.0.0:0", "--data-dir"])
-        .arg(&data)
+    let mut cmd = Command::new(BIN);
+    cmd.args(["run", "--config"]).arg(&path);
+    // Only what the test sets: not a variable of the shell that runs the tests.
+    for var in ["SMSGW_LISTEN", "SMSGW_DATA_DIR", "SMSGW_LOG_FORMAT"] {
+        cmd.env_remove(var);
+    }
+    configure(&mut cmd, &data);
+    let mut child = cmd
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -46,21 +48,45 @@ fn run_should_refuse_an_open_api_given_as_listen_before_binding() {
     while child.try_wait().unwrap().is_none() {
         if std::time::Instant::now() > deadline {
             child.kill().unwrap();
-            panic!("smsgw started an open API on 0.0.0.0 instead of refusing --listen");
+            panic!("smsgw started an open API on 0.0.0.0 instead of refusing the override");
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("`--listen`: 0.0.0.0:0 is not a loopback address"),
-        "{err}"
-    );
     assert!(
         !data.exists(),
         "nothing may start before the configuration is valid"
     );
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn run_should_refuse_an_open_api_given_as_listen_before_binding() {
+    // `--listen 0.0.0.0:…` on a token-less configuration used to start an open API on every
+    // interface: the override was applied after validation. It is validated like the file.
+    let (code, err) = run_refused(|cmd, data| {
+        cmd.args(["--listen", "0.0.0.0:0", "--data-dir"]).arg(data);
+    });
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("`--listen (or SMSGW_LISTEN)`: 0.0.0.0:0 is not a loopback address"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_should_refuse_an_open_api_given_in_the_environment_before_binding() {
+    // The environment is a third source of configuration (systemd `Environment=`, containers):
+    // it goes through the same checks as the file and the flags.
+    let (code, err) = run_refused(|cmd, data| {
+        cmd.arg("--data-dir").arg(data);
+        cmd.env("SMSGW_LISTEN", "0.0.0.0:0");
+    });
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("0.0.0.0:0 is not a loopback address"), "{err}");
 }
 
 #[test]
@@ -123,4 +149,26 @@ fn send_should_print_the_id_of_an_accepted_message_and_report_refusals() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_number"));
+}
+
+#[test]
+fn check_config_should_warn_when_a_file_holding_secrets_is_readable_by_everyone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(
+        dir.path(),
+        "[server]\ntokens = [\"a-token-written-in-the-file\"]\n",
+    );
+    let check = |mode: u32| {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = Command::new(BIN)
+            .args(["check-config", "--config"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "a warning is not a failure");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(check(0o644).contains("readable by every user"));
+    assert!(!check(0o600).contains("warning"));
 }

@@ -9,7 +9,7 @@ use crate::api_inprocess::{Api, ROUTE};
 use crate::fake_route::FakeRoute;
 use crate::webhook_receiver::Receiver;
 
-const KANNEL: &str = "[kannel]\nenabled = true\n[[kannel.users]]\nusername = \"tester\"\npassword = \"foobar-secret\"\n";
+const KANNEL: &str = "[kannel]\nenabled = true\ndlr_allow = [\"127.0.0.1\"]\n[[kannel.users]]\nusername = \"tester\"\npassword = \"foobar-secret\"\n";
 
 struct Answer {
     status: u16,
@@ -280,6 +280,44 @@ async fn a_dlr_url_should_be_called_with_its_escapes_when_the_status_matches_the
             a.ids[0]
         )
     );
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn a_dlr_url_into_the_gateways_network_should_be_refused_unless_allowed() {
+    let api = Api::start(
+        &format!(
+            "{ROUTE}\n[kannel]\nenabled = true\n[[kannel.users]]\nusername = \"tester\"\npassword = \"foobar-secret\"\n"
+        ),
+        vec![Arc::new(FakeRoute::accepting("r", 8))],
+    )
+    .await;
+    for (url, why) in [
+        ("http://127.0.0.1:8080/dlr?t=%d", "a loopback address"),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "a link-local address",
+        ),
+        ("http://192.168.1.1/cgi-bin/admin", "a private address"),
+    ] {
+        let query = format!(
+            "username=tester&password=foobar-secret&to=0401234567&text=x&dlr-mask=31&dlr-url={}",
+            smsgw::webhook::kannel_dlr::url_encode(url)
+        );
+        let a = get(&api, &query).await;
+        assert_eq!(a.status, 400, "{url}: {}", a.body);
+        assert!(
+            a.body.starts_with("DLR-URL field not allowed"),
+            "{}",
+            a.body
+        );
+        assert!(a.body.contains(why), "{}", a.body);
+    }
+    let public = format!(
+        "username=tester&password=foobar-secret&to=0401234567&text=x&dlr-mask=31&dlr-url={}",
+        smsgw::webhook::kannel_dlr::url_encode("http://crm.example.com/dlr?t=%d")
+    );
+    assert_eq!(get(&api, &public).await.status, 202);
     api.stop().await;
 }
 

@@ -160,3 +160,148 @@ async fn repeated_bad_tokens_should_be_counted_and_then_refused_unread_with_retr
     );
     api.stop().await;
 }
+
+#[tokio::test]
+async fn every_write_should_be_in_the_audit_trail_with_who_made_it_and_never_a_secret() {
+    use crate::api_inprocess::ROUTE;
+    use crate::fake_route::FakeRoute;
+    let config = format!(
+        "{ROUTE}{TOKENS}[kannel]\nenabled = true\n[[kannel.users]]\nusername = \"tester\"\n\
+         password = \"foobar-secret\"\n"
+    );
+    let api = Api::start(
+        &config,
+        vec![std::sync::Arc::new(FakeRoute::accepting("r", 8))],
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let send = "send-only-token-0123456789";
+    let admin = "admin-token-0123456789abc";
+    // Scheduled, so it is still there to cancel.
+    let in_an_hour = smsgw::model::Timestamp::now()
+        .plus(std::time::Duration::from_secs(3600))
+        .to_rfc3339();
+    let submitted = http
+        .post(format!("{}/v1/messages", api.base))
+        .bearer_auth(send)
+        .json(&json!({"to": "+358401234567", "text": "hi", "send_at": in_an_hour}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status(), 202);
+    let id = submitted.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let canceled = http
+        .delete(format!("{}/v1/messages/{id}", api.base))
+        .bearer_auth(send)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(canceled.status(), 200);
+    let put = http
+        .put(format!("{}/v1/suppressions/+358401234568", api.base))
+        .bearer_auth(admin)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let kannel = http
+        .get(format!(
+            "{}/cgi-bin/sendsms?username=tester&password=foobar-secret&to=0401234567&text=hi",
+            api.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kannel.status(), 202);
+    // Reads and refused authentications are not writes anyone made.
+    let _ = http
+        .get(format!("{}/v1/messages", api.base))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    let _ = http
+        .post(format!("{}/v1/messages", api.base))
+        .bearer_auth("not-a-token-0123456789")
+        .json(&json!({"to": "+358401234567", "text": "hi"}))
+        .send()
+        .await
+        .unwrap();
+
+    let refused = http
+        .get(format!("{}/v1/audit", api.base))
+        .bearer_auth(send)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403, "the audit trail needs admin");
+    let trail: serde_json::Value = http
+        .get(format!("{}/v1/audit", api.base))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = trail["items"].as_array().unwrap();
+    let seen: Vec<(String, String, String, u64)> = items
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_string(),
+                e["method"].as_str().unwrap().to_string(),
+                e["path"].as_str().unwrap().to_string(),
+                e["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = vec![
+        (
+            "kannel:tester".into(),
+            "GET".into(),
+            "/cgi-bin/sendsms".into(),
+            202,
+        ),
+        (
+            "ops".into(),
+            "PUT".into(),
+            "/v1/suppressions/+358401234568".into(),
+            u64::from(put.status().as_u16()),
+        ),
+        (
+            "booking".into(),
+            "DELETE".into(),
+            format!("/v1/messages/{id}"),
+            200,
+        ),
+        ("booking".into(), "POST".into(), "/v1/messages".into(), 202),
+    ];
+    assert_eq!(seen, expected, "newest first: {trail}");
+    assert!(
+        items[3]["detail"].as_str().unwrap().contains(&id),
+        "the submit names the message it created: {trail}"
+    );
+    assert!(
+        !trail.to_string().contains("foobar-secret") && !trail.to_string().contains("0123456789"),
+        "no password or token in the trail: {trail}"
+    );
+    // The message's own history says who canceled it.
+    let message: serde_json::Value = http
+        .get(format!("{}/v1/messages/{id}", api.base))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        message.to_string().contains("canceled by booking"),
+        "{message}"
+    );
+    api.stop().await;
+}

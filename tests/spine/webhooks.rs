@@ -22,7 +22,7 @@ fn hook_config(receiver: &Receiver, cb: bool) -> String {
     );
     if cb {
         c.push_str(&format!(
-            "[callbacks]\nsecret = \"{CB_SECRET}\"\nretry_base = \"50ms\"\nretry_max = \"200ms\"\n"
+            "[callbacks]\nsecret = \"{CB_SECRET}\"\nallow = [\"127.0.0.1\"]\nretry_base = \"50ms\"\nretry_max = \"200ms\"\n"
         ));
     }
     c
@@ -158,6 +158,56 @@ async fn a_callback_url_should_be_refused_without_callbacks_or_when_not_http() {
         (s, body["error"]["code"].as_str()),
         (400, Some("invalid_callback_url"))
     );
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn a_callback_url_into_the_gateways_network_should_be_refused_unless_allowed() {
+    let api = Api::start(
+        "[callbacks]\nsecret = \"callback-secret-0123456789\"\nallow = [\"http://10.1.2.3:8080/hooks/\"]\n",
+        vec![Arc::new(FakeRoute::accepting("r", 8))],
+    )
+    .await;
+    for (url, why) in [
+        ("http://127.0.0.1:9000/cb", "a loopback address"),
+        ("http://localhost/cb", "a loopback address"),
+        ("http://[::ffff:127.0.0.1]/cb", "a loopback address"),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "a link-local address",
+        ),
+        ("http://10.1.2.3:8080/admin", "a private address"),
+        ("http://10.1.2.3:8080/hooks/../admin", "a private address"),
+        ("http://0.0.0.0/cb", "the unspecified address"),
+        ("http://224.0.0.1/cb", "a multicast address"),
+    ] {
+        let (s, body) = api
+            .post(
+                "/v1/messages",
+                json!({"to": "+358401234567", "text": "a", "callback_url": url}),
+            )
+            .await;
+        assert_eq!(
+            (s, body["error"]["code"].as_str()),
+            (400, Some("invalid_callback_url")),
+            "{url}: {body}"
+        );
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(why), "{url}: {message}");
+        assert!(message.contains("[callbacks] allow"), "{message}");
+    }
+    for url in [
+        "http://10.1.2.3:8080/hooks/sms",
+        "https://crm.example.com/sms",
+    ] {
+        let (s, body) = api
+            .post(
+                "/v1/messages",
+                json!({"to": "+358401234567", "text": "a", "callback_url": url}),
+            )
+            .await;
+        assert_eq!(s, 202, "{url}: {body}");
+    }
     api.stop().await;
 }
 
