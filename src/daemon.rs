@@ -72,9 +72,14 @@ pub async fn run(
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let addr: SocketAddr = listener.local_addr().context("no local address")?;
+    let scheme = if config.server.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     serve(config, routes, listener, shutdown, move || {
         // Scripts and tests read this line to find the port when listening on port 0.
-        println!("smsgw: listening on http://{addr}");
+        println!("smsgw: listening on {scheme}://{addr}");
         let _ = std::io::stdout().flush();
     })
     .await
@@ -187,6 +192,9 @@ pub async fn serve(
     for link in &links.routes {
         metrics.register(link.clone());
     }
+    for pool in modems.pools() {
+        metrics.register(pool.clone());
+    }
     tracker.spawn(activity.clone().run(store.clone(), work.clone()));
     let auth_failures = Arc::new(api::auth_limit::AuthFailures::new());
     metrics.register(auth_failures.clone());
@@ -205,17 +213,18 @@ pub async fn serve(
         modems,
     };
     let app = api::router(state);
-    let api_stop = work.clone();
-    tracker.spawn(async move {
-        // The peer's address reaches the handlers (failed authentications are limited per
-        // client).
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        let serve = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { api_stop.cancelled().await });
-        if let Err(e) = serve.await {
-            tracing::error!(cause = %e, "the HTTP server stopped with an error");
+    match &config.server.tls {
+        Some(files) => {
+            let (tls, cert) = api::tls::TlsListener::new(listener, files, work.clone())
+                .context("cannot serve the API over TLS ([server.tls])")?;
+            tracker.spawn(api::tls::reload_on_sighup(Some(cert), work.clone()));
+            tracker.spawn(serve_api(tls, app, work.clone()));
         }
-    });
+        None => {
+            tracker.spawn(api::tls::reload_on_sighup(None, work.clone()));
+            tracker.spawn(serve_api(listener, app, work.clone()));
+        }
+    }
     tracker.spawn(maintenance(
         store.clone(),
         config.store.retention.get(),
@@ -311,6 +320,23 @@ fn tidy(store: &Store, retention: Duration) {
         if let Err(e) = store.purge_audit_before(cutoff) {
             warn!(cause = %e, "cannot remove audit entries past the retention");
         }
+    }
+}
+
+/// Serves the API on `listener` until `stop`.
+async fn serve_api<L>(listener: L, app: axum::Router, stop: CancellationToken)
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    use axum::serve::ListenerExt;
+    // The peer's address reaches the handlers (failed authentications are limited per client).
+    // axum gives any listener's address as connect info only through `tap_io`.
+    let listener = listener.tap_io(|_io| {});
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    let serve =
+        axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await });
+    if let Err(e) = serve.await {
+        tracing::error!(cause = %e, "the HTTP server stopped with an error");
     }
 }
 

@@ -16,11 +16,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::CheckConfig { config } => match Config::load(&config) {
+            // The TLS files are read now too, so a wrong path or a key that does not belong
+            // to the certificate is found before a restart.
+            Ok(c) if let Some(Err(e)) = c.server.tls.as_ref().map(smsgw::api::tls::load) => {
+                eprintln!("smsgw: {}: `server.tls`: {e}", config.display());
+                EXIT_CONFIG
+            }
             Ok(c) => {
-                if let Some(warning) = exposure_warning(&config) {
-                    eprintln!("smsgw: warning: {warning}");
-                }
-                for w in c.warnings() {
+                for w in c.warnings().into_iter().chain(exposure_warning(&config)) {
                     eprintln!("smsgw: warning: {w}");
                 }
                 println!("{}: ok", config.display());

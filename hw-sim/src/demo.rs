@@ -63,45 +63,6 @@ impl Simulators {
     pub async fn start(config: &mut Config, control_port: u16) -> anyhow::Result<Simulators> {
         let mut sims = Simulators::default();
         let loopback = |port: u16| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
-        for (i, m) in config.modems.iter().enumerate() {
-            let name = PROFILES[i % PROFILES.len()];
-            let profile =
-                Profile::by_name(name).with_context(|| format!("hw-sim has no {name} profile"))?;
-            let mut cfg = ModemConfig::new(profile);
-            if let Some(dir) = m.device.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            cfg.link = Some(m.device.clone());
-            cfg.pin = m.pin.clone();
-            // Distinct identities, as real SIMs have: smsgw finds a re-enumerated modem by
-            // its IMEI, and replies say which number they were sent to.
-            cfg.imei = format!("35693803564{:04}", i + 1);
-            cfg.imsi = format!("0010101234{:05}", i + 1);
-            cfg.own_number = Some(format!("+3584570000{:02}", i + 1));
-            cfg.seed = 0x5eed + i as u64;
-            let modem = SimModem::start(cfg)
-                .await
-                .with_context(|| format!("cannot start the modem at {}", m.device.display()))?;
-            let port = if control_port == 0 {
-                0
-            } else {
-                control_port
-                    .checked_add(1 + i as u16)
-                    .context("control port out of range")?
-            };
-            let control = serve_control(
-                loopback(port),
-                crate::modem::control::router(modem.control()),
-            )
-            .await?;
-            sims.started.push(Simulated {
-                what: format!("modem {} ({name})", m.name),
-                at: m.device.display().to_string(),
-                control,
-            });
-            sims.modems.push(modem);
-        }
         for (i, link) in config.smpp.iter_mut().enumerate() {
             let Some(listen) = loopback_addr(&link.host, link.port) else {
                 tracing::warn!(link = %link.route, host = %link.host, "not simulated: the SMSC host is not this machine");
@@ -128,6 +89,46 @@ impl Simulators {
             });
             sims.smscs.push(handle);
         }
+        for (i, m) in config.modems.iter().enumerate() {
+            let name = PROFILES[i % PROFILES.len()];
+            let profile =
+                Profile::by_name(name).with_context(|| format!("hw-sim has no {name} profile"))?;
+            let mut cfg = ModemConfig::new(profile);
+            if let Some(dir) = m.device.parent() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            cfg.link = Some(m.device.clone());
+            cfg.pin = m.pin.clone();
+            // Distinct identities, as real sticks and SIMs have (and the same on every run):
+            // smsgw finds a re-enumerated modem by its IMEI, and replies say which number
+            // they were sent to.
+            let id = crate::Identity::numbered(1 + i as u32);
+            cfg.imei = id.imei;
+            cfg.imsi = id.imsi;
+            cfg.iccid = id.iccid;
+            cfg.own_number = Some(format!("+3584570000{:02}", i + 1));
+            cfg.seed = 0x5eed + i as u64;
+            let port = if control_port == 0 {
+                0
+            } else {
+                control_port
+                    .checked_add(1 + i as u16)
+                    .context("control port out of range")?
+            };
+            // The control port first: a port another demo holds fails before a link is made.
+            let listener = bind_control(loopback(port)).await?;
+            let modem = SimModem::start(cfg)
+                .await
+                .with_context(|| format!("cannot start the modem at {}", m.device.display()))?;
+            let control = serve_control(listener, crate::modem::control::router(modem.control()))?;
+            sims.started.push(Simulated {
+                what: format!("modem {} ({name})", m.name),
+                at: m.device.display().to_string(),
+                control,
+            });
+            sims.modems.push(modem);
+        }
         Ok(sims)
     }
 
@@ -151,10 +152,16 @@ fn loopback_addr(host: &str, port: u16) -> Option<SocketAddr> {
     ip.is_loopback().then_some(SocketAddr::new(ip, port))
 }
 
-async fn serve_control(addr: SocketAddr, app: axum::Router) -> anyhow::Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind(addr)
+async fn bind_control(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("cannot listen on {addr} for a control endpoint"))?;
+        .with_context(|| format!("cannot listen on {addr} for a control endpoint"))
+}
+
+fn serve_control(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+) -> anyhow::Result<SocketAddr> {
     let bound = listener.local_addr()?;
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -173,12 +180,52 @@ pub async fn run(
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("in {}", opts.config.display()))?;
     smsgw::telemetry::init(config.log.format, &config.log.filter);
+    // What another running demo (or gateway) holds is checked before any simulator starts:
+    // the API port and the store's lock. Otherwise a second demo would put its modems on
+    // the first one's ports before failing.
+    let api = config.server.listen;
+    let listener = tokio::net::TcpListener::bind(api)
+        .await
+        .with_context(|| format!("cannot listen on {api} (is another demo or smsgw running?)"))?;
+    let addr = listener.local_addr().context("no local address")?;
+    let data_dir = config.store.data_dir.clone();
+    tokio::task::spawn_blocking(move || store_is_free(&data_dir))
+        .await
+        .context("the store check failed")??;
     let sims = Simulators::start(&mut config, opts.control_port).await?;
     print_summary(&config, &sims.started);
     let routes = smsgw::daemon::build_routes(&config)?;
-    let result = smsgw::daemon::run(config, routes, shutdown).await;
+    let result = smsgw::daemon::serve(config, routes, listener, shutdown, move || {
+        // Scripts and tests read this line to find the port when listening on port 0.
+        println!("smsgw: listening on http://{addr}");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+    })
+    .await;
     sims.shutdown().await;
     result
+}
+
+/// Fails when another process has the store in `dir` open. The store (sled) holds an
+/// exclusive `flock` on `dir/db` while open; taking and at once dropping it here asks the
+/// same question without opening (or creating) the store.
+fn store_is_free(dir: &std::path::Path) -> anyhow::Result<()> {
+    use nix::fcntl::{Flock, FlockArg};
+    let lock_file = dir.join("db");
+    let file = match std::fs::File::open(&lock_file) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot open {}", lock_file.display()));
+        }
+    };
+    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+        Ok(_held) => Ok(()),
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => anyhow::bail!(
+            "the store in {} is in use by another process (another demo or smsgw?)",
+            dir.display()
+        ),
+        Err((_, e)) => Err(e).with_context(|| format!("cannot lock {}", lock_file.display())),
+    }
 }
 
 fn print_summary(config: &Config, started: &[Simulated]) {

@@ -11,4 +11,6 @@ pub mod demo;
 pub mod modem;
 pub mod smsc;
 
-pub use modem::{Fault, ModemConfig, ModemControl, ModemStatus, Profile, SimError, SimModem};
+pub use modem::{
+    Fault, Identity, ModemConfig, ModemControl, ModemStatus, Profile, SimError, SimModem,
+};

@@ -2,6 +2,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hw_sim::modem::profile::PROFILE_NAMES;
 use hw_sim::{ModemConfig, Profile, SimModem};
@@ -97,6 +98,15 @@ struct ModemArgs {
     /// The SIM's own number, answered by AT+CNUM.
     #[arg(long)]
     own_number: Option<String>,
+    /// The modem's IMEI (AT+CGSN); default: one no other simulated modem has.
+    #[arg(long)]
+    imei: Option<String>,
+    /// The SIM's IMSI (AT+CIMI); default: one no other simulated SIM has.
+    #[arg(long)]
+    imsi: Option<String>,
+    /// The SIM's ICCID (AT+CCID and the vendors' variants); default: distinct too.
+    #[arg(long)]
+    iccid: Option<String>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -158,11 +168,36 @@ fn demo(args: DemoArgs) -> std::process::ExitCode {
     };
     exit(
         "hw-sim demo",
-        runtime.block_on(hw_sim::demo::run(opts, smsgw::daemon::shutdown_signal())),
+        runtime.block_on(async {
+            let stop = stop_signals()?;
+            hw_sim::demo::run(opts, stop).await
+        }),
     )
 }
 
+/// Completes on SIGTERM or SIGINT. The handlers are installed when this is called, not when
+/// the future is first polled, so a signal that comes while the simulators start is not the
+/// default action that would end the process without removing its links.
+fn stop_signals() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot catch SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot catch SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}
+
 async fn smsc(args: SmscArgs) -> std::process::ExitCode {
+    let stop = match stop_signals() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hw-sim: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     use hw_sim::smsc::{Account, Faults, IdFormat, SmscConfig};
     let mut accounts = Vec::new();
     for a in &args.accounts {
@@ -207,12 +242,15 @@ async fn smsc(args: SmscArgs) -> std::process::ExitCode {
     if let Some(c) = handle.control_addr {
         println!("control on http://{c}");
     }
-    let _ = tokio::signal::ctrl_c().await;
+    stop.await;
     handle.shutdown().await;
     std::process::ExitCode::SUCCESS
 }
 
 async fn modem(args: ModemArgs) -> anyhow::Result<()> {
+    // SIGTERM too (kill, systemd, a test harness), and caught from before the link exists:
+    // the link is removed however the simulator is stopped.
+    let stop = stop_signals()?;
     let Some(profile) = Profile::by_name(&args.profile) else {
         anyhow::bail!(
             "unknown profile {:?} (known: {})",
@@ -224,16 +262,40 @@ async fn modem(args: ModemArgs) -> anyhow::Result<()> {
     cfg.link = Some(args.link);
     cfg.pin = args.pin;
     cfg.own_number = args.own_number;
+    for (value, what, len, field) in [
+        (args.imei, "--imei", 15..=15, &mut cfg.imei),
+        (args.imsi, "--imsi", 6..=15, &mut cfg.imsi),
+        (args.iccid, "--iccid", 18..=22, &mut cfg.iccid),
+    ] {
+        if let Some(v) = value {
+            if !len.contains(&v.len()) || !v.bytes().all(|b| b.is_ascii_digit()) {
+                anyhow::bail!(
+                    "{what} must be {}..={} digits, not {v:?}",
+                    len.start(),
+                    len.end()
+                );
+            }
+            *field = v;
+        }
+    }
     cfg.send_delay = std::time::Duration::from_millis(args.send_delay_ms);
     cfg.registration_delay = std::time::Duration::from_millis(args.registration_delay_ms);
     cfg.status_report_delay = std::time::Duration::from_millis(args.report_delay_ms);
+    // The control port first: when it is taken, nothing has been created yet.
+    let listener = match args.control {
+        Some(addr) if !addr.ip().is_loopback() => {
+            anyhow::bail!("the control endpoint listens on loopback only, not {addr}")
+        }
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?,
+        ),
+        None => None,
+    };
     let modem = SimModem::start(cfg).await?;
     eprintln!("hw-sim: modem ready at {}", modem.link().display());
-    if let Some(addr) = args.control {
-        if !addr.ip().is_loopback() {
-            anyhow::bail!("the control endpoint listens on loopback only, not {addr}");
-        }
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+    if let Some(listener) = listener {
         eprintln!(
             "hw-sim: control endpoint on http://{}",
             listener.local_addr()?
@@ -245,7 +307,7 @@ async fn modem(args: ModemArgs) -> anyhow::Result<()> {
             }
         });
     }
-    tokio::signal::ctrl_c().await?;
+    stop.await;
     modem.shutdown().await;
     Ok(())
 }

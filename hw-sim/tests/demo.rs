@@ -194,3 +194,72 @@ async fn the_demo_should_send_through_simulated_sims_and_smsc_and_take_replies()
     // The demo expects replies: the answer names the reminder it answers.
     assert_eq!(reply["in_reply_to"]["id"], ids[0].as_str(), "{reply}");
 }
+
+/// A second demo on the same configuration finds the store in use and stops before it
+/// touches anything of the running one: its modems keep their ports.
+#[tokio::test]
+async fn a_second_demo_should_stop_without_touching_the_running_ones_ports() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = tokio::task::spawn_blocking({
+        let d = dir.path().to_path_buf();
+        move || start(&d)
+    })
+    .await
+    .unwrap();
+    let tty = dir.path().join("tty");
+    let links = || {
+        let mut v: Vec<_> = std::fs::read_dir(&tty)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let target = std::fs::read_link(&p).unwrap();
+                (p, target)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = links();
+    assert_eq!(before.len(), 2, "{before:?}");
+    let second = tokio::task::spawn_blocking({
+        let path = dir.path().join("demo.toml");
+        move || {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_hw-sim"))
+                .args(["demo", "--control-port", "0", "--config"])
+                .arg(&path)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let deadline = std::time::Instant::now() + WAIT;
+            let status = loop {
+                if let Some(s) = child.try_wait().unwrap() {
+                    break Some(s);
+                }
+                if std::time::Instant::now() > deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            };
+            let mut err = String::new();
+            let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
+            (status, err)
+        }
+    })
+    .await
+    .unwrap();
+    assert!(second.0.is_some_and(|s| !s.success()), "{second:?}");
+    assert!(second.1.contains("in use"), "{}", second.1);
+    assert_eq!(links(), before, "the running demo's ports were replaced");
+    // And the running demo still answers.
+    let v: Value = reqwest::get(format!("{}/v1/modems", demo.api))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["modems"].as_array().unwrap().len(), 2, "{v}");
+}

@@ -73,16 +73,67 @@ async fn concatenated_commands_should_run_in_order_and_stop_at_the_first_error()
 
 #[tokio::test]
 async fn identity_commands_should_answer_per_profile() {
-    let (_m, mut p) = start(Profile::ec25()).await;
+    let mut cfg = ModemConfig::fast(Profile::ec25());
+    cfg.imei = "356938035643809".into();
+    cfg.imsi = "001010123456789".into();
+    cfg.iccid = "89001012012345678901".into();
+    let (_m, mut p) = start_with(cfg).await;
     p.cmd("ATE0").await;
     assert_eq!(p.cmd("AT+CGMM").await, "\r\nEC25\r\n\r\nOK\r\n");
-    assert!(p.cmd("AT+QCCID").await.contains("+QCCID: 8900101"));
+    assert!(
+        p.cmd("AT+QCCID")
+            .await
+            .contains("+QCCID: 89001012012345678901")
+    );
     assert!(p.cmd("AT+CGSN").await.contains("356938035643809"));
     assert!(p.cmd("AT+CIMI").await.contains("001010123456789"));
     assert!(p.cmd("ATI").await.contains("Revision: EC25"));
     let (_m2, mut p2) = start(Profile::sim800()).await;
     p2.cmd("ATE0").await;
     assert_eq!(p2.cmd("AT+CEREG?").await, "\r\nERROR\r\n");
+}
+
+/// Two modems are two devices with two SIMs: IMEI, IMSI and ICCID all differ by default.
+#[tokio::test]
+async fn two_modems_should_have_distinct_identities_by_default() {
+    let mut answers = Vec::new();
+    for profile in [Profile::sim800(), Profile::sim800()] {
+        let (_m, mut p) = start(profile).await;
+        p.cmd("ATE0").await;
+        answers.push([
+            p.cmd("AT+CGSN").await,
+            p.cmd("AT+CIMI").await,
+            p.cmd("AT+CCID").await,
+        ]);
+    }
+    for i in 0..3 {
+        assert!(answers[0][i].ends_with("\r\nOK\r\n"), "{answers:?}");
+        assert_ne!(answers[0][i], answers[1][i], "{answers:?}");
+    }
+}
+
+/// What a real SIM800 answers and the simulation once did not: battery charge, caller id
+/// and the phonebook storage; the Huawei port selection gammu sends.
+#[tokio::test]
+async fn sim800_should_answer_cbc_clip_and_cpbs_and_e3372_portsel() {
+    let (_m, mut p) = start(Profile::sim800()).await;
+    p.cmd("ATE0").await;
+    registered(&mut p).await;
+    assert_eq!(p.cmd("AT+CBC").await, "\r\n+CBC: 0,87,4093\r\n\r\nOK\r\n");
+    assert_eq!(p.cmd("AT+CLIP=1").await, "\r\nOK\r\n");
+    assert_eq!(p.cmd("AT+CLIP?").await, "\r\n+CLIP: 1,1\r\n\r\nOK\r\n");
+    assert_eq!(p.cmd("AT+CPBS=\"SM\"").await, "\r\nOK\r\n");
+    assert_eq!(
+        p.cmd("AT+CPBS?").await,
+        "\r\n+CPBS: \"SM\",0,250\r\n\r\nOK\r\n"
+    );
+    assert!(p.cmd("AT+CPBS=?").await.contains("+CPBS: (\"SM\""));
+    assert_eq!(p.cmd("AT^PORTSEL=1").await, "\r\nERROR\r\n");
+    let (_m2, mut p2) = start(Profile::e3372()).await;
+    p2.cmd("ATE0;^CURC=0").await;
+    assert_eq!(p2.cmd("AT^PORTSEL=1").await, "\r\nOK\r\n");
+    assert_eq!(p2.cmd("AT^PORTSEL?").await, "\r\n^PORTSEL: 1\r\n\r\nOK\r\n");
+    assert_eq!(p2.cmd("AT+CBC").await, "\r\nERROR\r\n");
 }
 
 #[tokio::test]
@@ -295,6 +346,10 @@ async fn hang_after_pdu_should_record_the_part_but_never_answer() {
     let sent = m.sent_parts();
     assert_eq!(sent.len(), 1);
     assert!(!sent[0].acknowledged);
+    // Clearing the faults brings the modem back, as /status then claims.
+    m.clear_faults().await.unwrap();
+    assert!(!m.status().await.unwrap().hung);
+    assert_eq!(p.cmd("AT").await, "\r\nOK\r\n");
 }
 
 #[tokio::test]
@@ -394,4 +449,63 @@ async fn dropping_the_modem_should_remove_its_link_and_directory() {
     m.shutdown().await;
     assert!(!link.exists());
     assert!(!link.parent().unwrap().exists());
+}
+
+#[tokio::test]
+async fn storage_full_fault_should_refuse_stores_and_hold_messages_until_cleared() {
+    for profile in [Profile::sim800(), Profile::ec25(), Profile::e3372()] {
+        let name = profile.name;
+        let notice = profile.storage_full_urc.map(|u| u.replace("{mem}", "SM"));
+        let (m, mut p) = start(profile).await;
+        p.cmd("ATE0;+CMEE=1;+CNMI=2,1,0,0,0").await;
+        if name == "e3372" {
+            p.cmd("AT^CURC=0").await;
+        }
+        registered(&mut p).await;
+        m.fault(Fault::StorageFull {
+            storage: "SM".into(),
+        })
+        .await
+        .unwrap();
+        if let Some(n) = &notice {
+            p.until(&format!("{n}\r\n")).await;
+        }
+        assert!(
+            p.cmd("AT+CPMS?").await.contains("+CPMS: \"SM\",3,3"),
+            "{name}"
+        );
+        assert!(p.cmd("AT+CMGW=23").await.ends_with("> "), "{name}");
+        p.write(format!("{SUBMIT}\x1a").as_bytes()).await;
+        assert_eq!(p.final_result().await, "\r\n+CMS ERROR: 322\r\n", "{name}");
+
+        // An incoming message finds no room: no +CMTI, the network holds it.
+        m.inject_tpdu(hex::decode(DELIVER).unwrap()).await.unwrap();
+        let st = m.status().await.unwrap();
+        assert_eq!(st.network_queue, 1, "{name}");
+        assert!(
+            st.storages.iter().any(|s| s.name == "SM" && s.full),
+            "{name}: {st:?}"
+        );
+        let got = p.drain_for(Duration::from_millis(200)).await;
+        assert!(!got.contains("+CMTI"), "{name}: {got:?}");
+        if let Some(n) = &notice {
+            assert!(got.contains(n.as_str()), "{name}: {got:?}");
+        }
+
+        // Room again: the held message arrives, and storing works.
+        m.clear_faults().await.unwrap();
+        p.until("+CMTI: \"SM\",1\r\n").await;
+        assert_eq!(m.status().await.unwrap().network_queue, 0, "{name}");
+        assert!(p.cmd("AT+CMGW=23").await.ends_with("> "), "{name}");
+        p.write(format!("{SUBMIT}\x1a").as_bytes()).await;
+        assert_eq!(
+            p.final_result().await,
+            "\r\n+CMGW: 2\r\n\r\nOK\r\n",
+            "{name}"
+        );
+        assert!(
+            p.cmd("AT+CMGL=4").await.contains("+CMGL: 2,2,,23"),
+            "{name}"
+        );
+    }
 }

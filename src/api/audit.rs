@@ -84,9 +84,6 @@ pub struct AuditQuery {
     limit: Option<usize>,
 }
 
-/// Most entries per page.
-const MAX_LIMIT: usize = 500;
-
 /// `GET /v1/audit?cursor=&limit=`: the audit trail, newest first.
 pub async fn list(
     State(state): State<AppState>,
@@ -103,7 +100,7 @@ pub async fn list(
             )
         })?),
     };
-    let limit = q.limit.unwrap_or(50).clamp(1, MAX_LIMIT);
+    let limit = super::messages::page_limit(q.limit)?;
     let items = state.store.list_audit(before, limit)?;
     let next_cursor = (items.len() == limit)
         .then(|| items.last().map(|e| e.id.to_string()))

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::AppState;
 use super::error::ApiError;
 use super::json::{ApiJson, serde_error};
-use super::messages::{DEFAULT_PAGE, MAX_PAGE};
+use super::messages::page_limit;
 use crate::config::HumanDuration;
 use crate::model::MessageId;
 
@@ -101,7 +101,7 @@ pub async fn list(
         None => state.store.inbox_cursor(consumer)?,
     };
     let wait = parse_wait(q.wait.as_deref())?;
-    let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let limit = page_limit(q.limit)?;
     let deadline = tokio::time::Instant::now() + wait;
     // Subscribe before reading, so a message stored between the read and the wait wakes us.
     let mut events = state.store.subscribe_events();

@@ -123,15 +123,30 @@ fn authorise<'a>(users: &'a [KannelUser], p: &Params) -> Option<&'a KannelUser> 
     })
 }
 
-/// Options smsgw does not implement: refused rather than silently ignored.
-const UNSUPPORTED: [(&str, &str); 6] = [
-    ("mclass", "MClass"),
-    ("pid", "PID"),
-    ("rpi", "RPI"),
-    ("alt-dcs", "Alt-DCS"),
-    ("mwi", "MWI"),
-    ("compress", "Compress"),
+/// Options smsgw does not implement, with the values Kannel 1.4.5 accepts for them: a value
+/// in range is refused as not supported rather than silently ignored; one out of range, or
+/// not a number, is misformed as in Kannel.
+const UNSUPPORTED: [(&str, &str, i64); 6] = [
+    ("mclass", "MClass", 3),
+    ("pid", "PID", 255),
+    ("rpi", "RPI", 2),
+    ("alt-dcs", "Alt-DCS", 1),
+    ("mwi", "MWI", 7),
+    ("compress", "Compress", 1),
 ];
+
+fn misformed(name: &str) -> Response {
+    rejected(&format!("{name} field misformed, rejected"))
+}
+
+/// A number variable; `Err` for a value that is not a whole number. Kannel
+/// reads these with `sscanf("%d")` and silently drops what does not parse (`dlr-mask=abc`
+/// asks for no reports, `priority=high` is normal): smsgw refuses them with Kannel's own
+/// `… field misformed` text instead, so a typo does not go unnoticed.
+/// `Err` carries the field's name for [`misformed`].
+fn number<'a>(p: &Params, names: &[&str], field: &'a str) -> Result<Option<i64>, &'a str> {
+    p.number(names).map_err(|_| field)
+}
 
 /// `GET|POST /cgi-bin/sendsms`.
 pub async fn sendsms(
@@ -168,9 +183,14 @@ async fn submit_as(
     if p.raw("udh").is_some_and(|u| !u.is_empty()) {
         return rejected("UDH field is not supported by smsgw, rejected");
     }
-    for (key, name) in UNSUPPORTED {
-        if p.int(&[key]).is_some_and(|v| v != -1) {
-            return rejected(&format!("{name} field is not supported by smsgw, rejected"));
+    for (key, name, max) in UNSUPPORTED {
+        match number(p, &[key], name) {
+            Err(f) => return misformed(f),
+            Ok(None | Some(-1)) => {}
+            Ok(Some(v)) if (0..=max).contains(&v) => {
+                return rejected(&format!("{name} field is not supported by smsgw, rejected"));
+            }
+            Ok(Some(_)) => return misformed(name),
         }
     }
     let dlr_url = p.text(&["dlr-url", "dlrurl"]).filter(|u| !u.is_empty());
@@ -187,31 +207,40 @@ async fn submit_as(
             ));
         }
     }
-    let dlr_mask = p.int(&["dlr-mask", "dlrmask"]);
-    if dlr_mask.is_some_and(|m| !(-1..=63).contains(&m)) {
-        return rejected("DLR-Mask field misformed, rejected");
-    }
-    let coding = p.int(&["coding"]).unwrap_or(-1);
+    let dlr_mask = match number(p, &["dlr-mask", "dlrmask"], "DLR-Mask") {
+        Err(f) => return misformed(f),
+        // Kannel 1.4.5's smsbox takes -1 to 66 (measured: 67 and up, and -2, are misformed);
+        // bits smsgw has no report for (4 queued on SMSC, 32, 64) simply never fire.
+        Ok(m) if m.is_some_and(|m| !(-1..=66).contains(&m)) => return misformed("DLR-Mask"),
+        Ok(m) => m,
+    };
+    let coding = match number(p, &["coding"], "Coding") {
+        Err(f) => return misformed(f),
+        Ok(c) => c.unwrap_or(-1),
+    };
     if !(-1..=2).contains(&coding) {
-        return rejected("Coding field misformed, rejected");
+        return misformed("Coding");
     }
     if coding == 1 {
         return rejected("8-bit coding is not supported by smsgw, rejected");
     }
-    let validity = p.int(&["validity"]);
-    if validity.is_some_and(|v| v < -1) {
-        return rejected("Validity field misformed, rejected");
-    }
-    let deferred = p.int(&["deferred"]);
-    if deferred.is_some_and(|v| v < -1) {
-        return rejected("Deferred field misformed, rejected");
-    }
-    let priority = match p.int(&["priority"]) {
-        None | Some(-1) => None,
-        Some(0) => Some(Priority::Low),
-        Some(1) => Some(Priority::Normal),
-        Some(2 | 3) => Some(Priority::High),
-        Some(_) => return rejected("Priority field misformed, rejected"),
+    let validity = match number(p, &["validity"], "Validity") {
+        Err(f) => return misformed(f),
+        Ok(v) if v.is_some_and(|v| v < -1) => return misformed("Validity"),
+        Ok(v) => v,
+    };
+    let deferred = match number(p, &["deferred"], "Deferred") {
+        Err(f) => return misformed(f),
+        Ok(v) if v.is_some_and(|v| v < -1) => return misformed("Deferred"),
+        Ok(v) => v,
+    };
+    let priority = match number(p, &["priority"], "Priority") {
+        Err(f) => return misformed(f),
+        Ok(None | Some(-1)) => None,
+        Ok(Some(0)) => Some(Priority::Low),
+        Ok(Some(1)) => Some(Priority::Normal),
+        Ok(Some(2 | 3)) => Some(Priority::High),
+        Ok(Some(_)) => return misformed("Priority"),
     };
     let charset = p
         .text(&["charset"])
@@ -235,6 +264,13 @@ async fn submit_as(
         (Some(url), Some(mask)) if mask > 0 => Some(DlrRequest {
             url,
             mask: mask as u8,
+            user: Some(user.username.clone()),
+        }),
+        // "No reports": kept, so an SMPP link that honours dlr-mask asks the SMSC for none
+        // (a mask of 0 is never called back).
+        (url, Some(0)) => Some(DlrRequest {
+            url: url.unwrap_or_default(),
+            mask: 0,
             user: Some(user.username.clone()),
         }),
         _ => None,

@@ -1,6 +1,6 @@
 //! Reading a Kannel `sendsms` request: CGI variables from the query string and a form body (as
 //! raw bytes, because `charset` says how to read `text`), the `X-Kannel-*` headers of a
-//! plain-text POST, Kannel-style integers, and the charsets smsgw understands.
+//! plain-text POST, strict integers, and the charsets smsgw understands.
 
 use axum::http::HeaderMap;
 
@@ -62,17 +62,30 @@ impl Params {
             .find_map(|n| self.raw(n))
             .map(|v| String::from_utf8_lossy(v).into_owned())
     }
+}
 
-    /// An integer variable read like C's `sscanf("%d")`: leading blanks, an optional sign and
-    /// digits; anything else leaves it undefined (`None`), as Kannel does.
-    pub fn int(&self, names: &[&str]) -> Option<i64> {
-        let s = self.text(names)?;
-        let t = s.trim_start();
-        let end = t
-            .char_indices()
-            .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+'))))
-            .map_or(t.len(), |(i, _)| i);
-        t[..end].parse().ok()
+/// A number variable that is present and not empty but not a whole number either
+/// (`dlr-mask=abc`, `priority=2x`): Kannel 1.4.5 silently ignores these, smsgw refuses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Misformed;
+
+impl Params {
+    /// A number variable, strictly: absent or empty (blanks only) is `Ok(None)`, a whole
+    /// number with an optional sign and blanks around it is `Ok(Some(n))`, anything else
+    /// [`Misformed`].
+    pub fn number(&self, names: &[&str]) -> Result<Option<i64>, Misformed> {
+        let Some(s) = self.text(names) else {
+            return Ok(None);
+        };
+        let t = s.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Misformed);
+        }
+        t.parse().map(Some).map_err(|_| Misformed)
     }
 }
 
@@ -138,14 +151,20 @@ mod tests {
     }
 
     #[test]
-    fn integers_should_read_like_sscanf() {
+    fn strict_numbers_should_refuse_what_is_not_a_whole_number() {
         let mut p = Params::default();
-        p.add_form(b"a=31&b=+7x&c=abc&d=-1&e=");
-        assert_eq!(p.int(&["a"]), Some(31));
-        assert_eq!(p.int(&["b"]), Some(7));
-        assert_eq!(p.int(&["c"]), None);
-        assert_eq!(p.int(&["d"]), Some(-1));
-        assert_eq!(p.int(&["e"]), None);
+        p.add_form(b"a=31&b=+7&c=abc&d=-1&e=&f=3abc&g=%203%20&h=1.5&i=-&j=99999999999999999999");
+        assert_eq!(p.number(&["a"]), Ok(Some(31)));
+        assert_eq!(p.number(&["b"]), Ok(Some(7)));
+        assert_eq!(p.number(&["c"]), Err(Misformed));
+        assert_eq!(p.number(&["d"]), Ok(Some(-1)));
+        assert_eq!(p.number(&["e"]), Ok(None));
+        assert_eq!(p.number(&["f"]), Err(Misformed));
+        assert_eq!(p.number(&["g"]), Ok(Some(3)));
+        assert_eq!(p.number(&["h"]), Err(Misformed));
+        assert_eq!(p.number(&["i"]), Err(Misformed));
+        assert_eq!(p.number(&["j"]), Err(Misformed));
+        assert_eq!(p.number(&["absent"]), Ok(None));
     }
 
     #[test]

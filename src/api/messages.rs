@@ -26,6 +26,21 @@ pub const DEFAULT_PAGE: usize = 50;
 /// See [`DEFAULT_PAGE`].
 pub const MAX_PAGE: usize = 500;
 
+/// The page size of a listing's `limit`: [`DEFAULT_PAGE`] when absent, at most [`MAX_PAGE`]
+/// (more is cut to it). `limit=0` is refused with 400 `invalid_limit`: a page of nothing is
+/// a client bug, and answering one item instead (as before) hid it.
+pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_PAGE),
+        Some(0) => Err(ApiError::field(
+            "invalid_limit",
+            "limit",
+            format!("limit is a page size from 1 to {MAX_PAGE}"),
+        )),
+        Some(n) => Ok(n.min(MAX_PAGE)),
+    }
+}
+
 /// `POST /v1/messages`.
 pub async fn submit(
     State(state): State<AppState>,
@@ -210,8 +225,10 @@ pub async fn list(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| serde_error(&e.body_text()))?;
+    let limit = page_limit(q.limit)?;
     if let Some(r) = q.reference.as_deref().filter(|r| !r.is_empty()) {
-        // By client reference, from the `N` index: every message with it, oldest first.
+        // By client reference, from the `N` index: every message with it, newest first like
+        // every listing (a reference holds a few messages: one page, no cursor).
         let messages = state.store.by_reference(r)?;
         return Ok(Json(json!({ "messages": messages, "next_cursor": null })).into_response());
     }
@@ -248,7 +265,7 @@ pub async fn list(
         status,
         to,
         before,
-        limit: q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
+        limit,
     })?;
     Ok(Json(json!({
         "messages": page.items,

@@ -72,11 +72,17 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError
     );
     for (name, r) in state.dispatch.readiness() {
         let up = matches!(r, crate::dispatch::Readiness::Ready { .. });
+        // A pool counts its modems that are up: one hung SIM of two shows as 1, not as up.
+        let value = match state.modems.up_in(&name) {
+            Some(n) => n as f64,
+            None if up => 1.0,
+            None => 0.0,
+        };
         out.gauge(
             "smsgw_route_up",
-            "1 when the route can take messages now.",
+            "Whether the route can take messages now: 1 or 0 for an SMPP link, the number of modems up (ready and in rotation) for a modem pool.",
             &[("route", &name)],
-            if up { 1.0 } else { 0.0 },
+            value,
         );
     }
     state.metrics.collect(&mut out);

@@ -21,6 +21,7 @@ pub mod openapi;
 mod status_page;
 pub mod submit;
 mod suppressions;
+pub mod tls;
 mod webhooks;
 
 use std::sync::Arc;

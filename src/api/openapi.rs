@@ -154,6 +154,7 @@ fn schemas() -> Value {
                 "index": { "type": "integer", "minimum": 1, "maximum": 255 },
                 "status": { "type": "string", "enum": ["pending", "sent", "delivered", "undelivered", "failed", "unknown"] },
                 "route": { "type": "string" }, "remote_id": { "type": "string" }, "error": { "type": "string" },
+                "modem": { "type": "string", "description": "The modem (SIM) of a pool that sent this part." },
                 "possible_duplicate": { "type": "boolean" },
                 "receipt": { "type": "string", "description": "The last delivery report for this part as received: an SMPP receipt's text (or its fields when the SMSC sent TLVs only)." }
             }
@@ -309,8 +310,13 @@ fn modem_list_schema() -> Value {
         "properties": { "modems": { "type": "array", "items": {
             "type": "object", "required": ["name", "route", "device", "state", "busy", "counters", "urcs_dropped"],
             "properties": { "name": { "type": "string" }, "route": { "type": "string" }, "device": { "type": "string" },
-                "state": { "type": "string", "enum": ["starting", "ready", "not_registered", "recovering", "down", "dead"] },
-                "detail": { "description": "The recovery step (recovering) or the reason (down, dead)." },
+                "state": { "type": "string", "enum": ["starting", "ready", "not_registered", "probing", "recovering", "down", "dead"] },
+                "detail": { "description": "What went unanswered (probing), the recovery step (recovering) or the reason (down, dead)." },
+                "health": { "type": ["string", "null"], "description": "What the health ladder is doing and why (probing, escaping, re-initialising, re-opening)." },
+                "storages": { "type": "array", "items": { "type": "object", "properties": { "memory": { "type": "string" }, "used": { "type": "integer" }, "total": { "type": "integer" } } } },
+                "storage_full": { "type": ["string", "null"], "description": "Why the receive storage counts as full (+CPMS, or a vendor notice such as ^SMMEMFULL), while it is." },
+                "out_of_rotation": { "type": ["object", "null"], "description": "Set while repeated send failures keep the modem out of its pool's rotation.",
+                    "properties": { "reason": { "type": "string" }, "since": { "type": "string" }, "until": { "type": "string" } } },
                 "identity": { "type": ["object", "null"], "properties": { "manufacturer": { "type": "string" }, "model": { "type": "string" },
                     "imei": { "type": ["string", "null"] }, "imsi": { "type": ["string", "null"] }, "iccid": { "type": ["string", "null"] },
                     "own_number": { "type": ["string", "null"] } } },
@@ -354,8 +360,8 @@ pub fn document() -> Value {
     );
     let limit = query(
         "limit",
-        "Page size, default 50; values outside 1–500 are clamped into it.",
-        json!({ "type": "integer", "minimum": 0, "maximum": u64::MAX }),
+        "Page size, default 50; more than 500 is cut to 500; 0 is refused (invalid_limit).",
+        json!({ "type": "integer", "minimum": 1, "maximum": u64::MAX }),
     );
     let sec = json!([{ "bearer": [] }]);
     let submit_errors = error_responses(&[400, 401, 403, 413, 415, 422, 429, 503]);
@@ -382,7 +388,7 @@ pub fn document() -> Value {
                     "summary": "List messages, newest first", "operationId": "listMessages",
                     "parameters": [query("status", "Only this status.", json!({ "$ref": "#/components/schemas/Status" })),
                         query("to", "Only this recipient.", json!({ "type": "string" })),
-                        query("reference", "Every message with this client reference, oldest first (other filters are ignored; one page).", json!({ "type": "string" })),
+                        query("reference", "Every message with this client reference, newest first (other filters are ignored; one page).", json!({ "type": "string" })),
                         cursor.clone(), limit.clone()],
                     "responses": with(json!({ "200": ok("A page.", "MessagePage", json!({"messages": [message_example()], "next_cursor": null})) }),
                         error_responses(&[400, 401, 403, 503]))
@@ -439,7 +445,7 @@ pub fn document() -> Value {
                     "responses": with(json!({ "200": ok("The message.", "Message", message_example()) }), error_responses(&[401, 403, 404, 503])) },
                 "delete": { "summary": "Cancel a message not yet handed to a route", "operationId": "cancelMessage",
                     "parameters": [path_param("id", "Message id.")],
-                    "responses": with(json!({ "200": ok("The canceled message.", "Message", with(message_example(), json!({"status": "canceled", "parts": [{"index": 1, "status": "pending"}]}))) }),
+                    "responses": with(json!({ "200": ok("The canceled message.", "Message", with(message_example(), json!({"status": "canceled", "parts": [{"index": 1, "status": "failed", "error": "not sent: the message is canceled"}]}))) }),
                         error_responses(&[401, 403, 404, 409, 503])) }
             },
             "/v1/inbox": { "get": {

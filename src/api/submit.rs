@@ -10,8 +10,9 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use crate::config::{Config, ConsentConfig, HumanDuration, MessagesConfig, RouteKind};
+use crate::config::{Config, ConsentConfig, HumanDuration, MessagesConfig};
 use crate::consent::{self, CapTally, Refused};
+use crate::dispatch::Router;
 use crate::gsm::{SegmentOptions, count_parts};
 use crate::model::{
     AddressError, Attempt, MessageId, Msisdn, NumberPlan, OutboundMessage, Part, Priority, Sender,
@@ -128,6 +129,9 @@ pub struct SubmitRules {
     pub consent: Arc<ConsentConfig>,
     /// Per route, its sender identity rules (issue 7 item 7).
     pub senders: Arc<HashMap<String, RouteSenders>>,
+    /// The prefix rules, to tell whether a message without a forced route has a route that
+    /// can carry its brand-name sender.
+    pub router: Arc<Router>,
 }
 
 /// What senders a route can carry.
@@ -152,6 +156,7 @@ impl SubmitRules {
             expects_reply_default: false,
             consent: Arc::new(ConsentConfig::default()),
             senders: Arc::new(HashMap::new()),
+            router: Arc::new(Router::default()),
         }
     }
 
@@ -163,8 +168,7 @@ impl SubmitRules {
             senders.insert(
                 r.name.clone(),
                 RouteSenders {
-                    alphanumeric: r.kind == RouteKind::Smpp
-                        && link.is_none_or(|l| l.alphanumeric_senders),
+                    alphanumeric: config.route_carries_brands(&r.name),
                     default: link.and_then(|l| l.default_sender.clone()),
                 },
             );
@@ -178,6 +182,7 @@ impl SubmitRules {
             expects_reply_default: config.conversations.expects_reply,
             consent: Arc::new(config.consent.clone()),
             senders: Arc::new(senders),
+            router: Arc::new(Router::new(&config.rules)),
             ..Self::new(&config.messages)
         }
     }
@@ -250,6 +255,28 @@ impl SubmitRules {
                 }
             })?),
         };
+        if let (Some(Sender::Alphanumeric(name)), None) = (&from, &req.route) {
+            // The rules' routes for this number: the dispatcher only hands a brand-name
+            // message to those that can carry it, so at least one must.
+            let routes = self.router.candidates(to.as_str(), &[]);
+            let carries = |r: &String| self.senders.get(r).is_none_or(|s| s.alphanumeric);
+            if !routes.is_empty() && !routes.iter().any(carries) {
+                return Err(ApiError {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    ..ApiError::field(
+                        "sender_not_allowed",
+                        "from",
+                        format!(
+                            "no route for {to} can send from the name {name:?} (routes: {}): \
+                             modems send from their SIM's number, and SMPP links with \
+                             alphanumeric_senders = false only from numbers; leave `from` out \
+                             or give a number",
+                            routes.join(", ")
+                        ),
+                    )
+                });
+            }
+        }
         if let (Some(Sender::Alphanumeric(name)), Some(route)) = (&from, &req.route) {
             if self.senders.get(route).is_some_and(|s| !s.alphanumeric) {
                 return Err(ApiError {
@@ -266,8 +293,13 @@ impl SubmitRules {
                 });
             }
         }
-        if req.text.is_empty() {
-            return Err(ApiError::field("empty_text", "text", "the text is empty"));
+        if req.text.trim().is_empty() {
+            // White space alone is no message: a handset would show an empty SMS.
+            return Err(ApiError::field(
+                "empty_text",
+                "text",
+                "the text is empty or only white space",
+            ));
         }
         let count = count_parts(&req.text, &self.segment);
         if count.parts > self.messages.max_parts {

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::AppState;
 use super::error::ApiError;
 use super::json::serde_error;
-use super::messages::{DEFAULT_PAGE, MAX_PAGE};
+use super::messages::page_limit;
 use crate::consent::csv;
 use crate::model::{GLOBAL_SCOPE, Msisdn, Suppression, SuppressionSource, Timestamp};
 
@@ -69,7 +69,7 @@ pub async fn list(
     query: QueryResult<ListQuery>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| serde_error(&e.body_text()))?;
-    let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let limit = page_limit(q.limit)?;
     let (items, next) = state
         .store
         .list_suppressions(q.cursor.as_deref().filter(|c| !c.is_empty()), limit)?;

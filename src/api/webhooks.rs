@@ -10,7 +10,7 @@ use serde_json::json;
 use super::AppState;
 use super::error::ApiError;
 use super::json::serde_error;
-use super::messages::{DEFAULT_PAGE, MAX_PAGE};
+use super::messages::page_limit;
 use crate::model::Timestamp;
 
 /// `GET /v1/webhooks`: every target with its pending and dead counts.
@@ -56,7 +56,7 @@ pub async fn dead_letters(
     if !state.webhooks.targets().iter().any(|t| t.name == name) {
         return Err(no_such_webhook());
     }
-    let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let limit = page_limit(q.limit)?;
     let dead = state.store.webhook_dead(&name, limit)?;
     Ok(Json(json!({ "dead_letters": dead })).into_response())
 }

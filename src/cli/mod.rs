@@ -14,7 +14,16 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::LogFormat;
+use crate::config::{HumanDuration, LogFormat};
+
+/// A duration flag, written as in the configuration (`2s`, `5m`, `1h 30m`) or as bare
+/// seconds (`5`): every duration flag takes the same forms.
+pub fn duration_arg(s: &str) -> Result<HumanDuration, String> {
+    match s.trim().parse::<u64>() {
+        Ok(secs) => Ok(HumanDuration(std::time::Duration::from_secs(secs))),
+        Err(_) => s.parse(),
+    }
+}
 
 /// smsgw: an on-premise SMS gateway for GSM modems and SMPP links.
 #[derive(Debug, Parser)]
@@ -73,3 +82,42 @@ pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_CONFIG: u8 = 2;
 /// Exit code for `send --wait` running out of time.
 pub const EXIT_TIMEOUT: u8 = 3;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe_timeout(arg: &str) -> Result<std::time::Duration, String> {
+        let cli =
+            Cli::try_parse_from(["smsgw", "modem", "probe", "/dev/ttyUSB0", "--timeout", arg])
+                .map_err(|e| e.to_string())?;
+        match cli.command {
+            Command::Modem(modem::ModemCommand::Probe { timeout, .. }) => Ok(timeout.get()),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
+    #[test]
+    fn duration_flags_should_take_units_like_the_configuration_and_bare_seconds() {
+        use std::time::Duration;
+        assert_eq!(probe_timeout("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(probe_timeout("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(probe_timeout("7"), Ok(Duration::from_secs(7)));
+        assert!(probe_timeout("soon").is_err());
+        let send = Cli::try_parse_from([
+            "smsgw",
+            "send",
+            "--to",
+            "+358401234567",
+            "--text",
+            "x",
+            "--timeout",
+            "90",
+        ])
+        .unwrap();
+        match send.command {
+            Command::Send(a) => assert_eq!(a.timeout.get(), Duration::from_secs(90)),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,8 +1,8 @@
 //! `smsgw modem probe DEVICE`: identify a modem for people setting up hardware.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
+use crate::config::HumanDuration;
 use crate::modem::{open, port, probe};
 
 /// `smsgw modem ...`.
@@ -15,9 +15,9 @@ pub enum ModemCommand {
         /// Line speed.
         #[arg(long, default_value_t = 115_200)]
         baud: u32,
-        /// Per-command timeout in seconds.
-        #[arg(long, default_value_t = 5)]
-        timeout: u64,
+        /// Per-command timeout: `2s`, `500ms`, `1m` (bare seconds are read as seconds).
+        #[arg(long, default_value = "5s", value_parser = super::duration_arg)]
+        timeout: HumanDuration,
     },
 }
 
@@ -33,7 +33,7 @@ pub async fn run(cmd: ModemCommand) -> anyhow::Result<u8> {
                 .await
                 .map_err(|e| anyhow::anyhow!(e))?;
             let (handle, _urcs) = port::spawn(io, &device.to_string_lossy());
-            let report = probe::probe(&handle, Duration::from_secs(timeout))
+            let report = probe::probe(&handle, timeout.get())
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}", device.display()))?;
             println!("{}", serde_json::to_string_pretty(&report)?);

@@ -33,7 +33,7 @@ pub struct SendArgs {
     #[arg(long)]
     pub wait: bool,
     /// How long `--wait` follows before giving up (exit code 3).
-    #[arg(long, default_value = "5m")]
+    #[arg(long, default_value = "5m", value_parser = super::duration_arg)]
     pub timeout: HumanDuration,
 }
 

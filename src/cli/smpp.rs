@@ -22,7 +22,9 @@ pub struct SmppArgs {
 /// The SMPP debugging tools.
 #[derive(Debug, clap::Subcommand)]
 pub enum SmppCommand {
-    /// Decode one PDU given as hexadecimal (spaces, colons and a 0x prefix are ignored).
+    /// Decode one PDU given as hexadecimal (spaces, colons and a 0x prefix are ignored);
+    /// without an argument, the hex is read from standard input (`xxd -p dump | smsgw smpp
+    /// decode`).
     Decode {
         /// The PDU octets in hexadecimal, header included.
         hex: Vec<String>,
@@ -33,7 +35,18 @@ pub enum SmppCommand {
 pub fn run(args: SmppArgs) -> u8 {
     match args.command {
         SmppCommand::Decode { hex } => {
-            let (code, out) = decode_hex(&hex.join(""));
+            let input = if hex.is_empty() {
+                let mut all = String::new();
+                if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut all) {
+                    let err = json!({"error": {"code": "invalid_hex", "message": format!("cannot read standard input: {e}")}});
+                    println!("{}", pretty(&err));
+                    return EXIT_CONFIG;
+                }
+                all
+            } else {
+                hex.join("")
+            };
+            let (code, out) = decode_hex(&input);
             println!("{out}");
             code
         }

@@ -21,6 +21,33 @@ pub struct KannelConfig {
     pub dlr_allow: Vec<String>,
 }
 
+/// Passwords shorter than this are accepted (scripts migrated from Kannel keep theirs) but
+/// warned about by `check-config` and at start.
+pub const KANNEL_PASSWORD_ADVISED_LEN: usize = 8;
+
+impl KannelConfig {
+    /// What is allowed but unwise: each a `key: advice` line for `check-config` and the
+    /// start-up log.
+    pub fn warnings(&self) -> Vec<String> {
+        self.users
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| {
+                !u.password.0.is_empty()
+                    && u.password.0.chars().count() < KANNEL_PASSWORD_ADVISED_LEN
+            })
+            .map(|(i, u)| {
+                format!(
+                    "`kannel.users[{i}].password` (user {:?}) is shorter than \
+                     {KANNEL_PASSWORD_ADVISED_LEN} characters: accepted so that scripts written \
+                     for Kannel keep working, but easy to guess; change it when the scripts can",
+                    u.username
+                )
+            })
+            .collect()
+    }
+}
+
 /// One Kannel `sendsms-user`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

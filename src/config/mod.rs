@@ -33,7 +33,7 @@ pub use kannel::{KANNEL_DLR_TARGET, KannelConfig, KannelUser};
 pub use limits::{ByteSize, LimitsConfig};
 pub use modem::{ModemConfig, ModemTimeouts, QUIRK_NAMES, UnknownOutcome};
 pub use secrets::exposure_warning;
-pub use smpp::{BindMode, DefaultCoding, LongMessages, SmppLinkConfig};
+pub use smpp::{BindMode, DefaultCoding, LongMessages, SmppLinkConfig, ValidityFormat};
 pub use tokens::{ALL_SCOPES, ApiToken, Scope, TokenSecret};
 pub use units::{HumanDuration, Rate};
 pub use validate::{ConfigError, ConfigErrors, is_http_url};
@@ -111,6 +111,19 @@ pub struct ServerConfig {
     /// How long shutdown waits for sends already handed to a route.
     #[serde(default = "default_shutdown_grace")]
     pub shutdown_grace: HumanDuration,
+    /// Serve the API over TLS with these files (reloaded on SIGHUP); plain HTTP without.
+    #[serde(default)]
+    pub tls: Option<TlsFiles>,
+}
+
+/// `[server.tls]`: PEM files for the API's TLS listener.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
 }
 
 fn default_listen() -> SocketAddr {
@@ -127,6 +140,7 @@ impl Default for ServerConfig {
             listen: default_listen(),
             tokens: Vec::new(),
             shutdown_grace: default_shutdown_grace(),
+            tls: None,
         }
     }
 }
@@ -440,6 +454,20 @@ impl Config {
                  the numbering plan of `default_country`{actual}; remove the key"
             ));
         }
+        out.extend(self.kannel.warnings());
         out
+    }
+
+    /// Whether route `name` can send from a brand name (an alphanumeric sender): only SMPP
+    /// links whose operator allows them; modems always send from their SIM's number.
+    pub fn route_carries_brands(&self, name: &str) -> bool {
+        self.route(name).is_some_and(|r| {
+            r.kind == RouteKind::Smpp
+                && self
+                    .smpp
+                    .iter()
+                    .find(|l| l.route == r.name)
+                    .is_none_or(|l| l.alphanumeric_senders)
+        })
     }
 }

@@ -126,6 +126,11 @@ pub struct ModemTimeouts {
     /// How far back a status report may match a sent part (TP-MR wraps at 256).
     #[serde(default = "d3d")]
     pub report_window: HumanDuration,
+    /// How long a modem whose sends failed [`crate::modem::pool::BREAKER_FAILURES`] times in
+    /// a row stays out of its pool's rotation before one send probes it again (doubling, up
+    /// to ten times this, while the probes fail).
+    #[serde(default = "d60s")]
+    pub out_of_rotation: HumanDuration,
 }
 
 impl Default for ModemTimeouts {
@@ -140,6 +145,7 @@ impl Default for ModemTimeouts {
             registration: d90s(),
             reassembly: d1h(),
             report_window: d3d(),
+            out_of_rotation: d60s(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! A link is one operator account (system_id): it may open several sessions (binds) when the
 //! operator allows it, each as a transceiver or as a transmitter + receiver pair. Shaping of the
 //! route (`[[routes]] rate`, `daily_limit`) still applies; `rate` and `window` here are the link's
-//! own contract with the SMSC, which the link lowers by itself (AIMD) when the SMSC throttles.
+//! own contract with the SMSC, which the link lowers by itself when the SMSC throttles (`smpp::session::aimd`).
 
 use serde::Deserialize;
 
@@ -92,6 +92,21 @@ pub struct SmppLinkConfig {
     /// 2 on failure only, 0 for none.
     #[serde(default = "one_u8")]
     pub registered_delivery: u8,
+    /// Whether a Kannel `sendsms` `dlr-mask` decides registered_delivery for its message
+    /// (bit 1 or both asks 1, bit 2 alone 2, neither, or 0, asks none): for clients that
+    /// pay per receipt. Off by default: every submit asks `registered_delivery`, because
+    /// `delivered`/`undelivered` statuses need the receipts.
+    #[serde(default)]
+    pub honour_dlr_mask: bool,
+    /// How each submit_sm carries the message's remaining validity (SMPP 3.4 §7.1):
+    /// `relative` (default: `0000DDhhmmss000R`, counted from when the SMSC receives it),
+    /// `absolute` (UTC, `YYMMDDhhmmss000+`) or `none` (empty: the SMSC's default).
+    #[serde(default)]
+    pub validity_format: ValidityFormat,
+    /// priority_flag (§5.2.14) sent for `low`, `normal` and `high` messages, each 0–3
+    /// (GSM SMSCs treat 1–3 alike as priority).
+    #[serde(default = "default_priority_flags")]
+    pub priority_flags: [u8; 3],
     /// How often receipts that matched no submit yet are tried again.
     #[serde(default = "d1s")]
     pub receipt_retry: HumanDuration,
@@ -124,6 +139,19 @@ pub enum LongMessages {
     Payload,
 }
 
+/// How submit_sm carries a message's validity (SMPP 3.4 §7.1.1, §7.1.2).
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidityFormat {
+    /// The time left, relative to when the SMSC receives the submit.
+    #[default]
+    Relative,
+    /// The expiry time in UTC (for SMSCs that refuse relative times).
+    Absolute,
+    /// An empty validity_period: the SMSC's default validity.
+    None,
+}
+
 /// The SMSC default alphabet (data_coding 0).
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -149,6 +177,9 @@ fn yes() -> bool {
 
 fn one_u8() -> u8 {
     1
+}
+fn default_priority_flags() -> [u8; 3] {
+    [0, 0, 1]
 }
 fn default_window() -> u32 {
     10

@@ -87,6 +87,9 @@ struct RouteSlot {
     /// Messages handed over to this route whose hand-over is not durable yet, so not sent to
     /// the route yet: they count against its free slots.
     handing: Arc<AtomicUsize>,
+    /// The configuration says this route cannot send from a brand name (a modem pool, a
+    /// link with `alphanumeric_senders = false`): messages from one are not handed to it.
+    no_brands: bool,
 }
 
 /// A cheap handle for the API: wake the dispatcher, look at routes.
@@ -188,6 +191,7 @@ impl Dispatcher {
                 route: route.clone(),
                 shaper,
                 handing: Arc::default(),
+                no_brands: rc.is_some() && !config.route_carries_brands(route.name()),
             });
         }
         let m = &config.messages;
@@ -364,11 +368,36 @@ impl Dispatcher {
                 continue;
             }
             let parts = pending_parts(&message).len() as u32;
+            let brand = message.route.is_none()
+                && matches!(message.from, Some(crate::model::Sender::Alphanumeric(_)));
+            if brand
+                && candidates.iter().all(|n| {
+                    self.by_name
+                        .get(n)
+                        .is_some_and(|&s| self.slots[s].no_brands)
+                })
+            {
+                // The API refuses these; one stored before that, or before the rules changed.
+                self.fail(
+                    id,
+                    now,
+                    format!(
+                        "no route for {} can send from a brand name ({})",
+                        message.to,
+                        candidates.join(", ")
+                    ),
+                )?;
+                continue;
+            }
             let mut chosen = None;
             for name in &candidates {
                 let Some(&slot) = self.by_name.get(name) else {
                     continue;
                 };
+                if brand && self.slots[slot].no_brands {
+                    // A modem (or a link without brand names) would send it from a number.
+                    continue;
+                }
                 if free[slot] == 0 {
                     continue;
                 }

@@ -193,12 +193,33 @@ fn settle(
         m.set_status(Status::Sent, now, None);
         // Receipts that came in before this outcome was recorded (they can follow the
         // submit's response within milliseconds) were applied to the parts already.
-        m.settle_delivery(
-            now,
-            Some("delivery reports came in before the send was recorded".into()),
-        );
+        let reason = early_report_reason(m);
+        m.settle_delivery(now, Some(reason));
     }
     true
+}
+
+/// Why a message whose reports beat its send's outcome is delivered or undelivered: for
+/// undelivered, the report's own words as they are on the part (`part 2: receipt
+/// stat:UNDELIV err:012`), as when the report comes after the outcome.
+fn early_report_reason(m: &OutboundMessage) -> String {
+    let undelivered: Vec<_> = m
+        .parts
+        .iter()
+        .filter(|p| p.status == PartStatus::Undelivered)
+        .collect();
+    let Some(first) = undelivered.first() else {
+        return "delivery reports came in before the send was recorded".into();
+    };
+    let error = first.error.as_deref().unwrap_or("reported not delivered");
+    if m.parts.len() > 1
+        && undelivered.len() == m.parts.len()
+        && undelivered.iter().all(|p| p.error == first.error)
+    {
+        format!("all parts: {error}")
+    } else {
+        format!("part {}: {error}", first.index)
+    }
 }
 
 #[cfg(test)]
@@ -361,6 +382,49 @@ mod tests {
         assert_eq!(m.status, Status::Sending, "the send is not recorded yet");
         assert_eq!(m.parts[0].status, PartStatus::Delivered);
         record_sent_then_expect_delivered_through_sent(&store, id, "7");
+    }
+
+    #[test]
+    fn an_undelivered_receipt_that_came_before_the_outcome_should_be_the_reason_in_the_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let id = sending_message(&store);
+        store
+            .record_smsc_id("r", "abc", id, 1, Timestamp(2_500))
+            .unwrap();
+        let receipt = crate::store::SmscReceipt {
+            smsc_id: "abc".into(),
+            part_status: PartStatus::Undelivered,
+            stat: "UNDELIV".into(),
+            err: Some("012".into()),
+            done_date: None,
+            raw: "id:abc stat:UNDELIV err:012".into(),
+            received_at: Timestamp(2_600),
+        };
+        store
+            .apply_smpp_receipt("r", &receipt, Timestamp(2_600))
+            .unwrap();
+        let sent = Finished {
+            id,
+            route: "r".into(),
+            report: report(PartOutcome::Sent {
+                remote_id: Some("abc".into()),
+            }),
+        };
+        assert!(apply_all(&store, vec![sent], Timestamp(3_000), &retry()).is_empty());
+        let m = store.get(id).unwrap().unwrap();
+        assert_eq!(m.status, Status::Undelivered);
+        let last = m.history.last().unwrap();
+        assert_eq!(last.status, Status::Undelivered);
+        // The same words as on the part, and as when the receipt comes after the outcome.
+        assert_eq!(
+            m.parts[0].error.as_deref(),
+            Some("receipt stat:UNDELIV err:012")
+        );
+        assert_eq!(
+            last.reason.as_deref(),
+            Some("part 1: receipt stat:UNDELIV err:012")
+        );
     }
 
     /// Records `id`'s send through route `r` (remote id `remote`) after its part took a

@@ -72,6 +72,10 @@ pub struct Part {
     /// The route that took it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// The modem (SIM) of a pool that sent it, as inbound messages name the modem they came
+    /// in on; `None` for SMPP links and parts no modem sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modem: Option<String>,
     /// The network's id for it (SMPP message_id, or the modem's TP-MR), for delivery reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_id: Option<String>,
@@ -110,6 +114,7 @@ impl Part {
             index,
             status: PartStatus::Pending,
             route: None,
+            modem: None,
             remote_id: None,
             error: None,
             possible_duplicate: false,
@@ -229,7 +234,28 @@ pub struct OutboundMessage {
 
 impl OutboundMessage {
     /// Moves to `status`, recording when and why in the history.
+    /// A message that ends `failed`, `expired` or `canceled` takes its parts still `pending`
+    /// with it (`failed`, the reason as their error): no part stays pending once nothing
+    /// will send it.
     pub fn set_status(&mut self, status: Status, at: Timestamp, reason: Option<String>) {
+        if matches!(status, Status::Failed | Status::Expired | Status::Canceled) {
+            for p in self
+                .parts
+                .iter_mut()
+                .filter(|p| p.status == PartStatus::Pending)
+            {
+                p.status = PartStatus::Failed;
+                let why = match (status, &reason) {
+                    (Status::Failed, Some(r)) => format!("not sent: {r}"),
+                    (s, _) => format!("not sent: the message is {}", s.as_str()),
+                };
+                p.error = Some(match p.error.take() {
+                    Some(e) if status == Status::Failed => e,
+                    Some(e) => format!("{why} (last error: {e})"),
+                    None => why,
+                });
+            }
+        }
         self.status = status;
         self.updated_at = at;
         self.history.push(StatusChange { status, at, reason });
@@ -270,6 +296,51 @@ impl OutboundMessage {
 #[cfg(test)]
 mod tests {
     use super::PartStatus::*;
+    use super::{OutboundMessage, Part, Status};
+    use crate::model::Timestamp;
+
+    fn message(parts: Vec<Part>) -> OutboundMessage {
+        let v = serde_json::json!({
+            "id": "01HZY0000000000000000000AA", "to": "+358401234567", "text": "hi",
+            "encoding": "gsm7", "expires_at": 9_000_000, "status": "queued", "parts": [],
+            "history": [], "created_at": 1, "updated_at": 1
+        });
+        let mut m: OutboundMessage = serde_json::from_value(v).unwrap();
+        m.parts = parts;
+        m
+    }
+
+    #[test]
+    fn a_message_that_ends_failed_or_canceled_should_take_its_pending_parts_with_it() {
+        for end in [Status::Failed, Status::Canceled, Status::Expired] {
+            let mut sent = Part::pending(1);
+            sent.status = Sent;
+            let mut tried = Part::pending(3);
+            tried.error = Some("m0: +CMS ERROR: 500".into());
+            let mut m = message(vec![sent, Part::pending(2), tried]);
+            m.set_status(end, Timestamp(5), Some("gave up after 4 attempts".into()));
+            assert_eq!(m.parts[0].status, Sent, "{end:?}: a sent part stays sent");
+            assert_eq!(m.parts[1].status, Failed, "{end:?}");
+            assert_eq!(m.parts[2].status, Failed, "{end:?}");
+            assert!(
+                m.parts[1]
+                    .error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("not sent"))
+            );
+            assert!(
+                m.parts[2]
+                    .error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("+CMS ERROR: 500")),
+                "{end:?}: the part keeps its own error: {:?}",
+                m.parts[2].error
+            );
+        }
+        let mut m = message(vec![Part::pending(1)]);
+        m.set_status(Status::Queued, Timestamp(5), None);
+        assert_eq!(m.parts[0].status, Pending, "a retry keeps it pending");
+    }
 
     #[test]
     fn an_intermediate_report_should_not_replace_a_final_one() {

@@ -28,6 +28,20 @@ impl ModemRegistry {
     pub fn views(&self) -> Vec<ModemView> {
         self.pools.iter().flat_map(|p| p.views()).collect()
     }
+
+    /// The pools (each is a metrics collector).
+    pub fn pools(&self) -> &[Arc<ModemPool>] {
+        &self.pools
+    }
+
+    /// Modems up (ready and in rotation) in the pool named `route`, if it is a pool.
+    pub fn up_in(&self, route: &str) -> Option<usize> {
+        use crate::dispatch::Route;
+        self.pools
+            .iter()
+            .find(|p| p.name() == route)
+            .map(|p| p.up_count())
+    }
 }
 
 /// Running pools: the routes, the registry, and the modem tasks to await at shutdown.

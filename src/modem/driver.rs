@@ -69,12 +69,17 @@ pub struct ModemShared {
     pub wake: WakeSlot,
     /// What the pool does with a part this modem took but never answered.
     pub unknown_outcome: UnknownOutcome,
+    /// The pool's circuit breaker for this modem: repeated send failures take it out of
+    /// rotation.
+    pub breaker: Mutex<super::pool::Breaker>,
 }
 
 impl ModemShared {
-    /// Whether the modem can send now (ready, not busy).
+    /// Whether the modem can send now (ready, not busy, in rotation or due for a probe send).
     pub fn is_usable(&self) -> bool {
-        !self.busy.load(Ordering::Acquire) && self.view.lock().state == ModemState::Ready
+        !self.busy.load(Ordering::Acquire)
+            && self.view.lock().state == ModemState::Ready
+            && self.breaker.lock().allows(Timestamp::now())
     }
 
     fn notify(&self) {
@@ -118,6 +123,7 @@ pub fn spawn(
         shaper: Mutex::new(shaper),
         wake,
         unknown_outcome: c.unknown_outcome,
+        breaker: Mutex::new(super::pool::Breaker::new(c.timeouts.out_of_rotation.get())),
     });
     let cfun = c.cfun_reset;
     let task = ModemTask {
@@ -126,6 +132,7 @@ pub fn spawn(
         cancel,
         ladder: Ladder::new(cfun.unwrap_or(true)),
         init: None,
+        registered: false,
         deps,
     };
     let handle = tokio::spawn(task.run());
@@ -147,6 +154,8 @@ struct ModemTask {
     cancel: CancellationToken,
     ladder: Ladder,
     init: Option<Initialised>,
+    /// Registered on a network, as last read (where a modem that answers again goes back to).
+    registered: bool,
 }
 
 impl ModemTask {
@@ -158,6 +167,9 @@ impl ModemTask {
         let changed = {
             let mut v = self.shared.view.lock();
             let changed = v.state != state;
+            if matches!(state, ModemState::Ready | ModemState::NotRegistered) {
+                v.health = None;
+            }
             v.state = state;
             changed
         };
@@ -194,6 +206,12 @@ impl ModemTask {
             match exit {
                 Exit::Cancelled => return,
                 Exit::Reopen => {
+                    {
+                        let mut v = self.shared.view.lock();
+                        if v.health.is_none() {
+                            v.health = Some("re-opening: the port closed".into());
+                        }
+                    }
                     self.set_state(ModemState::Recovering(Step::Reopen));
                     if !self.pause(Duration::from_millis(500)).await {
                         return;
@@ -201,7 +219,13 @@ impl ModemTask {
                 }
                 Exit::Down(reason, wait) => {
                     warn!(target: "smsgw::modem", modem = self.name(), %reason, "modem down");
-                    self.shared.view.lock().error(reason.clone());
+                    {
+                        let mut v = self.shared.view.lock();
+                        v.error(reason.clone());
+                        v.health = Some(format!(
+                            "down: opening the port and starting again in {wait:?}: {reason}"
+                        ));
+                    }
                     self.set_state(ModemState::Down(reason));
                     if !self.pause(wait).await {
                         return;
@@ -209,7 +233,13 @@ impl ModemTask {
                 }
                 Exit::Dead(reason) => {
                     error!(target: "smsgw::modem", modem = self.name(), %reason, "modem dead: a person should look at it; retrying every {:?}", DEAD_RETRY);
-                    self.shared.view.lock().error(reason.clone());
+                    {
+                        let mut v = self.shared.view.lock();
+                        v.error(reason.clone());
+                        v.health = Some(format!(
+                            "dead: the ladder is exhausted; trying again every {DEAD_RETRY:?}: {reason}"
+                        ));
+                    }
                     self.set_state(ModemState::Dead(reason));
                     if !self.pause(DEAD_RETRY).await {
                         return;
@@ -286,6 +316,7 @@ impl ModemTask {
                     v.cnmi = init.cnmi;
                 }
                 let registered = init.registered;
+                self.registered = registered;
                 self.init = Some(init);
                 self.set_state(if registered {
                     ModemState::Ready
@@ -304,6 +335,13 @@ impl ModemTask {
     async fn session(&mut self, port: &PortHandle, mut urcs: mpsc::Receiver<Urc>) -> Exit {
         if let Err(exit) = self.start(port).await {
             return exit;
+        }
+        // Storage first: a SIM that filled up while nobody read it is emptied before anything
+        // else (the network holds what did not fit until the modem reports room).
+        if let Some(step) = self.read_storage(port).await {
+            if let Some(exit) = self.recover(port, step).await {
+                return exit;
+            }
         }
         let t = &self.deps.config.timeouts;
         let mut probe = interval(t.probe_every.get());
@@ -343,12 +381,28 @@ impl ModemTask {
     /// Takes a ladder step; `Some` ends the session.
     async fn recover(&mut self, port: &PortHandle, step: Step) -> Option<Exit> {
         warn!(target: "smsgw::modem", modem = self.name(), ?step, "recovering an unresponsive modem");
-        self.shared.view.lock().counters.recoveries += 1;
+        {
+            let mut v = self.shared.view.lock();
+            v.counters.recoveries += 1;
+            let why = v.last_error.clone().unwrap_or_else(|| "no answer".into());
+            v.health = Some(format!(
+                "{}: {} failures in a row; last: {why}",
+                step.doing(),
+                super::health::FAILURES_PER_STEP
+            ));
+        }
         self.set_state(ModemState::Recovering(step));
         match step {
             Step::Esc => {
                 let _ = port.write_raw(&SendPdu::abort()).await;
-                self.set_state(ModemState::Ready);
+                // Out of rotation until it answers a probe again.
+                self.set_state(ModemState::Probing(
+                    "ESC written after failures; waiting for an answer to AT".into(),
+                ));
+                self.shared.view.lock().health = Some(format!(
+                    "probing after escaping; next if it stays silent: {}",
+                    self.ladder.next_step().doing()
+                ));
                 None
             }
             Step::Reinit => self.start(port).await.err(),
@@ -377,16 +431,44 @@ impl ModemTask {
             .await
         {
             Ok(_) => {
-                self.ladder.success();
+                self.answered();
                 None
             }
             Err(e) => {
-                let mut v = self.shared.view.lock();
-                v.counters.timeouts += 1;
-                v.error(format!("probe: {e}"));
-                drop(v);
-                self.ladder.failure()
+                let step = self.ladder.failure();
+                let what = format!("probe: {e}");
+                {
+                    let mut v = self.shared.view.lock();
+                    v.counters.timeouts += 1;
+                    v.error(what.clone());
+                    if step.is_none() {
+                        v.health = Some(format!(
+                            "probing: {} of {} unanswered before {}: {what}",
+                            self.ladder.failures(),
+                            super::health::FAILURES_PER_STEP,
+                            self.ladder.next_step().doing()
+                        ));
+                    }
+                }
+                if step.is_none() {
+                    self.set_state(ModemState::Probing(what));
+                }
+                step
             }
+        }
+    }
+
+    /// The modem answered: back to the bottom of the ladder, and out of `probing`.
+    fn answered(&mut self) {
+        self.ladder.success();
+        let probing = matches!(self.shared.view.lock().state, ModemState::Probing(_));
+        if probing {
+            info!(target: "smsgw::modem", modem = self.name(), "the modem answers again");
+            self.set_state(if self.registered {
+                ModemState::Ready
+            } else {
+                ModemState::NotRegistered
+            });
         }
     }
 
@@ -407,14 +489,91 @@ impl ModemTask {
                         v.operator = net.operator;
                     }
                 }
+                self.answered();
                 self.registration_changed(registered);
-                None
+                self.read_storage(port).await
             }
             Err(_) => self.ladder.failure(),
         }
     }
 
-    fn registration_changed(&self, registered: bool) {
+    /// Reads storage occupancy (`AT+CPMS?`); a full receive storage is swept at once (read,
+    /// store durably, delete) so the network can deliver what it holds.
+    async fn read_storage(&mut self, port: &PortHandle) -> Option<Step> {
+        let t = self.deps.config.timeouts.command.get();
+        let Ok(r) = port.command(&Command::preferred_storage_query(), t).await else {
+            return None;
+        };
+        let Ok(usage) = crate::at::response::storage::parse_cpms(&r) else {
+            return None;
+        };
+        let names = ["read", "write", "receive"];
+        let storages: Vec<super::status::StorageUse> = usage
+            .iter()
+            .enumerate()
+            .map(|(i, u)| super::status::StorageUse {
+                memory: u
+                    .memory
+                    .clone()
+                    .unwrap_or_else(|| names.get(i).copied().unwrap_or("?").to_string()),
+                used: u.used,
+                total: u.total,
+            })
+            .collect();
+        // The receive storage (<mem3>) is where new messages go.
+        let full = storages
+            .last()
+            .filter(|s| s.total > 0 && s.used >= s.total)
+            .map(|s| format!("+CPMS: {} {}/{} used", s.memory, s.used, s.total));
+        let was_full = {
+            let mut v = self.shared.view.lock();
+            v.storages = storages;
+            let was = v.storage_full.is_some();
+            match (&full, was) {
+                (Some(why), false) => {
+                    v.counters.storage_full += 1;
+                    v.storage_full = Some(why.clone());
+                }
+                (None, true) => v.storage_full = None,
+                _ => {}
+            }
+            was
+        };
+        match full {
+            Some(why) if !was_full => {
+                warn!(target: "smsgw::modem", modem = self.name(), %why, "message storage full; reading and deleting now");
+                self.empty_full_storage(port).await
+            }
+            _ => None,
+        }
+    }
+
+    /// A full storage (by `+CPMS` or a vendor notice): sweep now, then read the occupancy
+    /// again, which clears the mark once there is room.
+    async fn empty_full_storage(&mut self, port: &PortHandle) -> Option<Step> {
+        let step = self.sweep(port).await;
+        if step.is_some() {
+            return step;
+        }
+        let t = self.deps.config.timeouts.command.get();
+        let Ok(r) = port.command(&Command::preferred_storage_query(), t).await else {
+            return None;
+        };
+        if let Ok(usage) = crate::at::response::storage::parse_cpms(&r) {
+            let mut v = self.shared.view.lock();
+            for (s, u) in v.storages.iter_mut().zip(&usage) {
+                s.used = u.used;
+                s.total = u.total;
+            }
+            if usage.last().is_some_and(|u| u.used < u.total) {
+                v.storage_full = None;
+            }
+        }
+        None
+    }
+
+    fn registration_changed(&mut self, registered: bool) {
+        self.registered = registered;
         let state = self.shared.view.lock().state.clone();
         match (state, registered) {
             (ModemState::NotRegistered, true) => self.set_state(ModemState::Ready),
@@ -559,6 +718,18 @@ impl ModemTask {
                 }
                 Ok(h)
             }
+            ref other if super::quirks::storage_full_notice(other).is_some() => {
+                let notice = super::quirks::storage_full_notice(other).unwrap_or_default();
+                warn!(target: "smsgw::modem", modem = self.name(), %notice, "the modem says its message storage is full; reading and deleting now");
+                {
+                    let mut v = self.shared.view.lock();
+                    if v.storage_full.is_none() {
+                        v.counters.storage_full += 1;
+                    }
+                    v.storage_full = Some(notice);
+                }
+                return Ok(self.empty_full_storage(port).await);
+            }
             Urc::Registration(r) => {
                 self.shared.view.lock().registration = Some(format!("{:?}", r.stat).to_lowercase());
                 self.registration_changed(r.stat.is_registered());
@@ -678,6 +849,7 @@ impl ModemTask {
             }
             let s = match &r.effect {
                 ModemEffect::None if matches!(r.outcome, PartOutcome::Sent { .. }) => {
+                    // Sends go only to a ready modem: nothing to leave but the ladder.
                     self.ladder.success();
                     None
                 }

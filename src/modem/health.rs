@@ -34,6 +34,19 @@ pub enum Step {
     Dead,
 }
 
+impl Step {
+    /// What the modem is doing while it takes this step, for its state (`escaping`, ...).
+    pub fn doing(self) -> &'static str {
+        match self {
+            Step::Esc => "escaping",
+            Step::Reinit => "re-initialising",
+            Step::Reopen => "re-opening",
+            Step::CfunReset => "resetting (AT+CFUN=1,1)",
+            Step::Dead => "giving up",
+        }
+    }
+}
+
 /// The ladder's state for one modem.
 #[derive(Debug, Clone)]
 pub struct Ladder {
@@ -108,6 +121,11 @@ impl Ladder {
     /// Consecutive failures counted toward the next step.
     pub fn failures(&self) -> u32 {
         self.failures
+    }
+
+    /// The step the next run of failures leads to.
+    pub fn next_step(&self) -> Step {
+        self.steps().get(self.next).copied().unwrap_or(Step::Dead)
     }
 }
 

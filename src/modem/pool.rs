@@ -3,8 +3,12 @@
 //! that are starting, recovering or dead, and reports `Down` when none can send so the
 //! dispatcher fails over to the next route.
 //!
-//! A part that a hung modem never wrote (no prompt) is sent at once through another ready
-//! modem of the pool, so it goes out exactly once. A part whose PDU was written but never
+//! A part that did not go out (no prompt, a `+CMS ERROR`, a modem that refused it) is sent at
+//! once through another ready modem of the pool, so it goes out exactly once and a healthy
+//! SIM takes over from a failing one. Each modem has a circuit breaker ([`Breaker`]):
+//! [`BREAKER_FAILURES`] failed sends in a row take it out of rotation for its
+//! `out_of_rotation` time, then one send probes it (success puts it back, failure doubles the
+//! time); its view says why (`out_of_rotation`). A part whose PDU was written but never
 //! answered follows the modem's `unknown_outcome` policy: `resend` sends it again at once
 //! through another modem and marks it a possible duplicate (or, with no other modem free,
 //! reports `Unknown` so the dispatcher resends it later, marked); `wait_for_report` parks it
@@ -23,9 +27,77 @@ use super::driver::{Job, ModemShared, WakeSlot};
 use super::send::{ModemEffect, PartResult};
 use super::status::{ModemState, ModemView};
 use crate::dispatch::{BoxFuture, PartOutcome, Readiness, Route, SendJob, SendReport};
+use crate::metrics::{Collector, Exposition, Panel};
 use crate::model::Timestamp;
 use crate::store::Store;
 
+/// Failed sends in a row that take a modem out of its pool's rotation. Three: one failure is
+/// noise (a congested cell), three in a row with another SIM free is a SIM or modem problem.
+pub const BREAKER_FAILURES: u32 = 3;
+
+/// The longest time out of rotation, as a multiple of the configured one (probes that keep
+/// failing double it up to this).
+const BREAKER_MAX_FACTOR: u32 = 10;
+
+/// A modem's circuit breaker, kept by its pool: closed (in rotation), open (out until a
+/// time), or half-open (that time passed: the next send is the probe).
+#[derive(Debug, Clone)]
+pub struct Breaker {
+    failures: u32,
+    open_until: Option<Timestamp>,
+    base: Duration,
+    cooldown: Duration,
+}
+
+impl Breaker {
+    /// A closed breaker that opens for `cooldown` (at first).
+    pub fn new(cooldown: Duration) -> Self {
+        Breaker {
+            failures: 0,
+            open_until: None,
+            base: cooldown,
+            cooldown,
+        }
+    }
+
+    /// Whether a send may go to the modem at `now` (closed, or half-open for its probe).
+    pub fn allows(&self, now: Timestamp) -> bool {
+        self.open_until.is_none_or(|t| now >= t)
+    }
+
+    /// Until when it is open, if it is and that time has not come.
+    pub fn open_until(&self, now: Timestamp) -> Option<Timestamp> {
+        self.open_until.filter(|t| now < *t)
+    }
+
+    /// A send went out: closed again. Returns whether it was open (the probe succeeded).
+    pub fn success(&mut self) -> bool {
+        let was = self.open_until.is_some();
+        self.failures = 0;
+        self.open_until = None;
+        self.cooldown = self.base;
+        was
+    }
+
+    /// A send failed at `now`; returns the time out of rotation when this opens it (again).
+    pub fn failure(&mut self, now: Timestamp) -> Option<Timestamp> {
+        self.failures += 1;
+        let probe_failed = self.open_until.is_some_and(|t| now >= t);
+        if probe_failed {
+            self.cooldown = (self.cooldown * 2).min(self.base * BREAKER_MAX_FACTOR);
+        } else if self.failures < BREAKER_FAILURES || self.open_until.is_some() {
+            return None;
+        }
+        let until = now.plus(self.cooldown);
+        self.open_until = Some(until);
+        Some(until)
+    }
+
+    /// Failed sends in a row.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+}
 /// The key under which a modem's daily count is kept in the store's usage table (kept apart
 /// from route names, which cannot contain `/`).
 pub fn usage_key(modem: &str) -> String {
@@ -109,6 +181,11 @@ impl ModemPool {
             .collect()
     }
 
+    /// Modems that are up (ready and in rotation).
+    pub fn up_count(&self) -> usize {
+        self.modems.iter().filter(|m| m.view.lock().is_up()).count()
+    }
+
     /// Ready, idle modems whose shaper allows a message now, in round-robin order; and the
     /// earliest time a shaped modem allows one.
     fn usable(&self, now: Timestamp) -> (Vec<Arc<ModemShared>>, Option<Timestamp>) {
@@ -165,13 +242,32 @@ impl Route for ModemPool {
         }
         let mut alive = false;
         let mut why = Vec::new();
+        let mut back_at: Option<Timestamp> = None;
         for m in &self.modems {
             let st = m.view.lock().state.clone();
-            if st == ModemState::Ready {
-                alive = true;
-            } else {
-                why.push(format!("{}: {}", m.name, describe(&st)));
+            let out = m.breaker.lock().open_until(now);
+            match (st, out) {
+                (ModemState::Ready, None) => alive = true,
+                (ModemState::Ready, Some(until)) => {
+                    back_at = Some(back_at.map_or(until, |b| b.min(until)));
+                    let reason = m
+                        .view
+                        .lock()
+                        .out_of_rotation
+                        .as_ref()
+                        .map(|o| o.reason.clone())
+                        .unwrap_or_default();
+                    why.push(format!(
+                        "{}: out of rotation until {until} ({reason})",
+                        m.name
+                    ));
+                }
+                (st, _) => why.push(format!("{}: {}", m.name, describe(&st))),
             }
+        }
+        if let Some(at) = back_at {
+            // The dispatcher asks again when a modem is due for its probe send.
+            self.wake_later(at, now);
         }
         if alive {
             if let Some(at) = earliest {
@@ -229,12 +325,15 @@ impl Route for ModemPool {
             };
             let to = job.message.to.as_str().to_string();
             let mut results = run_job(&modem, job.message.id, &to, parts.clone()).await;
+            judge(&modem, &results);
+            // Which modem each result came from (kept aligned with `results`).
+            let mut via: Vec<String> = vec![modem.name.clone(); results.len()];
             let mut tried = vec![modem.name.clone()];
             let mut resent_unknown: Vec<(u8, String, String)> = Vec::new();
-            // Parts never written by a hung or lost modem go out through another one, now;
-            // so do parts whose outcome is unknown on a modem with the `resend` policy (those
-            // are marked possible duplicates), and the parts after one parked by
-            // `wait_for_report`.
+            // Parts that did not go out (no prompt, an error answer, a refusal, a hung or lost
+            // modem) go out through another one, now; so do parts whose outcome is unknown on
+            // a modem with the `resend` policy (those are marked possible duplicates), and the
+            // parts after one parked by `wait_for_report`.
             while let Some(pos) = results.iter().position(|r| {
                 !matches!(
                     r.outcome,
@@ -242,18 +341,11 @@ impl Route for ModemPool {
                 )
             }) {
                 let failed = &results[pos];
-                let unwritten = !failed.written
-                    && matches!(
-                        failed.effect,
-                        ModemEffect::Hung | ModemEffect::PortLost | ModemEffect::Fatal(_)
-                    );
+                // A temporary outcome never left the modem: safe to send elsewhere.
+                let not_sent = matches!(failed.outcome, PartOutcome::Temporary { .. });
                 let unknown =
                     failed.written && matches!(failed.outcome, PartOutcome::Unknown { .. });
-                let after_parked = !failed.written
-                    && results[..pos]
-                        .iter()
-                        .any(|r| matches!(r.outcome, PartOutcome::Unconfirmed { .. }));
-                if !(unwritten || unknown || after_parked) {
+                if !(not_sent || unknown) {
                     break;
                 }
                 let unknown_index = unknown.then_some(failed.index);
@@ -273,14 +365,42 @@ impl Route for ModemPool {
                     record(&pool.store, &job.message, &other.name, Timestamp::now());
                 }
                 let again = run_job(&other, job.message.id, &to, rest).await;
+                judge(&other, &again);
                 results.truncate(pos);
+                via.truncate(pos);
+                via.extend(std::iter::repeat_n(other.name.clone(), again.len()));
                 results.extend(again);
             }
-            if !resent_unknown.is_empty() {
-                mark_possible_duplicates(&pool.store, job.message.id, &resent_unknown);
+            // Each part names the SIM it left from (or was written to).
+            let senders: Vec<(u8, String)> = results
+                .iter()
+                .zip(&via)
+                .filter(|(r, _)| {
+                    r.written
+                        || matches!(
+                            r.outcome,
+                            PartOutcome::Sent { .. } | PartOutcome::Unconfirmed { .. }
+                        )
+                })
+                .map(|(r, v)| (r.index, v.clone()))
+                .collect();
+            if !resent_unknown.is_empty() || !senders.is_empty() {
+                let store = pool.store.clone();
+                let id = job.message.id;
+                let done = tokio::task::spawn_blocking(move || {
+                    record_parts(&store, id, &senders, &resent_unknown)
+                })
+                .await;
+                if let Err(e) = done {
+                    warn!(target: "smsgw::modem", cause = %e, %id, "cannot record which modems sent the parts");
+                }
             }
             SendReport {
-                parts: results.into_iter().map(|r| (r.index, r.outcome)).collect(),
+                parts: results
+                    .into_iter()
+                    .zip(via)
+                    .map(|(r, v)| (r.index, name_modem(r.outcome, &v)))
+                    .collect(),
             }
         })
     }
@@ -374,15 +494,27 @@ async fn run_job(
     }
 }
 
-/// Marks parts sent again after an unknown outcome as possible duplicates, with a line in
-/// the message history naming both modems.
-fn mark_possible_duplicates(
+/// Records on each part the modem that sent it, and marks parts sent again after an unknown
+/// outcome as possible duplicates, with a line in the message history naming both modems.
+/// One write per send, before the report goes to the dispatcher (whose outcome write keeps
+/// these fields).
+fn record_parts(
     store: &Store,
     id: crate::model::MessageId,
+    senders: &[(u8, String)],
     resent: &[(u8, String, String)],
 ) {
     let now = Timestamp::now();
     let r = store.update(id, |m| {
+        let mut changed = !resent.is_empty();
+        for (index, modem) in senders {
+            if let Some(p) = m.parts.iter_mut().find(|p| p.index == *index)
+                && p.modem.as_deref() != Some(modem)
+            {
+                p.modem = Some(modem.clone());
+                changed = true;
+            }
+        }
         for (index, from, to) in resent {
             if let Some(p) = m.parts.iter_mut().find(|p| p.index == *index) {
                 p.possible_duplicate = true;
@@ -397,10 +529,83 @@ fn mark_possible_duplicates(
                 )),
             );
         }
-        true
+        changed
     });
     if let Err(e) = r {
-        warn!(target: "smsgw::modem", cause = %e, %id, "cannot mark possible duplicates");
+        warn!(target: "smsgw::modem", cause = %e, %id, "cannot record the parts' modems");
+    }
+}
+
+/// The failure reasons name the modem, so the message history says which SIM failed.
+fn name_modem(o: PartOutcome, modem: &str) -> PartOutcome {
+    let named = |reason: String| {
+        if reason.starts_with(&format!("{modem}: ")) {
+            reason
+        } else {
+            format!("{modem}: {reason}")
+        }
+    };
+    match o {
+        PartOutcome::Temporary { reason } => PartOutcome::Temporary {
+            reason: named(reason),
+        },
+        PartOutcome::Permanent { reason } => PartOutcome::Permanent {
+            reason: named(reason),
+        },
+        PartOutcome::Unknown { reason } => PartOutcome::Unknown {
+            reason: named(reason),
+        },
+        other => other,
+    }
+}
+
+/// Feeds one send's results to the modem's circuit breaker: a part that went out closes it;
+/// a temporary failure or unknown outcome of the first part not sent counts against it
+/// (permanent refusals are about the message, not the SIM).
+fn judge(modem: &ModemShared, results: &[PartResult]) {
+    let now = Timestamp::now();
+    let Some(first_bad) = results.iter().find(|r| {
+        !matches!(
+            r.outcome,
+            PartOutcome::Sent { .. } | PartOutcome::Unconfirmed { .. }
+        )
+    }) else {
+        if modem.breaker.lock().success() {
+            modem.view.lock().out_of_rotation = None;
+            tracing::info!(target: "smsgw::modem", modem = %modem.name, "the probe send went out; the modem is back in rotation");
+        }
+        return;
+    };
+    let reason = match &first_bad.outcome {
+        PartOutcome::Temporary { reason } | PartOutcome::Unknown { reason } => reason.clone(),
+        _ => {
+            if results
+                .iter()
+                .any(|r| matches!(r.outcome, PartOutcome::Sent { .. }))
+                && modem.breaker.lock().success()
+            {
+                modem.view.lock().out_of_rotation = None;
+            }
+            return;
+        }
+    };
+    if reason.starts_with("not attempted") {
+        return;
+    }
+    let (opened, failures) = {
+        let mut b = modem.breaker.lock();
+        (b.failure(now), b.failures())
+    };
+    if let Some(until) = opened {
+        warn!(target: "smsgw::modem", modem = %modem.name, failures, %reason, %until, "sends keep failing; the modem is out of rotation");
+        let mut v = modem.view.lock();
+        v.counters.out_of_rotation += 1;
+        let since = v.out_of_rotation.as_ref().map_or(now, |o| o.since);
+        v.out_of_rotation = Some(super::status::OutOfRotation {
+            reason: format!("{failures} failed sends in a row; last: {reason}"),
+            since,
+            until,
+        });
     }
 }
 
@@ -422,8 +627,261 @@ fn describe(s: &ModemState) -> String {
         ModemState::Starting => "starting".into(),
         ModemState::Ready => "ready".into(),
         ModemState::NotRegistered => "not registered".into(),
-        ModemState::Recovering(step) => format!("recovering ({step:?})"),
+        ModemState::Probing(why) => format!("probing ({why})"),
+        ModemState::Recovering(step) => format!("recovering ({})", step.doing()),
         ModemState::Down(r) => format!("down: {r}"),
         ModemState::Dead(r) => format!("dead: {r}"),
+    }
+}
+
+impl Collector for ModemPool {
+    fn collect(&self, out: &mut Exposition) {
+        for v in self.views() {
+            let l = [("modem", v.name.as_str()), ("route", v.route.as_str())];
+            out.gauge(
+                "smsgw_modem_up",
+                "1 when the modem is ready and in its pool's rotation.",
+                &l,
+                if v.is_up() { 1.0 } else { 0.0 },
+            );
+            // Every state, 1 for the current one: a series never goes stale.
+            for st in [
+                "starting",
+                "ready",
+                "not_registered",
+                "probing",
+                "recovering",
+                "down",
+                "dead",
+            ] {
+                out.gauge(
+                    "smsgw_modem_state",
+                    "1 for the modem's current state, 0 for the others.",
+                    &[("modem", v.name.as_str()), ("state", st)],
+                    if v.state_name() == st { 1.0 } else { 0.0 },
+                );
+            }
+            if let Some(dbm) = v.signal_dbm {
+                out.gauge(
+                    "smsgw_modem_signal_dbm",
+                    "Signal strength from +CSQ, in dBm.",
+                    &[("modem", v.name.as_str())],
+                    f64::from(dbm),
+                );
+            }
+            if let Some(rssi) = v.signal_rssi {
+                out.gauge(
+                    "smsgw_modem_signal_rssi",
+                    "+CSQ rssi (0..31, 99 unknown).",
+                    &[("modem", v.name.as_str())],
+                    f64::from(rssi),
+                );
+            }
+            let registered = v
+                .registration
+                .as_deref()
+                .is_some_and(|r| matches!(r, "home" | "roaming" | "other(6)" | "other(7)"));
+            out.gauge(
+                "smsgw_modem_registered",
+                "1 when the modem is registered on a network (home or roaming).",
+                &[("modem", v.name.as_str())],
+                if registered { 1.0 } else { 0.0 },
+            );
+            out.gauge(
+                "smsgw_modem_info",
+                "Always 1; the labels say the operator, registration and last error.",
+                &[
+                    ("modem", v.name.as_str()),
+                    ("operator", v.operator.as_deref().unwrap_or("")),
+                    ("registration", v.registration.as_deref().unwrap_or("")),
+                    ("last_error", v.last_error.as_deref().unwrap_or("")),
+                ],
+                1.0,
+            );
+            if let Some(at) = v.last_error_at {
+                out.gauge(
+                    "smsgw_modem_last_error_timestamp_seconds",
+                    "When the modem's last error happened (Unix time).",
+                    &[("modem", v.name.as_str())],
+                    at.as_millis() as f64 / 1000.0,
+                );
+            }
+            let c = &v.counters;
+            for (result, n) in [
+                ("sent", c.parts_sent),
+                ("failed", c.parts_failed),
+                ("unknown", c.parts_unknown),
+            ] {
+                out.counter(
+                    "smsgw_modem_parts_total",
+                    "Parts handed to the modem, by outcome.",
+                    &[("modem", v.name.as_str()), ("result", result)],
+                    n as f64,
+                );
+            }
+            for (metric, help, n) in [
+                (
+                    "smsgw_modem_received_total",
+                    "Messages (or parts) received and stored in the inbox.",
+                    c.received,
+                ),
+                (
+                    "smsgw_modem_reports_total",
+                    "Status reports (receipts) read.",
+                    c.reports,
+                ),
+                (
+                    "smsgw_modem_timeouts_total",
+                    "Commands the modem did not answer in time.",
+                    c.timeouts,
+                ),
+                (
+                    "smsgw_modem_recoveries_total",
+                    "Recovery ladder steps taken.",
+                    c.recoveries,
+                ),
+                (
+                    "smsgw_modem_storage_full_total",
+                    "Times the message storage was found full.",
+                    c.storage_full,
+                ),
+                (
+                    "smsgw_modem_out_of_rotation_total",
+                    "Times repeated send failures took the modem out of rotation.",
+                    c.out_of_rotation,
+                ),
+            ] {
+                out.counter(metric, help, &[("modem", v.name.as_str())], n as f64);
+            }
+            for s in &v.storages {
+                let l = [("modem", v.name.as_str()), ("storage", s.memory.as_str())];
+                out.gauge(
+                    "smsgw_modem_storage_used",
+                    "Message storage locations in use (+CPMS).",
+                    &l,
+                    f64::from(s.used),
+                );
+                out.gauge(
+                    "smsgw_modem_storage_total",
+                    "Message storage locations in total (+CPMS).",
+                    &l,
+                    f64::from(s.total),
+                );
+            }
+            out.gauge(
+                "smsgw_modem_storage_full",
+                "1 while the modem's receive storage is full.",
+                &[("modem", v.name.as_str())],
+                if v.storage_full.is_some() { 1.0 } else { 0.0 },
+            );
+        }
+    }
+
+    fn panels(&self) -> Vec<Panel> {
+        self.views()
+            .into_iter()
+            .map(|v| {
+                let mut detail = vec![v.state_name().replace('_', " ")];
+                match &v.state {
+                    ModemState::Probing(d) | ModemState::Down(d) | ModemState::Dead(d) => {
+                        detail.push(d.clone());
+                    }
+                    _ => {}
+                }
+                if let Some(h) = &v.health {
+                    detail.push(h.clone());
+                }
+                if let Some(o) = &v.out_of_rotation {
+                    detail.push(format!("out of rotation until {}: {}", o.until, o.reason));
+                }
+                if let Some(op) = &v.operator {
+                    detail.push(op.clone());
+                }
+                if let Some(r) = &v.registration {
+                    detail.push(r.clone());
+                }
+                if let Some(s) = v.storages.last() {
+                    detail.push(format!("storage {} {}/{}", s.memory, s.used, s.total));
+                }
+                if let Some(f) = &v.storage_full {
+                    detail.push(format!("STORAGE FULL ({f})"));
+                }
+                let c = &v.counters;
+                detail.push(format!(
+                    "sent {} · failed {} · receipts {}",
+                    c.parts_sent, c.parts_failed, c.reports
+                ));
+                if let Some(e) = &v.last_error {
+                    detail.push(format!("last error: {e}"));
+                }
+                Panel {
+                    section: "modems",
+                    name: v.name.clone(),
+                    healthy: v.is_up() && v.storage_full.is_none(),
+                    signal_bars: v.signal_rssi.map(bars),
+                    detail: detail.join(" · "),
+                }
+            })
+            .collect()
+    }
+}
+
+/// `+CSQ` rssi as 0–5 bars (99, unknown, is none).
+fn bars(rssi: u8) -> u8 {
+    match rssi {
+        0..=1 | 99.. => 0,
+        2..=9 => 1,
+        10..=14 => 2,
+        15..=19 => 3,
+        20..=24 => 4,
+        _ => 5,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_breaker_should_open_after_three_failures_probe_once_and_back_off_while_probes_fail() {
+        let base = Duration::from_secs(10);
+        let mut b = Breaker::new(base);
+        let t = |s: u64| Timestamp(s * 1000);
+        assert_eq!(b.failure(t(0)), None);
+        assert_eq!(b.failure(t(1)), None);
+        assert_eq!(b.failure(t(2)), Some(t(12)), "the third failure opens it");
+        assert!(!b.allows(t(5)));
+        assert_eq!(b.failure(t(5)), None, "failures while open change nothing");
+        assert!(b.allows(t(12)), "half-open: one probe send");
+        assert_eq!(
+            b.failure(t(12)),
+            Some(t(32)),
+            "a failed probe doubles the time"
+        );
+        assert_eq!(b.failure(t(32)), Some(t(72)));
+        let mut now = t(72);
+        let mut steps = Vec::new();
+        for _ in 0..4 {
+            let until = b.failure(now).unwrap();
+            steps.push((until.as_millis() - now.as_millis()) / 1000);
+            now = until;
+        }
+        assert_eq!(
+            steps,
+            [80, 100, 100, 100],
+            "at most ten times the configured time"
+        );
+        assert!(b.success(), "a probe that went out closes it");
+        assert!(b.allows(now));
+        assert_eq!(b.failure(now), None, "counting starts again");
+        assert!(!b.success(), "already closed");
+    }
+
+    #[test]
+    fn rssi_should_map_to_bars() {
+        assert_eq!(bars(99), 0);
+        assert_eq!(bars(21), 4);
+        assert_eq!(bars(31), 5);
+        assert_eq!(bars(5), 1);
     }
 }

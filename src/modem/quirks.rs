@@ -171,9 +171,66 @@ impl Quirks {
     }
 }
 
+/// A vendor's "message storage full" notice, as the text shown on the modem's view; `None`
+/// for any other URC. Modems do not send `+CMTI` for what no longer fits, so without these a
+/// full SIM is silent:
+/// - Huawei: `^SMMEMFULL: <mem_type>` (MU509/ME909 AT Command Interface Specification,
+///   "^SMMEMFULL – Report Message Storage Media Being Full").
+/// - Quectel: `+QIND: "smsfull",<mem>` (EC25/EG25 AT manual, enabled by
+///   `AT+QINDCFG="smsfull",1`).
+/// - SIMCom and other `+CIND` indicators: `+CIEV: "SMSFULL",1` (or `"MESSAGE FULL"`); a
+///   value of 0 means there is room again and is not a notice.
+pub fn storage_full_notice(u: &crate::at::Urc) -> Option<String> {
+    use crate::at::Urc;
+    use crate::at::urc::HuaweiUrc;
+    match u {
+        Urc::Huawei(HuaweiUrc::Other { tag, params }) if tag.eq_ignore_ascii_case("SMMEMFULL") => {
+            Some(format!("^SMMEMFULL: {params}"))
+        }
+        Urc::QuectelIndication(p) => {
+            let first = p.split(',').next().unwrap_or("").trim().trim_matches('"');
+            first
+                .eq_ignore_ascii_case("smsfull")
+                .then(|| format!("+QIND: {}", p.trim()))
+        }
+        Urc::Other(line) => {
+            let rest = line.trim().strip_prefix("+CIEV:")?;
+            let mut f = rest.split(',');
+            let name = f.next()?.trim().trim_matches('"').to_ascii_uppercase();
+            let value = f.next().map(str::trim);
+            let full_name = name == "SMSFULL" || name == "MESSAGE FULL" || name == "SMSFULLMEM";
+            (full_name && value != Some("0")).then(|| line.trim().to_string())
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vendor_storage_full_notices_should_be_recognised_and_others_not() {
+        use crate::at::Urc;
+        use crate::at::urc::HuaweiUrc;
+        let huawei = Urc::Huawei(HuaweiUrc::Other {
+            tag: "SMMEMFULL".into(),
+            params: "\"SM\"".into(),
+        });
+        assert_eq!(
+            storage_full_notice(&huawei).as_deref(),
+            Some("^SMMEMFULL: \"SM\"")
+        );
+        let quectel = Urc::QuectelIndication(" \"smsfull\",\"SM\"".into());
+        assert!(storage_full_notice(&quectel).is_some());
+        let done = Urc::QuectelIndication(" \"SMS DONE\"".into());
+        assert_eq!(storage_full_notice(&done), None);
+        let simcom = Urc::Other("+CIEV: \"SMSFULL\",1".into());
+        assert!(storage_full_notice(&simcom).is_some());
+        let room = Urc::Other("+CIEV: \"SMSFULL\",0".into());
+        assert_eq!(storage_full_notice(&room), None);
+        assert_eq!(storage_full_notice(&Urc::Other("+CIEV: 2,3".into())), None);
+    }
 
     #[test]
     fn manufacturer_answers_should_pick_their_family() {

@@ -17,6 +17,10 @@ pub enum ModemState {
     Ready,
     /// Initialised but not registered on a network: does not send.
     NotRegistered,
+    /// A probe or command went unanswered: the modem is out of rotation while the health
+    /// ladder probes it again (the detail says what went unanswered). A success returns it
+    /// to `ready`, more silence climbs the ladder.
+    Probing(String),
     /// Climbing the recovery ladder.
     Recovering(Step),
     /// The port cannot be opened or start-up failed; retried.
@@ -42,6 +46,10 @@ pub struct Counters {
     pub timeouts: u64,
     /// Recovery steps taken.
     pub recoveries: u64,
+    /// Times the message storage was found full (`+CPMS` or a vendor notice).
+    pub storage_full: u64,
+    /// Times the pool took the modem out of rotation after repeated send failures.
+    pub out_of_rotation: u64,
     /// Times the port was (re)opened.
     pub opens: u64,
 }
@@ -84,6 +92,38 @@ pub struct ModemView {
     pub last_error_at: Option<Timestamp>,
     /// URCs dropped in floods.
     pub urcs_dropped: u64,
+    /// What the health ladder is doing and why (`escaping: 2 probes unanswered: ...`);
+    /// `None` while the modem answers.
+    pub health: Option<String>,
+    /// Occupancy of each message storage from the last `AT+CPMS?` (read, write, receive).
+    pub storages: Vec<StorageUse>,
+    /// Why the receive storage counts as full (`+CPMS` 30/30, or the vendor notice such as
+    /// `^SMMEMFULL: "SM"`) while it is; `None` once there is room again.
+    pub storage_full: Option<String>,
+    /// Set while the pool keeps this modem out of rotation (its sends kept failing).
+    pub out_of_rotation: Option<OutOfRotation>,
+}
+
+/// One storage's occupancy (`+CPMS`, TS 27.005 §3.2.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StorageUse {
+    /// `SM`, `ME`, `MT`, `SR`.
+    pub memory: String,
+    /// Locations in use.
+    pub used: u32,
+    /// Locations in total.
+    pub total: u32,
+}
+
+/// Why and until when the pool leaves a modem out (its circuit breaker is open).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutOfRotation {
+    /// The failures that opened it, with the last error.
+    pub reason: String,
+    /// Since when.
+    pub since: Timestamp,
+    /// When one send will probe it again.
+    pub until: Timestamp,
 }
 
 impl ModemView {
@@ -107,6 +147,28 @@ impl ModemView {
             last_error: None,
             last_error_at: None,
             urcs_dropped: 0,
+            health: None,
+            storages: Vec::new(),
+            storage_full: None,
+            out_of_rotation: None,
+        }
+    }
+
+    /// Whether the modem counts as up: ready and in its pool's rotation.
+    pub fn is_up(&self) -> bool {
+        self.state == ModemState::Ready && self.out_of_rotation.is_none()
+    }
+
+    /// The state's name as the API shows it (`ready`, `probing`, `recovering`, ...).
+    pub fn state_name(&self) -> &'static str {
+        match self.state {
+            ModemState::Starting => "starting",
+            ModemState::Ready => "ready",
+            ModemState::NotRegistered => "not_registered",
+            ModemState::Probing(_) => "probing",
+            ModemState::Recovering(_) => "recovering",
+            ModemState::Down(_) => "down",
+            ModemState::Dead(_) => "dead",
         }
     }
 

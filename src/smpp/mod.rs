@@ -5,7 +5,7 @@
 //!   [`pdu`]; malformed bodies are reported per frame so a session can `generic_nack` and go on.
 //! - [`receipt`]: pure parsing of delivery-receipt text and SMSC message-id normalisation.
 //! - [`encode`]: an outbound message as submit_sm bodies (segmentation, coding, TON/NPI). Pure.
-//! - [`session`]: the link's connection tasks (bind, window, enquire_link, reconnect, AIMD).
+//! - [`session`]: the link's connection tasks (bind, window, enquire_link, reconnect, throttle pacing).
 //! - [`inbound`]: deliver_sm / data_sm → receipts (correlation, parking) and MO to the inbox.
 //! - [`route`]: the link as a dispatcher route, its metrics, and [`route::start`].
 pub mod codec;

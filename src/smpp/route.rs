@@ -7,7 +7,7 @@
 //!   (no spinning) and fails over.
 //! - A message becomes one submit_sm per part ([`super::encode`]), queued on the link in
 //!   order. Per part: `ESME_ROK` records the SMSC id in the store's correlation index (only
-//!   then) and reports `Sent`; `ESME_RTHROTTLED`/`ESME_RMSGQFUL` slow the link down (AIMD)
+//!   then) and reports `Sent`; `ESME_RTHROTTLED`/`ESME_RMSGQFUL` feed the link's rate controller (`session::aimd`)
 //!   and put the part back at the head of the queue, until the message's validity ends;
 //!   other statuses are temporary or permanent per [`CommandStatus::is_temporary`], with the
 //!   SMPP error name as the reason (it lands in the message history).
@@ -96,7 +96,13 @@ impl Route for SmppRoute {
         let reference = self.reference.fetch_add(1, Ordering::Relaxed);
         let link = self.link.clone();
         let store = self.store.clone();
-        let encoded = encode::submits(&job.message, &job.parts, &link.config, reference);
+        let encoded = encode::submits(
+            &job.message,
+            &job.parts,
+            &link.config,
+            reference,
+            Timestamp::now(),
+        );
         // Replies come back through this link: reply matching looks for its name (one sender
         // id, so no sticky senders here; see ARCHITECTURE.md).
         let conversation = Conversation::handed_to(&job.message, &link.name, Timestamp::now());
@@ -166,9 +172,15 @@ async fn submit_part(
     let mut front = false;
     loop {
         let (tx, rx) = oneshot::channel();
+        let mut body = part.body.clone();
+        if front {
+            // Sent again (throttled, or its response lost): what is left of the validity now.
+            body.validity_period =
+                encode::validity_period(expires, Timestamp::now(), link.config.validity_format);
+        }
         link.enqueue(
             SubmitReq {
-                body: Body::SubmitSm(part.body.clone()),
+                body: Body::SubmitSm(body),
                 part: Some((id, part.index)),
                 reply: tx,
             },
@@ -310,9 +322,15 @@ impl Collector for SmppRoute {
         );
         out.gauge(
             "smsgw_smpp_window",
-            "Window per session now (lowered by throttling, AIMD).",
+            "Window per session now (at most about one second of the paced rate).",
             &[("link", name)],
             l.window() as f64,
+        );
+        out.gauge(
+            "smsgw_smpp_rate_limit",
+            "submit_sm per second the link paces itself to now (the contracted rate, lowered while the SMSC throttles); 0 for none.",
+            &[("link", name)],
+            l.current_rate().unwrap_or(0.0),
         );
         out.gauge(
             "smsgw_smpp_receipts_parked",
@@ -371,7 +389,7 @@ impl Collector for SmppRoute {
             ),
             (
                 "smsgw_smpp_throttle_cuts_total",
-                "Times throttling halved the window and rate.",
+                "Times throttling cut the rate (the throttled share of answers was above 25%).",
                 l.throttle_cuts() as f64,
             ),
         ] {

@@ -42,6 +42,24 @@ impl FrequencyTally {
         Ok(())
     }
 
+    /// Takes back the count of `msg`, which was canceled before it was sent: a message that
+    /// never left does not use up the recipient's cap. The day is the one `count` used (a
+    /// new message's due day: `send_at`, else its creation).
+    pub(super) fn uncount(
+        &mut self,
+        store: &Store,
+        msg: &OutboundMessage,
+    ) -> Result<(), StoreError> {
+        let day = msg.send_at.unwrap_or(msg.created_at).utc_day();
+        let key = keys::frequency(msg.to.as_str(), day);
+        let n = match self.0.get(&key) {
+            Some(n) => *n,
+            None => read_u64(store.tree.get(&key)?.as_deref()),
+        };
+        self.0.insert(key, n.saturating_sub(1));
+        Ok(())
+    }
+
     /// Adds the counters to `batch`.
     pub(super) fn write(self, batch: &mut Batch) {
         for (k, n) in self.0 {
@@ -187,13 +205,14 @@ impl Store {
         Ok(n)
     }
 
-    /// Ids of messages with client `reference`, oldest first (at most
+    /// Ids of messages with client `reference`, newest first (the newest
     /// [`MAX_PER_REFERENCE`]), from the `N` index.
     pub fn ids_by_reference(&self, reference: &str) -> Result<Vec<MessageId>, StoreError> {
         let mut out = Vec::new();
         for kv in self
             .tree
             .scan_prefix(keys::text_prefix(keys::REFERENCE, reference))
+            .rev()
             .take(MAX_PER_REFERENCE)
         {
             let (k, _) = kv?;
@@ -204,7 +223,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Messages with client `reference`, oldest first.
+    /// Messages with client `reference`, newest first.
     pub fn by_reference(&self, reference: &str) -> Result<Vec<OutboundMessage>, StoreError> {
         let mut out = Vec::new();
         for id in self.ids_by_reference(reference)? {

@@ -339,6 +339,10 @@ impl Store {
         let mut batch = Writes::default();
         let mut out = Vec::with_capacity(ids.len());
         let mut changed = false;
+        let mut frequency = consent::FrequencyTally::default();
+        let count_frequency = self
+            .count_frequency
+            .load(std::sync::atomic::Ordering::Relaxed);
         for (i, &id) in ids.iter().enumerate() {
             let Some(old) = self.get(id)? else {
                 out.push(None);
@@ -351,6 +355,13 @@ impl Store {
             }
             batch.insert(&keys::message(id), encode(&new)?);
             self.reindex(&mut batch, &old, &new);
+            if count_frequency
+                && !new.transactional
+                && new.status == Status::Canceled
+                && old.status.is_cancelable()
+            {
+                frequency.uncount(self, &old)?;
+            }
             if old.status != new.status {
                 // One event per status the change went through: a send recorded after its
                 // receipt came in goes `sent` then `delivered` in one write, and a consumer
@@ -371,6 +382,7 @@ impl Store {
             out.push(Some(new));
         }
         if changed {
+            frequency.write(&mut batch);
             self.apply(batch)?;
         }
         Ok(out)

@@ -10,6 +10,7 @@
 //! target's worker, cursor, retries and dead letters), and a restart does not re-decide.
 
 use crate::config::{InboundRouteConfig, Template};
+use crate::consent::keywords::normalise;
 use crate::model::{InboundMessage, NumberPlan, NumberType, ReceivedAddress};
 use crate::store::InboundClassifier;
 
@@ -32,15 +33,16 @@ impl Rule {
     fn matches(&self, m: &InboundMessage) -> bool {
         let text = m.text.trim();
         !self.broken
-            && (self.keywords.is_empty()
-                || self
-                    .keywords
-                    .iter()
-                    .any(|k| k.to_lowercase() == text.to_lowercase()))
+            && (self.keywords.is_empty() || {
+                // The tolerance of opt-out keywords: case, accents and punctuation around
+                // the word (`K.`, `yes!`) do not matter, inner words do.
+                let said = normalise(text);
+                self.keywords.contains(&said)
+            })
             && self.regex.as_ref().is_none_or(|r| r.is_match(text))
             && self
                 .range
-                .is_none_or(|[lo, hi]| text.parse::<i64>().is_ok_and(|n| (lo..=hi).contains(&n)))
+                .is_none_or(|[lo, hi]| number_of(text).is_some_and(|n| (lo..=hi).contains(&n)))
             && self.reference_prefix.as_ref().is_none_or(|p| {
                 m.in_reply_to
                     .as_ref()
@@ -54,6 +56,14 @@ impl Rule {
             && self.route.as_ref().is_none_or(|x| &m.route == x)
             && self.to.as_ref().is_none_or(|x| m.to.as_ref() == Some(x))
     }
+}
+
+/// The whole reply as a number, punctuation and symbols around it ignored (`9.`, `10!`,
+/// `(7)`, `-2`), so a score reads as a score; `None` when anything else is in it (`9 or 10`).
+fn number_of(text: &str) -> Option<i64> {
+    let core = text.trim_matches(|c: char| !(c.is_ascii_digit() || c == '-'));
+    let core = core.strip_suffix('-').unwrap_or(core);
+    core.parse().ok()
 }
 
 /// The configured rules, in order: the first that matches wins.
@@ -72,7 +82,12 @@ impl InboundRules {
             .iter()
             .map(|r| Rule {
                 name: r.name.clone(),
-                keywords: r.keywords.iter().map(|k| k.trim().to_string()).collect(),
+                keywords: r
+                    .keywords
+                    .iter()
+                    .map(|k| normalise(k))
+                    .filter(|k| !k.is_empty())
+                    .collect(),
                 regex: r.regex.as_ref().and_then(|re| regex::Regex::new(re).ok()),
                 broken: r
                     .regex
@@ -235,6 +250,32 @@ target = "default"
         );
         assert_eq!(r.classify(&msg("lopeta", None)).as_deref(), Some("stop"));
         assert_eq!(r.classify(&msg("no thanks", None)).as_deref(), Some("rest"));
+    }
+
+    #[test]
+    fn punctuation_around_a_score_or_a_keyword_should_not_matter() {
+        let r = InboundRules::new(
+            &routes(&format!(
+                "[[inbound_routes]]\nname = \"ok\"\ntarget = \"t\"\nkeywords = [\"K\", \"Hyvä\"]\n\
+             [[inbound_routes]]\nname = \"top\"\ntarget = \"t\"\nrange = [9, 10]\n{RULES}"
+            )),
+            &NumberPlan::default(),
+        );
+        let survey = |t: &str| r.classify(&msg(t, Some("survey-7")));
+        assert_eq!(survey("3.").as_deref(), Some("low-score"));
+        assert_eq!(survey("(5)").as_deref(), Some("low-score"));
+        assert_eq!(survey("-").as_deref(), Some("rest"));
+        let plain = |t: &str| r.classify(&msg(t, None));
+        assert_eq!(plain("9.").as_deref(), Some("top"));
+        assert_eq!(plain("10!").as_deref(), Some("top"));
+        assert_eq!(plain(" 10 !! ").as_deref(), Some("top"));
+        assert_eq!(plain("9 or 10").as_deref(), Some("rest"));
+        assert_eq!(plain("1.5").as_deref(), Some("rest"));
+        assert_eq!(plain("K.").as_deref(), Some("ok"));
+        assert_eq!(plain("k").as_deref(), Some("ok"));
+        assert_eq!(plain("hyva!").as_deref(), Some("ok"));
+        assert_eq!(plain("Stop!").as_deref(), Some("stop"));
+        assert_eq!(plain("K then").as_deref(), Some("rest"));
     }
 
     #[test]

@@ -30,7 +30,8 @@ pub fn dlr_type(status: Status) -> Option<u8> {
 pub struct DlrValues<'a> {
     /// `%d`: the report type.
     pub dlr_type: u8,
-    /// `%A`: the report's text (the route's words, or the status).
+    /// `%A` (and `%b`, the text of Kannel's report message): the report's text, as Kannel
+    /// gives it ([`report_text`]).
     pub reply: &'a str,
     /// `%i`: the route (Kannel's smsc-id).
     pub smsc: &'a str,
@@ -38,16 +39,27 @@ pub struct DlrValues<'a> {
     pub id: &'a str,
     /// `%F`: the network's id of the first part.
     pub foreign_id: &'a str,
-    /// `%p`: the sender.
-    pub from: &'a str,
-    /// `%P`: the receiver.
-    pub to: &'a str,
+    /// `%p`: the handset, the message's receiver (a report comes *from* the handset, so
+    /// Kannel gives its number as the report's sender).
+    pub handset: &'a str,
+    /// `%P`: the message's original sender (empty when the route chose it).
+    pub sender: &'a str,
     /// `%t` (`YYYY-MM-DD HH:MM:SS`, UTC) and `%T` (Unix seconds): when the report happened.
     pub at: Timestamp,
     /// `%n`: the sendsms user.
     pub user: &'a str,
-    /// `%b`: the message text.
-    pub text: &'a str,
+}
+
+/// `%A` of a report, as Kannel 1.4.5 writes it: `ACK/` when the network took the message
+/// (type 8), `NACK/` and the reason when it refused it or it failed (16), and for a
+/// handset report (1, 2) the receipt as the network sent it (SMPP's
+/// `id:… sub:… dlvrd:… stat:… err:… text:…`), else smsgw's reason or the status.
+pub fn report_text(dlr_type: u8, receipt: Option<&str>, reason: &str) -> String {
+    match dlr_type {
+        DLR_SMSC_ACCEPTED => "ACK/".to_string(),
+        DLR_SMSC_REJECTED => format!("NACK/{reason}"),
+        _ => receipt.unwrap_or(reason).to_string(),
+    }
 }
 
 /// Fills `template`'s escapes with URL-encoded values. `%%` is a literal `%`; an unknown
@@ -70,14 +82,14 @@ pub fn substitute(template: &str, v: &DlrValues<'_>) -> String {
             'i' => v.smsc.to_string(),
             'I' => v.id.to_string(),
             'F' => v.foreign_id.to_string(),
-            'p' => v.from.to_string(),
-            'P' => v.to.to_string(),
-            'q' => plus_for_00(v.from),
-            'Q' => plus_for_00(v.to),
+            'p' => v.handset.to_string(),
+            'P' => v.sender.to_string(),
+            'q' => plus_for_00(v.handset),
+            'Q' => plus_for_00(v.sender),
             't' => kannel_time(v.at),
             'T' => (v.at.as_millis() / 1000).to_string(),
             'n' => v.user.to_string(),
-            'b' => v.text.to_string(),
+            'b' => v.reply.to_string(),
             '%' => {
                 out.push('%');
                 continue;
@@ -132,11 +144,10 @@ mod tests {
             smsc: "sims",
             id: "01J0000000000000000000000",
             foreign_id: "17",
-            from: "0040123",
-            to: "+358401234567",
+            handset: "+358401234567",
+            sender: "0040123",
             at: Timestamp(1_700_000_000_000),
             user: "playsms",
-            text: "hi",
         };
         let url = substitute(
             "http://127.0.0.1/dlr?type=%d&a=%A&smsc=%i&id=%I&f=%F&p=%p&P=%P&q=%q&t=%t&T=%T&n=%n&b=%b&pct=%%&x=%z",
@@ -145,9 +156,27 @@ mod tests {
         assert_eq!(
             url,
             "http://127.0.0.1/dlr?type=1&a=DELIVRD%20ok&smsc=sims&id=01J0000000000000000000000&f=17\
-             &p=0040123&P=%2B358401234567&q=%2B40123&t=2023-11-14%2022%3A13%3A20&T=1700000000\
-             &n=playsms&b=hi&pct=%&x=%z"
+             &p=%2B358401234567&P=0040123&q=%2B358401234567&t=2023-11-14%2022%3A13%3A20&T=1700000000\
+             &n=playsms&b=DELIVRD%20ok&pct=%&x=%z"
         );
+    }
+
+    #[test]
+    fn report_texts_should_be_kannels() {
+        let receipt = "id:1A sub:001 dlvrd:001 submit date:2501011200 done date:2501011201 stat:DELIVRD err:000 text:hi";
+        assert_eq!(report_text(8, None, "sent"), "ACK/");
+        assert_eq!(
+            report_text(16, None, "route refused: 0x45"),
+            "NACK/route refused: 0x45"
+        );
+        assert_eq!(report_text(1, Some(receipt), "delivered"), receipt);
+        assert_eq!(report_text(2, None, "undelivered"), "undelivered");
+        let v = DlrValues {
+            dlr_type: 8,
+            reply: "ACK/",
+            ..DlrValues::default()
+        };
+        assert_eq!(substitute("%A|%b", &v), "ACK%2F|ACK%2F");
     }
 
     #[test]

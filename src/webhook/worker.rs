@@ -359,7 +359,7 @@ impl Worker {
                     let wait = backoff::delay(cfg, d.attempts, fastrand::f64());
                     d.next_at = now.plus(wait);
                     info!(target: "smsgw::webhook", webhook = %name, event = seq, attempts = d.attempts, cause = %err,
-                        retry_in = %humantime::format_duration(wait), "webhook delivery failed");
+                        retry_in = %crate::telemetry::Short(wait), "webhook delivery failed");
                     if let Err(e) = self.store.webhook_retry_later(name, d) {
                         warn!(target: "smsgw::webhook", webhook = %name, cause = %e, "cannot record a failed attempt");
                     }
@@ -385,26 +385,26 @@ fn kannel_dlr_url(e: &Event, m: &crate::model::OutboundMessage) -> Option<String
     }
     let first = e.parts.first();
     let status = e.status.map(|s| s.as_str()).unwrap_or_default();
-    let reply = e
+    let reason = e
         .reason
         .as_deref()
         .or_else(|| first.and_then(|p| p.error.as_deref()))
         .unwrap_or(status);
+    let reply = kannel_dlr::report_text(t, first.and_then(|p| p.receipt.as_deref()), reason);
     let id = m.id.to_string();
-    let from = m.from.as_ref().map(|f| f.as_str()).unwrap_or_default();
+    let sender = m.from.as_ref().map(|f| f.as_str()).unwrap_or_default();
     let values = kannel_dlr::DlrValues {
         dlr_type: t,
-        reply,
+        reply: &reply,
         smsc: first.and_then(|p| p.route.as_deref()).unwrap_or_default(),
         id: &id,
         foreign_id: first
             .and_then(|p| p.remote_id.as_deref())
             .unwrap_or_default(),
-        from,
-        to: m.to.as_str(),
+        handset: m.to.as_str(),
+        sender,
         at: e.at,
         user: dlr.user.as_deref().unwrap_or_default(),
-        text: &m.text,
     };
     Some(kannel_dlr::substitute(&dlr.url, &values))
 }
@@ -481,7 +481,7 @@ async fn outcome(
         Ok(Err(e)) => Err(e),
         Err(_) => Err(format!(
             "no answer within {}",
-            humantime::format_duration(limit)
+            crate::telemetry::Short(limit)
         )),
     }
 }

@@ -162,3 +162,50 @@ fn cancel_by_reference_should_cancel_waiting_messages_and_report_the_others() {
     // The index follows status changes and still lists all three.
     assert_eq!(env.store.ids_by_reference("appt-7").unwrap().len(), 3);
 }
+
+#[test]
+fn a_canceled_message_should_no_longer_count_against_the_cap() {
+    let env = Env::new(&config("[consent.caps]\nper_day = 2\n"));
+    let to = "+358401000001";
+    let later = Timestamp(T0.0 + DAY).to_rfc3339();
+    let body = json!({"to": to, "text": "News", "reference": "promo-1"});
+    let first = env.submit(body.clone(), T0).unwrap();
+    env.submit(body.clone(), T0).unwrap();
+    assert_eq!(
+        code(&env.submit(body.clone(), T0)),
+        Some((422, "frequency_cap"))
+    );
+    // Canceled one by one (DELETE /v1/messages/{id} goes through `update`)…
+    env.store
+        .update(first.id, |m| {
+            m.set_status(Status::Canceled, T0, Some("canceled by the client".into()));
+            true
+        })
+        .unwrap();
+    assert_eq!(env.store.frequency(to, T0.utc_day()).unwrap(), 1);
+    env.submit(body.clone(), T0).unwrap();
+    // …or by reference, also for a message scheduled on a later day.
+    let scheduled = json!({"to": to, "text": "News", "reference": "promo-2", "send_at": later});
+    env.submit(scheduled.clone(), T0).unwrap();
+    assert_eq!(env.store.frequency(to, T0.utc_day() + 1).unwrap(), 1);
+    env.store
+        .cancel_by_reference("promo-1", T0, "moved")
+        .unwrap();
+    env.store
+        .cancel_by_reference("promo-2", T0, "moved")
+        .unwrap();
+    assert_eq!(env.store.frequency(to, T0.utc_day()).unwrap(), 0);
+    assert_eq!(env.store.frequency(to, T0.utc_day() + 1).unwrap(), 0);
+    // A message canceled twice, or one already canceled, is not taken back again.
+    env.store
+        .update(first.id, |m| {
+            m.set_status(Status::Canceled, T0, Some("again".into()));
+            true
+        })
+        .unwrap();
+    assert_eq!(env.store.frequency(to, T0.utc_day()).unwrap(), 0);
+    for _ in 0..2 {
+        env.submit(body.clone(), T0).unwrap();
+    }
+    assert_eq!(code(&env.submit(body, T0)), Some((422, "frequency_cap")));
+}

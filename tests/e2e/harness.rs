@@ -60,6 +60,16 @@ impl Daemon {
         }
     }
 
+    /// Sends `signal` (`HUP`, `TERM`, …) to the process.
+    pub fn signal(&self, signal: &str) {
+        let c = self.child.as_ref().expect("daemon already stopped");
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &c.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     /// Kills the process at once (SIGKILL): no flush, no goodbye.
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {

@@ -8,6 +8,7 @@ mod openapi_fuzz;
 #[path = "../support/peer.rs"]
 mod peer;
 mod restart;
+mod tls;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
 mod webhooks;

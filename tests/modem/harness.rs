@@ -64,7 +64,7 @@ pub fn config_text(data_dir: &Path, modems: &[ModemEntry]) -> String {
             "[[modems]]\nname = {:?}\ndevice = {:?}\nroute = \"sims\"\n{}\n\
              [modems.timeouts]\ncommand = \"1s\"\nprompt = \"700ms\"\nresult = \"1500ms\"\n\
              probe_every = \"300ms\"\npoll_every = \"2s\"\nsweep_every = \"700ms\"\n\
-             registration = \"3s\"\nreassembly = \"1h\"\n",
+             registration = \"3s\"\nreassembly = \"1h\"\nout_of_rotation = \"3s\"\n",
             m.name,
             m.device.display().to_string(),
             m.extra
@@ -143,6 +143,18 @@ impl Gw {
             .json()
             .await
             .unwrap_or(Value::Null)
+    }
+
+    /// GET `path` as text (`/metrics`).
+    pub async fn text(&self, path: &str) -> String {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap_or_default()
     }
 
     /// Submits `text` to [`TO`]; returns the new message's id.

@@ -5,4 +5,5 @@
 mod faults;
 #[allow(dead_code)] // receive tests use the rest once the simulator encodes SMS-DELIVERs
 mod harness;
+mod health;
 mod send;

@@ -71,3 +71,27 @@ fn decode_of_non_hex_should_exit_2() {
     assert_eq!(code, 2);
     assert_eq!(v["error"]["code"], "invalid_hex");
 }
+
+#[test]
+fn decode_without_an_argument_should_read_the_hex_from_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smsgw"))
+        .args(["smpp", "decode"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // An enquire_link, as `xxd -p` prints it (with a newline).
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"0000001000000015\n0000000000000007\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(v["command_id"], "enquire_link");
+    assert_eq!(v["sequence_number"], 7);
+}

@@ -35,8 +35,14 @@ pub async fn start(faults: Faults, link: &str) -> Gw {
 }
 
 pub async fn start_with(smsc: Arc<SmscHandle>, link: &str) -> Gw {
-    let dir = tempfile::tempdir().unwrap();
     let port = smsc.smpp_addr.port();
+    start_at(smsc, port, link, "").await
+}
+
+/// A daemon whose link `op` goes to the SMSC on `port` (another one than `smsc`, such as a
+/// third-party peer); `extra` is more configuration after the link (whole tables).
+pub async fn start_at(smsc: Arc<SmscHandle>, port: u16, link: &str, extra: &str) -> Gw {
+    let dir = tempfile::tempdir().unwrap();
     let text = format!(
         "[messages]\ndefault_country = \"358\"\nmax_parts = 10\nretry_base = \"1s\"\nretry_max = \"2s\"\n\
          [log]\nfilter = \"error\"\n\
@@ -51,6 +57,7 @@ pub async fn start_with(smsc: Arc<SmscHandle>, link: &str) -> Gw {
     } else {
         format!("{text}password = \"secret\"\n")
     };
+    let text = format!("{text}{extra}\n");
     let mut cfg = Config::from_toml(&text).unwrap_or_else(|e| panic!("{e}"));
     cfg.store.data_dir = dir.path().join("data");
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

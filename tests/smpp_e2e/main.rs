@@ -8,3 +8,6 @@
 mod delivery;
 mod faults;
 mod harness;
+mod node_peer;
+#[path = "../support/peer.rs"]
+mod peer;

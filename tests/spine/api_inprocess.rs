@@ -177,6 +177,12 @@ async fn each_invalid_submission_should_get_its_coded_error_and_store_nothing() 
             Some("text"),
         ),
         (
+            json!({"to": "+358401234567", "text": " \n\t "}),
+            400,
+            "empty_text",
+            Some("text"),
+        ),
+        (
             json!({"to": "+358401234567", "text": long}),
             400,
             "too_many_parts",
@@ -394,4 +400,79 @@ async fn requests_without_a_configured_token_should_get_401_except_health() {
     );
     assert_eq!(api.get("/v1/messages").await.0, 200);
     api.stop().await;
+}
+
+#[tokio::test]
+async fn listings_should_refuse_limit_zero_and_list_a_reference_newest_first() {
+    let api = Api::start(ROUTE, vec![Arc::new(FakeRoute::accepting("r", 0))]).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let (s, v) = api
+            .post(
+                "/v1/messages",
+                json!({"to": "+358401234567", "text": format!("Reminder {i}"), "reference": "appt-9"}),
+            )
+            .await;
+        assert_eq!(s, 202, "{v}");
+        ids.push(v["id"].as_str().unwrap().to_string());
+        // A later millisecond, so creation order is id order.
+        tokio::time::sleep(Duration::from_millis(3)).await;
+    }
+    let listed = |v: &Value| -> Vec<String> {
+        v["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let newest_first: Vec<String> = ids.iter().rev().cloned().collect();
+    let (_, all) = api.get("/v1/messages").await;
+    assert_eq!(listed(&all), newest_first);
+    let (_, by_ref) = api.get("/v1/messages?reference=appt-9").await;
+    assert_eq!(listed(&by_ref), newest_first, "same order as every listing");
+    let (_, one) = api.get("/v1/messages?limit=1").await;
+    assert_eq!(listed(&one), newest_first[..1]);
+    for path in [
+        "/v1/messages?limit=0",
+        "/v1/messages?reference=appt-9&limit=0",
+        "/v1/inbox?limit=0",
+        "/v1/suppressions?limit=0",
+        "/v1/audit?limit=0",
+    ] {
+        let (s, v) = api.get(path).await;
+        assert_eq!((s, code(&v)), (400, "invalid_limit"), "{path}: {v}");
+        assert_eq!(v["error"]["field"], "limit");
+    }
+    api.stop().await;
+}
+
+/// Every error code the API can answer, read from its source (`ApiError::field("…"`,
+/// `ApiError::new(StatusCode::…, "…"`, `code: "…"`), is in the README's list: scripts
+/// branch on these codes, so each one is documented.
+#[test]
+fn every_error_code_the_api_answers_should_be_in_the_readme() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let code = regex::Regex::new(
+        r#"(?:ApiError::(?:field|new)\(\s*(?:StatusCode::[A-Z_]+,\s*)?|\bcode:\s*)"([a-z][a-z_]+)""#,
+    )
+    .unwrap();
+    let mut found = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(root.join("src/api")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("openapi.rs") {
+            let src = std::fs::read_to_string(&path).unwrap();
+            found.extend(code.captures_iter(&src).map(|c| c[1].to_string()));
+        }
+    }
+    assert!(found.len() > 20, "the pattern finds the codes: {found:?}");
+    let missing: Vec<&String> = found
+        .iter()
+        .filter(|c| !readme.contains(&format!("`{c}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "error codes missing from the README: {missing:?}"
+    );
 }

@@ -567,3 +567,66 @@ async fn sends_waiting_for_their_hand_over_flush_should_count_against_the_route_
     dispatch.await.unwrap();
     commit.await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_brand_sender_should_go_to_the_link_that_can_carry_it_never_to_a_modem() {
+    let (_dir, store) = temp_store();
+    let mut config = two_routes();
+    config.rules.push(smsgw::config::RuleConfig {
+        prefix: "+46".into(),
+        routes: vec!["a".into()],
+    });
+    let brand = |to: &str| {
+        message_from(
+            &config,
+            serde_json::json!({"to": to, "text": "Your table is ready", "from": "Bistro"}),
+            T0,
+        )
+    };
+    let numeric = message(&config, "+358401234568", "hello", T0);
+    let ms = insert(
+        &store,
+        vec![brand("+358401234567"), numeric, brand("+46701234567")],
+    );
+    // The modem pool "a" is first in the rule and has room: the brand message still goes to
+    // the SMPP link "b", the numeric one to the pool.
+    let a = Arc::new(FakeRoute::accepting("a", 4));
+    let b = Arc::new(FakeRoute::accepting("b", 4));
+    let run = start(&store, vec![a.clone(), b.clone()], &config);
+    wait_for(Duration::from_secs(10), || {
+        status(&store, ms[0].id) == Status::Sent && status(&store, ms[1].id) == Status::Sent
+    })
+    .await;
+    wait_for(Duration::from_secs(10), || {
+        status(&store, ms[2].id) == Status::Failed
+    })
+    .await;
+    run.stop().await;
+    let route_of = |m: &OutboundMessage| {
+        store.get(m.id).unwrap().unwrap().parts[0]
+            .route
+            .clone()
+            .unwrap_or_default()
+    };
+    assert_eq!(route_of(&ms[0]), "b");
+    assert_eq!(route_of(&ms[1]), "a");
+    // Only modems serve +46: a stored brand message fails with the reason, unsent.
+    let failed = store.get(ms[2].id).unwrap().unwrap();
+    let reason = failed.history.last().unwrap().reason.clone().unwrap();
+    assert!(reason.contains("brand name"), "{reason}");
+    assert_eq!(a.sends().len(), 1);
+    assert_eq!(b.sends().len(), 1);
+    // The API refuses such a message before storing it.
+    let rules = smsgw::api::submit::SubmitRules::from_config(&config);
+    let req = serde_json::from_value(
+        serde_json::json!({"to": "+46701234567", "text": "hi", "from": "Bistro"}),
+    )
+    .unwrap();
+    let err = rules.validate(req, T0, |_| true).unwrap_err();
+    assert_eq!((err.status.as_u16(), err.code), (422, "sender_not_allowed"));
+    let req = serde_json::from_value(
+        serde_json::json!({"to": "+358401234567", "text": "hi", "from": "Bistro"}),
+    )
+    .unwrap();
+    assert!(rules.validate(req, T0, |_| true).is_ok());
+}

@@ -10,6 +10,8 @@ mod kannel;
 mod metrics;
 mod numbers;
 mod openapi;
+#[path = "../support/peer.rs"]
+mod peer;
 mod status_page;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;

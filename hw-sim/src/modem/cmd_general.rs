@@ -202,6 +202,57 @@ impl Engine {
                 Form::Test => lines.push("^CURC: (0-1)".into()),
                 Form::Action => return Err(Fail::Plain),
             },
+            // Kept across power cycles: the stick stores it.
+            "^PORTSEL" if p.portsel => match form {
+                Form::Set(a) => match num_arg(a, 0) {
+                    Some(v @ 0..=1) => self.portsel = v as u8,
+                    _ => return Err(Fail::Cme(50)),
+                },
+                Form::Read => lines.push(format!("^PORTSEL: {}", self.portsel)),
+                Form::Test => lines.push("^PORTSEL: (0-1)".into()),
+                Form::Action => return Err(Fail::Plain),
+            },
+            // TS 27.007 §8.4: <bcs> 0 (powered by the battery), <bcl> percent, and the
+            // millivolts SIMCom and Quectel add.
+            "+CBC" if p.has_cbc => match form {
+                Form::Action => lines.push("+CBC: 0,87,4093".into()),
+                Form::Test => lines.push("+CBC: (0-2),(1-100),(voltage)".into()),
+                _ => return Err(Fail::Plain),
+            },
+            // TS 27.007 §7.6 calling line identification: <n> as set, <m> 1 (provisioned).
+            "+CLIP" => match form {
+                Form::Set(a) => match num_arg(a, 0) {
+                    Some(v @ 0..=1) => self.clip = v as u8,
+                    _ => return Err(Fail::Cme(50)),
+                },
+                Form::Read => lines.push(format!("+CLIP: {},1", self.clip)),
+                Form::Test => lines.push("+CLIP: (0-1)".into()),
+                Form::Action => return Err(Fail::Plain),
+            },
+            // TS 27.007 §8.11 phonebook storage: the SIM's, empty.
+            "+CPBS" => {
+                const BOOKS: [&str; 7] = ["SM", "ME", "FD", "ON", "LD", "MC", "RC"];
+                match form {
+                    Form::Test => {
+                        let v: Vec<String> = BOOKS.iter().map(|b| format!("\"{b}\"")).collect();
+                        lines.push(format!("+CPBS: ({})", v.join(",")));
+                    }
+                    Form::Read => {
+                        self.sim_cme()?;
+                        let total = if self.cpbs == "SM" { 250 } else { 100 };
+                        lines.push(format!("+CPBS: \"{}\",0,{total}", self.cpbs));
+                    }
+                    Form::Set(a) => {
+                        self.sim_cme()?;
+                        let book = text_arg(a, 0).unwrap_or_default().to_ascii_uppercase();
+                        if !BOOKS.contains(&book.as_str()) {
+                            return Err(Fail::Cme(3));
+                        }
+                        self.cpbs = book;
+                    }
+                    Form::Action => return Err(Fail::Plain),
+                }
+            }
             _ => return Err(Fail::Plain),
         }
         Ok(Flow::Next)

@@ -42,6 +42,7 @@ impl Engine {
             "+CMGR" => self.cmgr(form, lines),
             "+CMGD" => self.cmgd(form, lines),
             "+CMGS" => self.cmgs(form),
+            "+CMGW" => self.cmgw(form),
             _ => return None,
         };
         Some(r)
@@ -105,12 +106,8 @@ impl Engine {
             .cpms
             .iter()
             .map(|m| {
-                let s = self.storages.get(m);
-                format!(
-                    "{},{}",
-                    s.map_or(0, |s| s.used()),
-                    s.map_or(0, |s| s.capacity)
-                )
+                let (used, total) = self.usage(m);
+                format!("{used},{total}")
             })
             .collect();
         parts.join(",")
@@ -137,12 +134,8 @@ impl Engine {
                     .cpms
                     .iter()
                     .map(|m| {
-                        let s = self.storages.get(m);
-                        format!(
-                            "\"{m}\",{},{}",
-                            s.map_or(0, |s| s.used()),
-                            s.map_or(0, |s| s.capacity)
-                        )
+                        let (used, total) = self.usage(m);
+                        format!("\"{m}\",{used},{total}")
                     })
                     .collect();
                 lines.push(format!("+CPMS: {}", parts.join(",")));
@@ -366,18 +359,66 @@ impl Engine {
             self.faults.hung = true;
             return Ok(Flow::Silent);
         }
-        Ok(Flow::Prompt(length))
+        Ok(Flow::Prompt(length, None))
+    }
+
+    /// `+CMGW=<length>[,<stat>]` in PDU mode (TS 27.005 §3.5.3): the prompt, then the PDU is
+    /// stored in `<mem2>` with `<stat>` (default 2, "STO UNSENT").
+    fn cmgw(&mut self, form: &Form) -> Result<Flow, Fail> {
+        let Form::Set(a) = form else {
+            return match form {
+                Form::Test => Ok(Flow::Next),
+                _ => Err(Fail::Plain),
+            };
+        };
+        self.sim_cms()?;
+        if self.cmgf == 1 {
+            return Err(Fail::Cms(305));
+        }
+        let length = num_arg(a, 0).ok_or(Fail::Cms(304))? as usize;
+        if length == 0 || length > MAX_TPDU {
+            return Err(Fail::Cms(304));
+        }
+        let stat = match num_arg(a, 1) {
+            None => 2,
+            Some(s @ 0..=3) => s as u8,
+            Some(_) => return Err(Fail::Cms(304)),
+        };
+        Ok(Flow::Prompt(length, Some(stat)))
+    }
+
+    /// Whether `mem` can take no more messages (really full, or made full by a fault).
+    pub(super) fn is_full(&self, mem: &str) -> bool {
+        self.faults.full.iter().any(|m| m == mem)
+            || self
+                .storages
+                .get(mem)
+                .is_none_or(|s| s.used() >= s.capacity)
+    }
+
+    /// `<used>,<total>` of `mem` as `AT+CPMS` shows them (a faulted storage shows full).
+    fn usage(&self, mem: &str) -> (usize, usize) {
+        let s = self.storages.get(mem);
+        let total = s.map_or(0, |s| s.capacity);
+        if self.faults.full.iter().any(|m| m == mem) {
+            (total, total)
+        } else {
+            (s.map_or(0, |s| s.used()), total)
+        }
     }
 
     /// One byte typed after the prompt: hex digits collect, Ctrl-Z sends, ESC cancels.
     pub(super) fn prompt_byte(&mut self, b: u8, out: &mut Output) {
-        let Mode::Prompt { length, hex } = &mut self.mode else {
+        let Mode::Prompt { length, store, hex } = &mut self.mode else {
             return;
         };
         match b {
             0x1A => {
-                let (length, hex) = (*length, std::mem::take(hex));
-                self.submit(length, &hex, out);
+                let (length, store, hex) = (*length, *store, std::mem::take(hex));
+                match store {
+                    Some(stat) => self.write_stored(length, stat, &hex, out),
+                    None => self.submit(length, &hex, out),
+                }
             }
             0x1B => {
                 self.mode = Mode::Command;
@@ -394,6 +435,45 @@ impl Engine {
                     out.bytes.push(b);
                 }
             }
+        }
+    }
+
+    /// Ctrl-Z after `AT+CMGW`: store the TPDU in `<mem2>`; `+CMS ERROR: 322` when it is full.
+    fn write_stored(&mut self, length: usize, stat: u8, hex_digits: &[u8], out: &mut Output) {
+        self.mode = Mode::Command;
+        let tpdu = hex::decode(hex_digits).ok().and_then(|octets| {
+            let sca_len = usize::from(*octets.first()?);
+            octets.get(1 + sca_len..).map(<[u8]>::to_vec)
+        });
+        let Some(tpdu) = tpdu.filter(|t| t.len() == length) else {
+            return self.fail(out, Fail::Cms(304));
+        };
+        let mem = self.cpms[1].clone();
+        if self.is_full(&mem) {
+            return self.fail(out, Fail::Cms(322));
+        }
+        let stat = match stat {
+            0 => super::sim_storage::Stat::RecUnread,
+            1 => super::sim_storage::Stat::RecRead,
+            2 => super::sim_storage::Stat::StoUnsent,
+            _ => super::sim_storage::Stat::StoSent,
+        };
+        let kind = if stat.code() < 2 {
+            Kind::Deliver
+        } else {
+            Kind::Submit
+        };
+        let stored = self
+            .storages
+            .get_mut(&mem)
+            .and_then(|s| s.store(Slot { stat, kind, tpdu }));
+        match stored {
+            Some(index) => {
+                let mut lines = vec![format!("+CMGW: {index}")];
+                self.info(out, &mut lines);
+                self.final_text(out, "OK", 0);
+            }
+            None => self.fail(out, Fail::Cms(322)),
         }
     }
 
@@ -447,8 +527,11 @@ impl Engine {
                 .unwrap_or_default(),
         });
         if hang {
+            // Hung, not busy: no `+CMGS:` will ever finish this command, so clearing the
+            // faults must find the modem in command mode, ready for the next line.
             self.faults.send = super::faults::SendFault::None;
             self.faults.hung = true;
+            self.mode = Mode::Command;
             return;
         }
         let report = decoded.filter(|d| d.srr).map(|d| (d.recipient, now));
@@ -464,6 +547,9 @@ impl Engine {
 
     /// Store a received TPDU of `kind` in `mem`; `None` when full.
     pub(super) fn store_slot(&mut self, mem: &str, kind: Kind, tpdu: Vec<u8>) -> Option<u32> {
+        if self.faults.full.iter().any(|m| m == mem) {
+            return None;
+        }
         let store = self.storages.get_mut(mem)?;
         store.store(Slot {
             stat: super::sim_storage::Stat::RecUnread,

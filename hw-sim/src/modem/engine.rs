@@ -35,8 +35,9 @@ pub enum Fail {
 pub(super) enum Flow {
     /// Go on with the next command of the line.
     Next,
-    /// Show the `> ` prompt and collect a PDU of this TPDU length (AT+CMGS, TS 27.005 §3.5.1).
-    Prompt(usize),
+    /// Show the `> ` prompt and collect a PDU of this TPDU length (AT+CMGS, TS 27.005 §3.5.1),
+    /// to store it with this `<stat>` when given (AT+CMGW, §3.5.3).
+    Prompt(usize, Option<u8>),
     /// End the line with this final result (e.g. `NO CARRIER`).
     Final(&'static str),
     /// End the line without any final result (the modem hung or rebooted).
@@ -103,8 +104,10 @@ pub(super) enum Mode {
     Command,
     /// After `> `: collecting hex digits for a TPDU of `length` octets.
     Prompt {
-        /// TPDU length from `AT+CMGS=<length>`.
+        /// TPDU length from `AT+CMGS=<length>` or `AT+CMGW=<length>`.
         length: usize,
+        /// `AT+CMGW`: store with this `<stat>` instead of sending.
+        store: Option<u8>,
         /// Hex digits so far.
         hex: Vec<u8>,
     },
@@ -149,6 +152,9 @@ pub struct Engine {
     pub(super) cmms: u8,
     pub(super) reg_n: [u8; 3],
     pub(super) curc: bool,
+    pub(super) portsel: u8,
+    pub(super) clip: u8,
+    pub(super) cpbs: String,
     pub(super) cusd: u8,
     pub(super) sim: Sim,
     pub(super) cfun: u8,
@@ -197,6 +203,9 @@ impl Engine {
             cmms: 0,
             reg_n: [0; 3],
             curc: true,
+            portsel: 0,
+            clip: 0,
+            cpbs: "SM".into(),
             cusd: 0,
             sim: Sim::Ready,
             cfun: 1,
@@ -263,6 +272,7 @@ impl Engine {
         self.cnmi = [1, 0, 0, 0, 0];
         self.reg_n = [0; 3];
         self.curc = true;
+        self.clip = 0;
         self.cusd = 0;
         self.cmms = 0;
     }
@@ -326,10 +336,11 @@ impl Engine {
         self.executing = false;
         match end {
             Ok(Flow::Next) => self.final_text(out, "OK", 0),
-            Ok(Flow::Prompt(length)) => {
+            Ok(Flow::Prompt(length, store)) => {
                 out.bytes.extend_from_slice(b"\r\n> ");
                 self.mode = Mode::Prompt {
                     length,
+                    store,
                     hex: Vec::new(),
                 };
             }
@@ -362,7 +373,7 @@ impl Engine {
     }
 
     /// Write the information lines a command produced, as one block.
-    fn info(&self, out: &mut Output, lines: &mut Vec<String>) {
+    pub(super) fn info(&self, out: &mut Output, lines: &mut Vec<String>) {
         if lines.is_empty() {
             return;
         }
@@ -513,6 +524,9 @@ impl Engine {
     /// Apply a fault; vanish is the caller's job (it owns the PTY), garbage goes out now.
     pub fn fault(&mut self, fault: &Fault, out: &mut Output) {
         self.faults.arm(fault);
+        if let Fault::StorageFull { storage } = fault {
+            self.storage_full_notice(&storage.to_ascii_uppercase(), out);
+        }
         if let Fault::Garbage { bytes, len } = fault {
             let bytes = if bytes.is_empty() {
                 self.faults.random_bytes(*len)
@@ -523,8 +537,16 @@ impl Engine {
         }
     }
 
-    /// Clear all faults; a hung modem answers again (its half-typed line is forgotten).
-    pub fn clear_faults(&mut self) {
+    /// The profile's notice that `mem` is full, if it has one.
+    pub(super) fn storage_full_notice(&mut self, mem: &str, out: &mut Output) {
+        if let Some(urc) = self.cfg.profile.storage_full_urc {
+            self.urc(out, &[urc.replace("{mem}", mem)]);
+        }
+    }
+
+    /// Clear all faults; a hung modem answers again (its half-typed line is forgotten), and a
+    /// storage that was full takes the messages the network held.
+    pub fn clear_faults(&mut self, out: &mut Output) {
         if self.faults.hung {
             self.line.clear();
             self.pending.clear();
@@ -532,7 +554,12 @@ impl Engine {
                 self.mode = Mode::Command;
             }
         }
+        let had_full = !self.faults.full.is_empty();
         self.faults.clear();
+        if had_full && self.mode == Mode::Command && !self.executing {
+            // Room again: the network delivers what it held.
+            self.flush_network(out);
+        }
     }
 
     /// Count a successful send against today's total (UTC day) and return the new total.

@@ -52,6 +52,15 @@ pub enum Fault {
         #[serde(default)]
         len: usize,
     },
+    /// The storage (`"SM"`, the SIM, unless given) is full, as if other software had filled
+    /// it: `AT+CMGW` there fails with `+CMS ERROR: 322`, incoming messages are not stored
+    /// (the network holds them, no `+CMTI`), `AT+CPMS?` shows it full, and the profile's
+    /// vendor notice (`+QIND: "smsfull"`, `^SMMEMFULL`) is sent, until faults are cleared.
+    StorageFull {
+        /// The storage that is full.
+        #[serde(default = "sim_storage")]
+        storage: String,
+    },
     /// The operator blocks the SIM after `daily_limit` messages per UTC day: later sends fail
     /// with `+CMS ERROR: <code>` (default 21, "short message transfer rejected", TS 24.011
     /// §8.2.5.4).
@@ -62,6 +71,10 @@ pub enum Fault {
         #[serde(default = "rejected")]
         code: u16,
     },
+}
+
+fn sim_storage() -> String {
+    "SM".into()
 }
 
 fn one() -> f64 {
@@ -92,6 +105,8 @@ pub struct FaultState {
     pub send: SendFault,
     /// The next `AT+CMGD` hangs the modem instead of deleting.
     pub hang_on_delete: bool,
+    /// Storages made full by [`Fault::StorageFull`].
+    pub full: Vec<String>,
     cms: Option<(u16, f64, Option<u32>)>,
     block: Option<(u32, u16)>,
     rng: fastrand::Rng,
@@ -104,6 +119,7 @@ impl FaultState {
             hung: false,
             send: SendFault::None,
             hang_on_delete: false,
+            full: Vec::new(),
             cms: None,
             block: None,
             rng: fastrand::Rng::with_seed(seed),
@@ -123,6 +139,12 @@ impl FaultState {
                 count,
             } => self.cms = Some((code, probability.clamp(0.0, 1.0), count)),
             Fault::OperatorBlock { daily_limit, code } => self.block = Some((daily_limit, code)),
+            Fault::StorageFull { ref storage } => {
+                let storage = storage.to_ascii_uppercase();
+                if !self.full.contains(&storage) {
+                    self.full.push(storage);
+                }
+            }
             Fault::Vanish { .. } | Fault::Garbage { .. } => {}
         }
     }
@@ -132,6 +154,7 @@ impl FaultState {
         self.hung = false;
         self.send = SendFault::None;
         self.hang_on_delete = false;
+        self.full.clear();
         self.cms = None;
         self.block = None;
     }
@@ -216,6 +239,13 @@ mod tests {
         );
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"cms_error","code":1,"x":1}"#).is_err());
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"melt"}"#).is_err());
+        let full: Fault = serde_json::from_str(r#"{"kind":"storage_full"}"#).unwrap();
+        assert_eq!(
+            full,
+            Fault::StorageFull {
+                storage: "SM".into()
+            }
+        );
     }
 
     #[test]

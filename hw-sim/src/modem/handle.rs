@@ -22,7 +22,8 @@ use super::task::{ModemTask, Request, Shared};
 #[non_exhaustive]
 pub enum SimError {
     /// The PTY, its link or the temporary directory could not be created.
-    #[error("cannot create the modem's port at {link}: {source}")]
+    /// (The cause is the error's source, which `{:#}` and error reports print after it.)
+    #[error("cannot create the modem's port at {link}")]
     Port {
         /// The link path.
         link: PathBuf,

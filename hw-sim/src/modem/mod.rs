@@ -30,7 +30,7 @@ pub mod sim_storage;
 pub mod status;
 mod task;
 
-pub use config::ModemConfig;
+pub use config::{Identity, ModemConfig};
 pub use faults::Fault;
 pub use handle::{ModemControl, SimError, SimModem};
 pub use profile::Profile;

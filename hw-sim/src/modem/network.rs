@@ -71,7 +71,12 @@ impl Engine {
         let mem = self.cpms[2].clone();
         let index = match self.store_slot(&mem, Kind::Deliver, tpdu.clone()) {
             Some(i) => i,
-            None => return Some(tpdu),
+            None => {
+                // The modem tells the network it has no room (TS 24.011 memory capacity
+                // exceeded) and the DTE in the vendor's way; the network holds the message.
+                self.storage_full_notice(&mem, out);
+                return Some(tpdu);
+            }
         };
         if mt == 1 || mt == 3 {
             self.indicate(out, vec![format!("+CMTI: \"{mem}\",{index}")]);
@@ -84,7 +89,10 @@ impl Engine {
         let mem = self.cpms[2].clone();
         match self.store_slot(&mem, Kind::Deliver, tpdu.clone()) {
             Some(index) => self.indicate(out, vec![format!("+CMTI: \"{mem}\",{index}")]),
-            None => self.network_queue.push_back(tpdu),
+            None => {
+                self.storage_full_notice(&mem, out);
+                self.network_queue.push_back(tpdu);
+            }
         }
     }
 

@@ -50,6 +50,16 @@ pub struct Profile {
     pub sim_ready_urcs: &'static [&'static str],
     /// Huawei-style periodic noise (`^RSSI`, `^HCSQ`, `^MODE`), switched by `AT^CURC`.
     pub vendor_noise: bool,
+    /// The notice sent when a storage is full (`{mem}` is its name), if the model sends one:
+    /// Quectel's `+QIND: "smsfull",<mem>` (AT+QINDCFG "smsfull"), Huawei's `^SMMEMFULL:
+    /// <mem>`. SIMCom reports it only through `+CIEV` after `AT+CMER`, which is off.
+    pub storage_full_urc: Option<&'static str>,
+    /// Huawei's `AT^PORTSEL` (which of the stick's ports gets URCs: 0 modem, 1 PCUI), which
+    /// gammu sends to every Huawei and gives up on when it fails.
+    pub portsel: bool,
+    /// Whether `AT+CBC` (battery charge, TS 27.007 §8.4) answers: modules run from a battery
+    /// or a supply they measure; USB sticks do not have it.
+    pub has_cbc: bool,
     /// Whether `AT+CFUN=1,1` re-enumerates the USB device (the port vanishes and returns),
     /// as USB modules do; UART modules like the SIM800 keep the port.
     pub reset_reenumerates: bool,
@@ -94,6 +104,9 @@ impl Profile {
             boot_urcs: &["RDY", "+CFUN: 1"],
             sim_ready_urcs: &["+CPIN: READY", "Call Ready", "SMS Ready"],
             vendor_noise: false,
+            storage_full_urc: None,
+            portsel: false,
+            has_cbc: true,
             reset_reenumerates: false,
             cmgr_empty_is_error: false,
             capacity: [30, 50, 0],
@@ -127,6 +140,9 @@ impl Profile {
                 "+QIND: PB DONE",
             ],
             vendor_noise: false,
+            storage_full_urc: Some("+QIND: \"smsfull\",\"{mem}\""),
+            portsel: false,
+            has_cbc: true,
             reset_reenumerates: true,
             cmgr_empty_is_error: true,
             capacity: [30, 255, 50],
@@ -162,6 +178,9 @@ impl Profile {
             boot_urcs: &["^SYSSTART"],
             sim_ready_urcs: &["^SIMST: 1"],
             vendor_noise: true,
+            storage_full_urc: Some("^SMMEMFULL: \"{mem}\""),
+            portsel: true,
+            has_cbc: false,
             reset_reenumerates: true,
             cmgr_empty_is_error: true,
             capacity: [20, 100, 20],
@@ -189,6 +208,9 @@ impl Profile {
             boot_urcs: &[],
             sim_ready_urcs: &[],
             vendor_noise: false,
+            storage_full_urc: None,
+            portsel: false,
+            has_cbc: false,
             reset_reenumerates: false,
             cmgr_empty_is_error: true,
             capacity: [30, 100, 30],

@@ -27,8 +27,32 @@ pub struct Pty {
 }
 
 impl Pty {
-    /// Open a PTY and symlink its slave at `link` (replacing a stale link left there).
+    /// Open a PTY and symlink its slave at `link`. A stale link (left by a simulator that was
+    /// killed: its `/dev/pts/N` is gone) is replaced; a live one, the port of a running
+    /// simulator, is not: that is an [`io::ErrorKind::AlreadyExists`] error, checked before
+    /// anything is created.
     pub fn open(link: &Path) -> io::Result<Pty> {
+        let stale = match std::fs::symlink_metadata(link) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => return Err(e),
+            Ok(meta) if meta.file_type().is_symlink() && std::fs::metadata(link).is_err() => true,
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!(
+                        "it is the port of a running modem (linked to {}); stop that one or \
+                         remove the link",
+                        std::fs::read_link(link).unwrap_or_default().display()
+                    ),
+                ));
+            }
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "it exists and is not a link to a modem",
+                ));
+            }
+        };
         let pair = nix::pty::openpty(None, None).map_err(io::Error::from)?;
         let mut tio = tcgetattr(&pair.slave).map_err(io::Error::from)?;
         cfmakeraw(&mut tio);
@@ -37,9 +61,7 @@ impl Pty {
         let flags = OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK;
         fcntl(&pair.master, FcntlArg::F_SETFL(flags)).map_err(io::Error::from)?;
         let slave_path = nix::unistd::ttyname(&pair.slave).map_err(io::Error::from)?;
-        if let Ok(meta) = std::fs::symlink_metadata(link)
-            && meta.file_type().is_symlink()
-        {
+        if stale {
             std::fs::remove_file(link)?;
         }
         std::os::unix::fs::symlink(&slave_path, link)?;

@@ -90,6 +90,8 @@ pub enum Kind {
     Deliver,
     /// An SMS-STATUS-REPORT.
     StatusReport,
+    /// An SMS-SUBMIT the DTE stored with `AT+CMGW`.
+    Submit,
 }
 
 /// One stored message: its TPDU (without the SMSC address) and status.

@@ -13,6 +13,8 @@ pub struct StorageStatus {
     pub used: usize,
     /// Locations in total.
     pub capacity: usize,
+    /// No room for another message (every slot used, or the `storage_full` fault).
+    pub full: bool,
 }
 
 /// What the modem is doing now.
@@ -20,6 +22,12 @@ pub struct StorageStatus {
 pub struct ModemStatus {
     /// Profile name.
     pub profile: String,
+    /// The modem's IMEI.
+    pub imei: String,
+    /// The SIM's IMSI.
+    pub imsi: String,
+    /// The SIM's ICCID.
+    pub iccid: String,
     /// Where the port is linked (or will come back).
     pub link: PathBuf,
     /// Whether the port exists now (false while vanished).
@@ -49,6 +57,9 @@ impl Engine {
     pub fn status(&self) -> ModemStatus {
         ModemStatus {
             profile: self.cfg.profile.name.to_owned(),
+            imei: self.cfg.imei.clone(),
+            imsi: self.cfg.imsi.clone(),
+            iccid: self.cfg.iccid.clone(),
             link: PathBuf::new(),
             present: true,
             sim: match self.sim {
@@ -73,6 +84,7 @@ impl Engine {
                     name: s.name.clone(),
                     used: s.used(),
                     capacity: s.capacity,
+                    full: self.is_full(&s.name),
                 })
                 .collect(),
         }

@@ -194,7 +194,7 @@ impl ModemTask {
                 let _ = reply.send(());
             }
             Request::ClearFaults { reply } => {
-                self.engine.clear_faults();
+                self.engine.clear_faults(out);
                 let _ = reply.send(());
             }
             Request::Status { reply } => {

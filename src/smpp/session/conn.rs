@@ -167,7 +167,12 @@ async fn connect_and_bind(link: &Link, role: Role) -> Result<(Reader, Writer, u8
 }
 
 enum Pending {
-    Submit(oneshot::Sender<SubmitResult>, Option<(MessageId, u8)>),
+    /// The reply, the part, and when the submit was queued for writing.
+    Submit(
+        oneshot::Sender<SubmitResult>,
+        Option<(MessageId, u8)>,
+        Instant,
+    ),
     EnquireLink,
     Unbind,
 }
@@ -246,7 +251,7 @@ impl Session {
                         continue;
                     }
                     Link::count(&self.link.stats.submits);
-                    self.request(r.body, Pending::Submit(r.reply, r.part));
+                    self.request(r.body, Pending::Submit(r.reply, r.part, now));
                 }
                 self.set_in_flight();
             }
@@ -322,7 +327,7 @@ impl Session {
             self.unbind(&mut rd, &mut wr).await;
         }
         for (_, p) in self.pending.drain() {
-            if let Pending::Submit(reply, _) = p {
+            if let Pending::Submit(reply, ..) = p {
                 Link::count(&self.link.stats.lost);
                 let _ = reply.send(SubmitResult::Lost);
             }
@@ -398,13 +403,13 @@ impl Session {
     }
 
     fn complete(&mut self, seq: u32, status: CommandStatus, resp: Option<SmResp>) {
-        let Some(Pending::Submit(reply, part)) = self.pending.remove(&seq) else {
+        let Some(Pending::Submit(reply, part, sent)) = self.pending.remove(&seq) else {
             return;
         };
         let now = Instant::now();
         let result = if status == CommandStatus::Ok && resp.is_some() {
             Link::count(&self.link.stats.accepted);
-            self.link.on_accept(now);
+            self.link.on_accept(sent, now);
             let message_id = resp
                 .map(|r| r.message_id.to_string_lossy())
                 .unwrap_or_default();
@@ -428,7 +433,7 @@ impl Session {
         } else {
             if status.is_throttle() {
                 Link::count(&self.link.stats.throttled);
-                self.link.on_throttle(now);
+                self.link.on_throttle(sent, now);
             } else {
                 Link::count(&self.link.stats.refused);
             }

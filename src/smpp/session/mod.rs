@@ -1,7 +1,7 @@
 //! ESME sessions (tokio): the I/O tasks of one SMPP link, thin loops around the codec.
 //!
 //! A [`Link`] is one operator account. It owns a queue of submits (filled by the route,
-//! [`crate::smpp::route`]) and the pacing state ([`aimd`]); its connection tasks
+//! [`crate::smpp::route`]) and the pacing state ([`aimd`]: a rate controller driven by the share of throttled answers); its connection tasks
 //! ([`conn`]) bind (transceiver, or transmitter + receiver), take submits while their window
 //! has room, correlate responses by sequence number, answer and send enquire_link, hand
 //! deliver_sm / data_sm to [`crate::smpp::inbound`], reconnect with backoff and jitter
@@ -168,7 +168,7 @@ pub struct Link {
     /// Its configuration.
     pub config: SmppLinkConfig,
     queue: Mutex<VecDeque<SubmitReq>>,
-    aimd: Mutex<aimd::Aimd>,
+    aimd: Mutex<aimd::Pacing>,
     /// Wakes a connection when submits are queued.
     pub work: Notify,
     /// Bumped on every successful bind (routes wait for a rebind on it).
@@ -206,7 +206,7 @@ impl Link {
         let rate = config.rate.map(|r| r.per_second());
         Arc::new(Link {
             name: name.to_string(),
-            aimd: Mutex::new(aimd::Aimd::new(config.window, rate, Instant::now())),
+            aimd: Mutex::new(aimd::Pacing::new(config.window, rate, Instant::now())),
             config,
             queue: Mutex::new(VecDeque::new()),
             work: Notify::new(),
@@ -270,29 +270,29 @@ impl Link {
         (out, wait)
     }
 
-    /// The window per session now (AIMD-adjusted).
+    /// The window per session now (at most about a second's worth of the paced rate).
     pub fn window(&self) -> usize {
         self.aimd.lock().window()
     }
 
-    /// The rate limit now (AIMD-adjusted), if any.
+    /// The rate limit now (lowered by throttling), if any.
     pub fn current_rate(&self) -> Option<f64> {
         self.aimd.lock().rate()
     }
 
-    /// How many times the SMSC's throttling cut the window and rate.
+    /// How many times the SMSC's throttling cut the rate.
     pub fn throttle_cuts(&self) -> u64 {
         self.aimd.lock().cuts
     }
 
-    /// Records an accepted submit (AIMD increase).
-    pub fn on_accept(&self, now: Instant) {
-        self.aimd.lock().on_accept(now);
+    /// Records an accepted submit written at `sent` (the rate may grow).
+    pub fn on_accept(&self, sent: Instant, now: Instant) {
+        self.aimd.lock().on_accept(sent, now);
     }
 
-    /// Records a throttle answer (AIMD decrease).
-    pub fn on_throttle(&self, now: Instant) {
-        self.aimd.lock().on_throttle(now);
+    /// Records a throttle answer to a submit written at `sent` (the rate may be cut).
+    pub fn on_throttle(&self, sent: Instant, now: Instant) {
+        self.aimd.lock().on_throttle(sent, now);
     }
 
     /// Bound connections that transmit.
