@@ -100,10 +100,13 @@ pub async fn serve(
     let data_dir = config.store.data_dir.clone();
     let cache = config.store.cache_bytes;
     let dir = data_dir.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open(&dir, cache))
-        .await
-        .context("store open task failed")?
-        .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
+    let store = tokio::task::spawn_blocking(move || {
+        crate::model::load_numbering_plans();
+        Store::open(&dir, cache)
+    })
+    .await
+    .context("store open task failed")?
+    .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
     // Consent keywords act on every received message, so the hook is in before drivers start.
     let consent = crate::consent::ConsentHook::new(&config.consent, &config.messages);
     store.set_inbound_hook(consent.clone());

@@ -164,6 +164,7 @@ fn schemas() -> Value {
             "required": ["id", "to", "text", "encoding", "expires_at", "status", "parts", "history", "created_at", "updated_at"],
             "properties": {
                 "id": { "type": "string" }, "to": { "type": "string" }, "from": { "type": "string" },
+                "to_original": { "type": "string", "description": "The recipient as the client wrote it, when that differs from `to`." },
                 "text": { "type": "string" }, "encoding": { "type": "string" },
                 "send_at": ts.clone(), "expires_at": ts.clone(),
                 "priority": { "type": "string", "enum": ["low", "normal", "high"] },

@@ -415,8 +415,10 @@ impl SubmitRules {
         let parts = (1..=count.parts.max(1))
             .map(|i| Part::pending(i as u8))
             .collect();
+        let original = req.to.trim();
         let mut message = OutboundMessage {
             id: MessageId::new_at(now.as_millis()),
+            to_original: (original != to.as_str()).then(|| original.to_string()),
             to,
             from,
             text: req.text,

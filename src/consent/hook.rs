@@ -143,6 +143,7 @@ fn confirmation(
     let mut m = OutboundMessage {
         id: MessageId::new_at(now.as_millis()),
         to,
+        to_original: None,
         from,
         text: text.to_string(),
         encoding: crate::api::submit::encoding_name(count.encoding).to_string(),

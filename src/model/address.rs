@@ -121,6 +121,12 @@ pub struct Msisdn(String);
 /// The separators people put into numbers; all are dropped.
 const SEPARATORS: &[char] = &[' ', '-', '.', '(', ')', '/', '\u{a0}'];
 
+/// Loads the numbering-plan metadata (a few milliseconds, once): the daemon calls it at start
+/// on a blocking thread, so that the first number read on the runtime does not pay for it.
+pub fn load_numbering_plans() {
+    let _ = DATABASE.by_code(&1);
+}
+
 /// A country calling code and the plan metadata of its main country.
 fn country(code: u16) -> Option<&'static phonenumber::Metadata> {
     let all = DATABASE.by_code(&code)?;

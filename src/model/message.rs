@@ -172,6 +172,9 @@ pub struct OutboundMessage {
     pub id: MessageId,
     /// Normalised recipient.
     pub to: Msisdn,
+    /// The recipient as the client wrote it, when that differs from `to` (`040 123 4567`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_original: Option<String>,
     /// Who it appears to come from; `None` lets the route choose (the SIM's own number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Sender>,

@@ -14,7 +14,9 @@ mod message;
 mod status;
 mod time;
 
-pub use address::{AddressError, Msisdn, NumberPlan, NumberType, ReceivedAddress, Sender};
+pub use address::{
+    AddressError, Msisdn, NumberPlan, NumberType, ReceivedAddress, Sender, load_numbering_plans,
+};
 pub use audit::{Actor, AuditEntry};
 pub use consent::{GLOBAL_SCOPE, KeywordAction, KeywordHit, Suppression, SuppressionSource};
 pub use event::{Event, EventKind};

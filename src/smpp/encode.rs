@@ -289,6 +289,7 @@ mod tests {
         OutboundMessage {
             id: crate::model::MessageId::new_at(now.as_millis()),
             to: Msisdn::parse("+358401234567", &NumberPlan::default()).unwrap(),
+            to_original: None,
             from,
             text: text.into(),
             encoding: "gsm7".into(),

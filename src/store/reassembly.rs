@@ -146,15 +146,9 @@ impl Store {
         part: InboundPart,
         now: Timestamp,
     ) -> Result<Received, StoreError> {
-        let _guard = self.write_lock.lock();
-        let seen = seen_key(&part.modem, pdu);
-        if self.tree.contains_key(&seen)? {
-            return Ok(Received::Duplicate);
-        }
-        let mut batch = Writes::default();
-        batch.insert(seen, &now.as_millis().to_be_bytes());
         // Every received address is read as a submission's number is, so that replies,
         // opt-outs and inbound rules compare E.164 with E.164 (issue 13 item 5).
+        // Read before the write lock: a national number takes the plan's patterns.
         let plan = self.conversations.number_plan.read().clone();
         let from = ReceivedAddress::read(&part.from, part.from_type, &plan);
         let to = part
@@ -165,6 +159,13 @@ impl Store {
             Some(t) => (Some(t.normalised), t.original),
             None => (None, None),
         };
+        let _guard = self.write_lock.lock();
+        let seen = seen_key(&part.modem, pdu);
+        if self.tree.contains_key(&seen)? {
+            return Ok(Received::Duplicate);
+        }
+        let mut batch = Writes::default();
+        batch.insert(seen, &now.as_millis().to_be_bytes());
         let result = match part
             .concat
             .filter(|c| c.total > 1 && c.seq >= 1 && c.seq <= c.total)

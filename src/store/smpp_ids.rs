@@ -389,6 +389,7 @@ mod tests {
         let m = OutboundMessage {
             id: MessageId::new_at(now.as_millis()),
             to: Msisdn::parse("+358401234567", &NumberPlan::default()).unwrap(),
+            to_original: None,
             from: None,
             text: "hi".into(),
             encoding: "gsm7".into(),

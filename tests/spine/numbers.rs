@@ -24,6 +24,10 @@ async fn international_digits_without_plus_should_reach_that_number_through_the_
         .get(&format!("/v1/messages/{}", v["id"].as_str().unwrap()))
         .await;
     assert_eq!(m["to"], "+358401234567", "{m}");
+    assert_eq!(
+        m["to_original"], "358401234567",
+        "what the client wrote: {m}"
+    );
 
     // A Finnish national number without its trunk prefix is refused, naming why.
     let (s, v) = api
