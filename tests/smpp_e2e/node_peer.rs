@@ -40,7 +40,7 @@ impl NodeSmsc {
         let modules = node_modules();
         let probe = modules.join("smpp");
         let probe = probe.to_string_lossy();
-        if !peer::available("node", &["-e", "require(process.argv[1])", &probe], INSTALL) {
+        if !peer::works("node", &["-e", "require(process.argv[1])", &probe], INSTALL) {
             return None;
         }
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/node_smsc.js");
@@ -152,7 +152,7 @@ async fn an_absolute_validity_and_a_kannel_dlr_mask_of_zero_should_reach_a_node_
         sim,
         smsc.port,
         "validity_format = \"absolute\"\nhonour_dlr_mask = true",
-        "[kannel]\nenabled = true\n[[kannel.users]]\nusername = \"k\"\npassword = \"kannel-secret\"\n",
+        "[kannel]\nenabled = true\ndlr_allow = [\"http://127.0.0.1:9/\"]\n[[kannel.users]]\nusername = \"k\"\npassword = \"kannel-secret\"\n",
     )
     .await;
     let id = post(

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 
 /// Whether `program` runs (`program probe_args…` starts). When it does not: panics under CI,
 /// else prints a notice and returns false, and the caller returns early.
+#[allow(dead_code)] // not every test crate that includes this file needs it
 pub fn available(program: &str, probe_args: &[&str], install_hint: &str) -> bool {
     let runs = Command::new(program)
         .args(probe_args)
