@@ -90,16 +90,7 @@ pub async fn list(
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| super::json::serde_error(&e.body_text()))?;
-    let before = match q.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(c.parse::<MessageId>().map_err(|_| {
-            ApiError::field(
-                "invalid_cursor",
-                "cursor",
-                "use the next_cursor of the previous page",
-            )
-        })?),
-    };
+    let before = super::messages::page_cursor(q.cursor.as_deref())?;
     let limit = super::messages::page_limit(q.limit)?;
     let items = state.store.list_audit(before, limit)?;
     let next_cursor = (items.len() == limit)

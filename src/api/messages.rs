@@ -41,6 +41,21 @@ pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
     }
 }
 
+/// Where a newest-first listing continues: the `next_cursor` of the previous page (an id),
+/// or the start when absent or empty.
+pub fn page_cursor(cursor: Option<&str>) -> Result<Option<MessageId>, ApiError> {
+    match cursor {
+        None | Some("") => Ok(None),
+        Some(c) => c.parse::<MessageId>().map(Some).map_err(|_| {
+            ApiError::field(
+                "invalid_cursor",
+                "cursor",
+                "use the next_cursor of the previous page",
+            )
+        }),
+    }
+}
+
 /// `POST /v1/messages`.
 pub async fn submit(
     State(state): State<AppState>,
@@ -251,16 +266,7 @@ pub async fn list(
                 .to_string(),
         ),
     };
-    let before = match q.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(c.parse::<MessageId>().map_err(|_| {
-            ApiError::field(
-                "invalid_cursor",
-                "cursor",
-                "use the next_cursor of the previous page",
-            )
-        })?),
-    };
+    let before = page_cursor(q.cursor.as_deref())?;
     let page = state.store.list(&ListFilter {
         status,
         to,
