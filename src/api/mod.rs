@@ -13,7 +13,7 @@ mod health;
 mod inbox;
 mod json;
 pub mod kannel;
-mod kannel_params;
+pub mod kannel_params;
 mod messages;
 mod metrics;
 mod modems;

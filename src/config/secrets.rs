@@ -142,10 +142,26 @@ fn resolve_value(
     }
 }
 
+/// A secret file larger than this is a mistake (a certificate bundle, `/dev/zero`), not a
+/// secret: refused instead of read whole.
+const MAX_SECRET_FILE: u64 = 64 * 1024;
+
 /// The file's content without the line end that editors and `echo` add.
 fn read_secret_file(file: &Path) -> Result<String, String> {
-    let content = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read the secret file {}: {e}", file.display()))?;
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read the secret file {}: {e}", file.display());
+    let mut content = String::new();
+    std::fs::File::open(file)
+        .map_err(cannot)?
+        .take(MAX_SECRET_FILE + 1)
+        .read_to_string(&mut content)
+        .map_err(cannot)?;
+    if content.len() as u64 > MAX_SECRET_FILE {
+        return Err(format!(
+            "the secret file {} is larger than {MAX_SECRET_FILE} bytes: not a secret",
+            file.display()
+        ));
+    }
     let secret = content.trim_end_matches(['\n', '\r']);
     if secret.is_empty() {
         return Err(format!("the secret file {} is empty", file.display()));
@@ -274,6 +290,14 @@ mod tests {
             errors.iter().any(|e| e.message.contains("not both")),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn an_endless_file_should_be_refused_not_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[callbacks]\nsecret_file = \"/dev/zero\"\n";
+        let errors = parse(text, &sources(dir.path(), NO_ENV)).unwrap_err();
+        assert!(errors[0].message.contains("larger than"), "{errors:?}");
     }
 
     #[test]
