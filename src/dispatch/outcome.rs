@@ -333,26 +333,38 @@ mod tests {
         assert_eq!(store.get(b).unwrap().unwrap().status, Status::Failed);
     }
 
-    #[test]
-    fn a_receipt_that_came_before_the_outcome_should_make_the_message_delivered_through_sent() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), 8 << 20).unwrap();
-        let id = sending_message(&store);
+    /// An SMPP receipt for part 1 of `id` (SMSC id `abc`), applied before the send's outcome.
+    fn receipt_before_outcome(
+        store: &Store,
+        id: MessageId,
+        part_status: PartStatus,
+        stat: &str,
+        err: Option<&str>,
+    ) {
         store
             .record_smsc_id("r", "abc", id, 1, Timestamp(2_500))
             .unwrap();
+        let err_text = err.map(|e| format!(" err:{e}")).unwrap_or_default();
         let receipt = crate::store::SmscReceipt {
             smsc_id: "abc".into(),
-            part_status: PartStatus::Delivered,
-            stat: "DELIVRD".into(),
-            err: None,
+            part_status,
+            stat: stat.into(),
+            err: err.map(str::to_string),
             done_date: None,
-            raw: "id:abc stat:DELIVRD".into(),
+            raw: format!("id:abc stat:{stat}{err_text}"),
             received_at: Timestamp(2_600),
         };
         store
             .apply_smpp_receipt("r", &receipt, Timestamp(2_600))
             .unwrap();
+    }
+
+    #[test]
+    fn a_receipt_that_came_before_the_outcome_should_make_the_message_delivered_through_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let id = sending_message(&store);
+        receipt_before_outcome(&store, id, PartStatus::Delivered, "DELIVRD", None);
         record_sent_then_expect_delivered_through_sent(&store, id, "abc");
     }
 
@@ -389,21 +401,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 8 << 20).unwrap();
         let id = sending_message(&store);
-        store
-            .record_smsc_id("r", "abc", id, 1, Timestamp(2_500))
-            .unwrap();
-        let receipt = crate::store::SmscReceipt {
-            smsc_id: "abc".into(),
-            part_status: PartStatus::Undelivered,
-            stat: "UNDELIV".into(),
-            err: Some("012".into()),
-            done_date: None,
-            raw: "id:abc stat:UNDELIV err:012".into(),
-            received_at: Timestamp(2_600),
-        };
-        store
-            .apply_smpp_receipt("r", &receipt, Timestamp(2_600))
-            .unwrap();
+        receipt_before_outcome(&store, id, PartStatus::Undelivered, "UNDELIV", Some("012"));
         let sent = Finished {
             id,
             route: "r".into(),

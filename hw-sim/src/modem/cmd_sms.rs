@@ -338,6 +338,20 @@ impl Engine {
         }
     }
 
+    /// The `<length>` of `+CMGS` / `+CMGW` (first argument of `args`), once the SIM is ready
+    /// and PDU mode is on: what both check before their prompt.
+    fn pdu_length(&mut self, args: &str) -> Result<usize, Fail> {
+        self.sim_cms()?;
+        if self.cmgf == 1 {
+            return Err(Fail::Cms(305));
+        }
+        let length = num_arg(args, 0).ok_or(Fail::Cms(304))? as usize;
+        if length == 0 || length > MAX_TPDU {
+            return Err(Fail::Cms(304));
+        }
+        Ok(length)
+    }
+
     /// `+CMGS=<length>` in PDU mode: checks, then the prompt.
     fn cmgs(&mut self, form: &Form) -> Result<Flow, Fail> {
         let Form::Set(a) = form else {
@@ -346,14 +360,7 @@ impl Engine {
                 _ => Err(Fail::Plain),
             };
         };
-        self.sim_cms()?;
-        if self.cmgf == 1 {
-            return Err(Fail::Cms(305));
-        }
-        let length = num_arg(a, 0).ok_or(Fail::Cms(304))? as usize;
-        if length == 0 || length > MAX_TPDU {
-            return Err(Fail::Cms(304));
-        }
+        let length = self.pdu_length(a)?;
         if self.faults.send == super::faults::SendFault::HangBeforePrompt {
             self.faults.send = super::faults::SendFault::None;
             self.faults.hung = true;
@@ -371,14 +378,7 @@ impl Engine {
                 _ => Err(Fail::Plain),
             };
         };
-        self.sim_cms()?;
-        if self.cmgf == 1 {
-            return Err(Fail::Cms(305));
-        }
-        let length = num_arg(a, 0).ok_or(Fail::Cms(304))? as usize;
-        if length == 0 || length > MAX_TPDU {
-            return Err(Fail::Cms(304));
-        }
+        let length = self.pdu_length(a)?;
         let stat = match num_arg(a, 1) {
             None => 2,
             Some(s @ 0..=3) => s as u8,
