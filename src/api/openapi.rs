@@ -42,6 +42,34 @@ fn with(mut base: Value, extra: Value) -> Value {
     base
 }
 
+/// What a client can do next with a message it submitted (OpenAPI links: they tell generated
+/// clients and stateful API testers how one answer feeds the next request).
+fn message_links() -> Value {
+    let id = json!({ "id": "$response.body#/id" });
+    json!({
+        "GetMessage": { "operationId": "getMessage", "parameters": id, "description": "Follow the message." },
+        "CancelMessage": { "operationId": "cancelMessage", "parameters": id, "description": "Cancel it while it waits." }
+    })
+}
+
+/// What a client can do next with a suppression entry it put.
+fn suppression_links() -> Value {
+    let number = json!({ "number": "$request.path.number" });
+    json!({
+        "GetSuppression": { "operationId": "getSuppression", "parameters": number, "description": "Read the entry." },
+        "DeleteSuppression": { "operationId": "deleteSuppression", "parameters": number, "description": "Remove the entry." }
+    })
+}
+
+/// What a client can do with the first webhook target of the list.
+fn webhook_links() -> Value {
+    let name = json!({ "name": "$response.body#/webhooks/0/name" });
+    json!({
+        "ListDeadLetters": { "operationId": "listDeadLetters", "parameters": name, "description": "Its dead letters." },
+        "ReplayDeadLetters": { "operationId": "replayDeadLetters", "parameters": name, "description": "Queue them again." }
+    })
+}
+
 fn json_body(schema: &str, example: Value) -> Value {
     json!({ "content": { "application/json": {
         "schema": { "$ref": format!("#/components/schemas/{schema}") },
@@ -382,7 +410,8 @@ pub fn document() -> Value {
                     "requestBody": with(json!({ "required": true }), json_body("SubmitRequest", json!({"to": "040 123 4567", "text": "Muistutus: aika huomenna klo 10.00", "reference": "appt-1"}))),
                     "responses": with(json!({ "202": with(ok("Stored on disk; Location names the message.", "Accepted",
                         json!({"id": ID, "status": "queued", "parts": 1, "encoding": "gsm7"})),
-                        json!({ "headers": { "Location": { "schema": { "type": "string" } } } })) }), submit_errors.clone())
+                        json!({ "headers": { "Location": { "schema": { "type": "string" } } },
+                                "links": message_links() })) }), submit_errors.clone())
                 },
                 "get": {
                     "summary": "List messages, newest first", "operationId": "listMessages",
@@ -425,7 +454,8 @@ pub fn document() -> Value {
                 "put": { "summary": "Add or replace an entry (body optional)", "operationId": "putSuppression",
                     "parameters": [path_param("number", "The number, any accepted form.")],
                     "requestBody": with(json!({ "required": false }), json_body("SuppressionRequest", json!({"scope": "global", "note": "asked by phone"}))),
-                    "responses": with(json!({ "201": ok("Added.", "Suppression", suppression_example()), "200": ok("Replaced.", "Suppression", suppression_example()) }),
+                    "responses": with(json!({ "201": with(ok("Added.", "Suppression", suppression_example()), json!({ "links": suppression_links() })),
+                        "200": with(ok("Replaced.", "Suppression", suppression_example()), json!({ "links": suppression_links() })) }),
                         error_responses(&[400, 401, 403, 503])) },
                 "delete": { "summary": "Remove an entry (the number may get messages again)", "operationId": "deleteSuppression",
                     "parameters": [path_param("number", "The number, any accepted form."), query("scope", "global (default) or a sender.", json!({ "type": "string" }))],
@@ -476,7 +506,8 @@ pub fn document() -> Value {
             }},
             "/v1/webhooks": { "get": {
                 "summary": "Webhook targets with their backlog", "operationId": "listWebhooks",
-                "responses": with(json!({ "200": ok("Targets.", "WebhookList", json!({"webhooks": [{"name": "crm", "pending": 0, "dead": 1, "delivered": 42, "failed_attempts": 3}]})) }),
+                "responses": with(json!({ "200": with(ok("Targets.", "WebhookList", json!({"webhooks": [{"name": "crm", "pending": 0, "dead": 1, "delivered": 42, "failed_attempts": 3}]})),
+                    json!({ "links": webhook_links() })) }),
                     error_responses(&[401, 403, 503]))
             }},
             "/v1/webhooks/{name}/dead-letters": { "get": {

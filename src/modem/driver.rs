@@ -30,8 +30,9 @@ use crate::dispatch::{PartOutcome, Shaper};
 use crate::model::{MessageId, Timestamp};
 use crate::store::{Received, Store};
 
-/// How often a modem that is down or dead resolves expired unconfirmed parts.
-const RESOLVE_EVERY: Duration = Duration::from_secs(1);
+/// How often a modem's deadlines (unconfirmed parts' validity, the reassembly timeout) are
+/// checked, whatever state its driver is in.
+const DEADLINES_EVERY: Duration = Duration::from_secs(1);
 
 /// How long seen-PDU marks are kept (a SIM is swept far more often than this).
 const SEEN_KEEP: Duration = Duration::from_secs(14 * 86_400);
@@ -90,7 +91,7 @@ impl ModemShared {
 }
 
 /// Everything a modem task needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ModemDeps {
     /// Its configuration.
     pub config: ModemConfig,
@@ -135,8 +136,60 @@ pub fn spawn(
         registered: false,
         deps,
     };
+    tokio::spawn(keep_deadlines(task.deps.clone(), task.cancel.clone()));
     let handle = tokio::spawn(task.run());
     (shared, handle)
+}
+
+/// Applies a modem's deadlines on a timer of their own: parts parked by `wait_for_report`
+/// whose validity ended without a report become undelivered, and parts of a concatenated
+/// message that waited longer than the reassembly timeout are delivered flagged incomplete.
+/// Apart from the driver because a deadline passes whatever the modem does: a driver stuck
+/// in a recovery step with long command timeouts must not hold a message past its validity.
+async fn keep_deadlines(deps: ModemDeps, cancel: CancellationToken) {
+    let mut tick = interval(DEADLINES_EVERY);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let now = Timestamp::now();
+        resolve_unconfirmed(&deps, now).await;
+        release_incomplete(&deps, now).await;
+    }
+}
+
+/// Parts parked by `wait_for_report` whose validity ended without a report become undelivered
+/// (no report can come for them any more).
+async fn resolve_unconfirmed(deps: &ModemDeps, now: Timestamp) {
+    let c = &deps.config;
+    match deps.store.resolve_unconfirmed(&c.name, now) {
+        Ok(v) if !v.is_empty() => {
+            let _ = deps.store.durable().await;
+            warn!(target: "smsgw::modem", modem = %c.name, parts = ?v, "unconfirmed parts resolved undelivered: no status report before their validity ended");
+        }
+        Ok(_) => {}
+        Err(e) => warn!(target: "smsgw::modem", cause = %e, "cannot resolve unconfirmed parts"),
+    }
+}
+
+/// Received messages whose parts waited longer than the reassembly timeout are delivered,
+/// flagged incomplete.
+async fn release_incomplete(deps: &ModemDeps, now: Timestamp) {
+    let c = &deps.config;
+    let older = Timestamp(
+        now.as_millis()
+            .saturating_sub(c.timeouts.reassembly.get().as_millis() as u64),
+    );
+    match deps.store.release_incomplete(&c.name, older, now) {
+        Ok(v) if !v.is_empty() => {
+            let _ = deps.store.durable().await;
+            warn!(target: "smsgw::modem", modem = %c.name, count = v.len(), "incomplete messages delivered after the reassembly timeout");
+        }
+        Ok(_) => {}
+        Err(e) => warn!(target: "smsgw::modem", cause = %e, "cannot release incomplete messages"),
+    }
 }
 
 /// How a session with an open port ended.
@@ -250,18 +303,14 @@ impl ModemTask {
         }
     }
 
-    /// Sleeps `d`, refusing jobs meanwhile (and resolving expired unconfirmed parts every
-    /// [`RESOLVE_EVERY`]). False when cancelled.
+    /// Sleeps `d`, refusing jobs meanwhile. False when cancelled.
     async fn pause(&mut self, d: Duration) -> bool {
         let until = Instant::now() + d;
-        let mut resolve = interval(RESOLVE_EVERY);
-        resolve.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = self.cancel.cancelled() => return false,
                 _ = tokio::time::sleep_until(until) => return true,
                 Some(job) = self.jobs.recv() => self.refuse(job, "the modem is not ready"),
-                _ = resolve.tick() => self.resolve_unconfirmed(Timestamp::now()).await,
             }
         }
     }
@@ -619,20 +668,6 @@ impl ModemTask {
         let now = Timestamp::now();
         let c = &self.deps.config;
         let store = &self.deps.store;
-        let older = Timestamp(
-            now.as_millis()
-                .saturating_sub(c.timeouts.reassembly.get().as_millis() as u64),
-        );
-        match store.release_incomplete(&c.name, older, now) {
-            Ok(v) if !v.is_empty() => {
-                let _ = store.durable().await;
-                warn!(target: "smsgw::modem", modem = %c.name, count = v.len(), "incomplete messages delivered after the reassembly timeout");
-            }
-            Ok(_) => {}
-            Err(e) => {
-                warn!(target: "smsgw::modem", cause = %e, "cannot release incomplete messages")
-            }
-        }
         let _ = store.purge_seen(
             &c.name,
             Timestamp(now.as_millis().saturating_sub(SEEN_KEEP.as_millis() as u64)),
@@ -644,7 +679,6 @@ impl ModemTask {
                     .saturating_sub(c.timeouts.report_window.get().as_millis() as u64),
             ),
         );
-        self.resolve_unconfirmed(now).await;
         match r {
             Ok(n) => {
                 self.shared.view.lock().counters.received += n as u64;
@@ -652,22 +686,6 @@ impl ModemTask {
             }
             Err(PortError::Timeout { .. }) => self.ladder.failure(),
             Err(_) => Some(Step::Reopen),
-        }
-    }
-
-    /// Parts parked by `wait_for_report` whose validity ended without a report become
-    /// undelivered. Runs with each sweep and while the modem is down or dead (no report can
-    /// come through it then, but the deadline still passes).
-    async fn resolve_unconfirmed(&self, now: Timestamp) {
-        let c = &self.deps.config;
-        let store = &self.deps.store;
-        match store.resolve_unconfirmed(&c.name, now) {
-            Ok(v) if !v.is_empty() => {
-                let _ = store.durable().await;
-                warn!(target: "smsgw::modem", modem = %c.name, parts = ?v, "unconfirmed parts resolved undelivered: no status report before their validity ended");
-            }
-            Ok(_) => {}
-            Err(e) => warn!(target: "smsgw::modem", cause = %e, "cannot resolve unconfirmed parts"),
         }
     }
 

@@ -4,6 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[allow(dead_code)]
+#[path = "../support/eventually.rs"]
+mod eventually;
+#[allow(dead_code)]
 #[path = "../support/fake_route.rs"]
 mod fake_route;
 #[allow(dead_code)]

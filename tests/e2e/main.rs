@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+#[path = "../support/eventually.rs"]
+mod eventually;
 mod harness;
 mod modems;
 mod openapi_fuzz;

@@ -3,15 +3,12 @@
 //! (single, multi-part out of order, UCS-2) land in the inbox.
 
 use std::path::Path;
-use std::time::Duration;
 
 use hw_sim::{ModemConfig, Profile, SimModem};
 use serde_json::{Value, json};
 
+use crate::eventually::eventually;
 use crate::harness::{Daemon, write_config};
-
-/// Upper bound of every wait: generous for debug builds on a busy machine.
-const WAIT: Duration = Duration::from_secs(30);
 
 async fn modem(dir: &Path, name: &str, profile: Profile) -> SimModem {
     let mut cfg = ModemConfig::fast(profile);
@@ -60,25 +57,6 @@ routes = ["sims"]
         ));
     }
     c
-}
-
-/// Polls `f` every 50 ms until it gives a value, up to [`WAIT`].
-async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn get(http: &reqwest::Client, url: String) -> Value {

@@ -178,15 +178,18 @@ async fn an_unknown_part_with_no_report_should_be_undelivered_when_its_validity_
     bounded(async {
         let a = sim(Profile::generic(), |_| {}).await;
         let dir = tempfile::tempdir().unwrap();
-        let gw = Gw::start(&config_text(
+        // Each recovery step of the hung modem waits 25 s for an answer, longer than the test
+        // waits: the deadline must pass on its own timer, not when the driver gets round to it.
+        let config = config_text(
             dir.path(),
             &[ModemEntry::new(
                 "m0",
                 &a,
                 "unknown_outcome = \"wait_for_report\"",
             )],
-        ))
-        .await;
+        )
+        .replace("command = \"1s\"", "command = \"25s\"");
+        let gw = Gw::start(&config).await;
         gw.all_ready(1).await;
         a.fault(Fault::HangAfterPdu).await.unwrap();
         let id = gw
@@ -196,7 +199,7 @@ async fn an_unknown_part_with_no_report_should_be_undelivered_when_its_validity_
             v["status"] == "sent" && part(v)["status"] == "unknown"
         })
         .await;
-        // The modem stays hung: the deadline is kept even while it is down or dead.
+        // The modem stays hung: the deadline is kept while it is stuck recovering.
         let v = gw
             .until_message(&id, "undelivered", |v| v["status"] == "undelivered")
             .await;

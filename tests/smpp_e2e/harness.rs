@@ -10,8 +10,7 @@ use smsgw::config::Config;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-/// The longest any wait in these tests lasts.
-pub const WAIT: Duration = Duration::from_secs(30);
+pub use crate::eventually::{WAIT, eventually};
 
 pub struct Gw {
     pub base: String,
@@ -174,24 +173,5 @@ impl Gw {
             t.await.unwrap().unwrap();
         }
         self.smsc.shutdown().await;
-    }
-}
-
-/// Polls `check` until it returns `Some`, at most [`WAIT`].
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

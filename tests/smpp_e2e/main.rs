@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod delivery;
+#[path = "../support/eventually.rs"]
+mod eventually;
 mod faults;
 mod harness;
 mod node_peer;

@@ -2,6 +2,8 @@
 //! clock), configuration files, and API cases that need a route.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../support/eventually.rs"]
+mod eventually;
 #[path = "../support/fake_route.rs"]
 mod fake_route;
 mod inbox_longpoll;
