@@ -196,6 +196,7 @@ pub async fn serve(
         metrics.register(pool.clone());
     }
     tracker.spawn(activity.clone().run(store.clone(), work.clone()));
+    metrics.register(pressure.clone());
     let auth_failures = Arc::new(api::auth_limit::AuthFailures::new());
     metrics.register(auth_failures.clone());
     let state = AppState {

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::error::ApiError;
 use crate::config::LimitsConfig;
+use crate::metrics::{Collector, Exposition};
 use crate::model::Status;
 use crate::store::Store;
 
@@ -38,6 +39,9 @@ pub struct Pressure {
     added: AtomicU64,
     /// Free bytes for unprivileged writers at the last refresh (`u64::MAX` when unknown).
     free_disk: AtomicU64,
+    /// Submissions refused for the disk floor, and for the queue limit (monotonic).
+    refused_disk: AtomicU64,
+    refused_queue: AtomicU64,
 }
 
 impl Pressure {
@@ -48,6 +52,8 @@ impl Pressure {
             base: parking_lot::Mutex::new((0, 0)),
             added: AtomicU64::new(0),
             free_disk: AtomicU64::new(u64::MAX),
+            refused_disk: AtomicU64::new(0),
+            refused_queue: AtomicU64::new(0),
         })
     }
 
@@ -70,6 +76,7 @@ impl Pressure {
                     ),
                 );
                 e.retry_after = Some(DISK_RETRY_AFTER);
+                self.refused_disk.fetch_add(1, Ordering::Relaxed);
                 return Err(e);
             }
         }
@@ -84,6 +91,7 @@ impl Pressure {
                     ),
                 );
                 e.retry_after = Some(QUEUE_RETRY_AFTER);
+                self.refused_queue.fetch_add(1, Ordering::Relaxed);
                 return Err(e);
             }
         }
@@ -156,6 +164,31 @@ pub fn refresh_pause(took: Duration) -> Duration {
 pub fn free_space(dir: &std::path::Path) -> Option<u64> {
     let st = rustix::fs::statvfs(dir).ok()?;
     Some(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+impl Collector for Pressure {
+    fn collect(&self, out: &mut Exposition) {
+        for (reason, n) in [
+            ("disk_full", &self.refused_disk),
+            ("queue_full", &self.refused_queue),
+        ] {
+            out.counter(
+                "smsgw_submissions_refused_total",
+                "Submissions refused by back-pressure, by reason (nothing of them was accepted).",
+                &[("reason", reason)],
+                n.load(Ordering::Relaxed) as f64,
+            );
+        }
+        let free = self.free_disk.load(Ordering::Relaxed);
+        if free != u64::MAX {
+            out.gauge(
+                "smsgw_store_disk_free_bytes",
+                "Free bytes on the store's file system at the last measurement.",
+                &[],
+                free as f64,
+            );
+        }
+    }
 }
 
 #[cfg(test)]

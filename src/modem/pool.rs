@@ -746,6 +746,11 @@ impl Collector for ModemPool {
                     c.storage_full,
                 ),
                 (
+                    "smsgw_modem_opens_total",
+                    "Times the modem's port was opened (more than one: it closed or vanished and came back).",
+                    c.opens,
+                ),
+                (
                     "smsgw_modem_out_of_rotation_total",
                     "Times repeated send failures took the modem out of rotation.",
                     c.out_of_rotation,

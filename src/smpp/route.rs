@@ -378,6 +378,16 @@ impl Collector for SmppRoute {
                 g(&s.mo),
             ),
             (
+                "smsgw_smpp_binds_total",
+                "Successful binds (more than the sessions bound: the link was lost and bound again).",
+                g(&s.binds),
+            ),
+            (
+                "smsgw_smpp_response_timeouts_total",
+                "Responses the SMSC did not send in time (each ends its session).",
+                g(&s.response_timeouts),
+            ),
+            (
                 "smsgw_smpp_bind_refusals_total",
                 "Binds refused by the SMSC.",
                 g(&s.bind_refusals),

@@ -60,6 +60,12 @@ impl Daemon {
         }
     }
 
+    /// The process id, while it runs (the soak reads its resources under /proc).
+    #[allow(dead_code)]
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Sends `signal` (`HUP`, `TERM`, …) to the process.
     pub fn signal(&self, signal: &str) {
         let c = self.child.as_ref().expect("daemon already stopped");
