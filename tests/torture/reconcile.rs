@@ -144,7 +144,11 @@ async fn check(rig: &Rig, ledger: &Ledger) -> Result<Figures, Vec<String>> {
         // 2. Every message reached a final state.
         let status = str_of(m, "status");
         if !FINAL.contains(&status) {
-            p.push(format!("NOT FINAL: {} is {status}", str_of(m, "id")));
+            p.push(format!(
+                "NOT FINAL: {} is {status}: {}",
+                str_of(m, "id"),
+                m["parts"]
+            ));
         } else if !["delivered", "undelivered"].contains(&status) {
             p.push(format!(
                 "FAILED: {} ended {status}: {}",
