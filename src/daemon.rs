@@ -132,6 +132,17 @@ pub async fn serve(
         );
     }
 
+    let links: Vec<&str> = config.smpp.iter().map(|l| l.route.as_str()).collect();
+    let restored = store
+        .restore_smsc_ids(&links)
+        .context("cannot restore the SMSC ids of messages waiting for receipts")?;
+    if restored > 0 {
+        warn!(
+            restored,
+            "SMSC ids lost by the previous process were restored from their messages"
+        );
+    }
+
     let work = CancellationToken::new();
     let commit_stop = CancellationToken::new();
     let tracker = TaskTracker::new();

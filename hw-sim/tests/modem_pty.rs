@@ -232,6 +232,28 @@ async fn full_storage_should_hold_messages_in_the_network_until_space_is_freed()
 }
 
 #[tokio::test]
+async fn a_status_report_finding_its_storage_full_should_wait_in_the_network_for_room() {
+    let (m, mut p) = start(Profile::sim800()).await;
+    p.cmd("ATE0;+CMEE=1;+CNMI=2,1,0,2,0").await;
+    registered(&mut p).await;
+    for _ in 0..3 {
+        m.inject_tpdu(hex::decode(DELIVER).unwrap()).await.unwrap();
+    }
+    p.until("+CMTI: \"SM\",3\r\n").await;
+    // The same SUBMIT asking a status report (TP-SRR, 0x20 in its first octet).
+    let submit = SUBMIT.replacen("0011", "0031", 1);
+    assert!(p.cmd("AT+CMGS=23").await.ends_with("> "));
+    p.write(format!("{submit}\x1a").as_bytes()).await;
+    assert!(p.final_result().await.ends_with("OK\r\n"));
+    let got = p.drain_for(Duration::from_millis(300)).await;
+    assert!(!got.contains("+CDSI"), "no room for it: {got:?}");
+    assert_eq!(m.status().await.unwrap().network_queue, 1);
+    assert_eq!(p.cmd("AT+CMGD=2").await, "\r\nOK\r\n");
+    p.until("+CDSI: \"SM\",2\r\n").await;
+    assert_eq!(m.status().await.unwrap().network_queue, 0);
+}
+
+#[tokio::test]
 async fn routed_message_should_need_cnma_in_phase_2_plus() {
     let (m, mut p) = start(Profile::ec25()).await;
     p.cmd("ATE0;+CMEE=1;+CSMS=1;+CNMI=2,2,0,0,0").await;

@@ -55,10 +55,18 @@ pub enum PartStatus {
 impl PartStatus {
     /// Whether a delivery report saying `reported` may replace this status. An intermediate
     /// report (`Sent`: the network is still trying) never replaces a final one; reports
-    /// matched late (parked, then retried) can come after the final one.
+    /// matched late (parked, then retried) can come after the final one. A part sent twice
+    /// (`possible_duplicate`) gets a report for each copy: once one said delivered, the
+    /// other copy's failure does not take that back (the crash torture found messages
+    /// `delivered` with their part `undelivered` that way).
     pub fn takes_report(self, reported: PartStatus) -> bool {
-        !(reported == PartStatus::Sent
-            && matches!(self, PartStatus::Delivered | PartStatus::Undelivered))
+        !matches!(
+            (self, reported),
+            (
+                PartStatus::Delivered | PartStatus::Undelivered,
+                PartStatus::Sent
+            ) | (PartStatus::Delivered, PartStatus::Undelivered)
+        )
     }
 }
 
@@ -266,7 +274,10 @@ impl OutboundMessage {
     /// path that learns of deliveries: modem status reports, SMPP receipts, and a send's
     /// outcome recorded after its reports came in.
     pub fn settle_delivery(&mut self, now: Timestamp, reason: Option<String>) -> bool {
-        if self.status != Status::Sent {
+        // `undelivered` is left when every part is delivered after all: a copy of a part
+        // sent twice failed first, and the other copy's report came later.
+        let all_delivered = self.parts.iter().all(|p| p.status == PartStatus::Delivered);
+        if self.status != Status::Sent && !(self.status == Status::Undelivered && all_delivered) {
             return false;
         }
         let to = if self
@@ -353,5 +364,36 @@ mod tests {
         assert!(Pending.takes_report(Delivered));
         assert!(Unknown.takes_report(Sent));
         assert!(Delivered.takes_report(Delivered));
+        assert!(Undelivered.takes_report(Delivered));
+    }
+
+    #[test]
+    fn reports_for_two_copies_of_a_part_should_settle_delivered_whatever_their_order() {
+        for first_fails in [true, false] {
+            let mut p = Part::pending(1);
+            p.status = Sent;
+            p.possible_duplicate = true;
+            let mut m = message(vec![p]);
+            m.set_status(Status::Sent, Timestamp(2), None);
+            let order = if first_fails {
+                [Undelivered, Delivered]
+            } else {
+                [Delivered, Undelivered]
+            };
+            for (i, r) in order.into_iter().enumerate() {
+                if m.parts[0].take_report(r, "receipt", "SMSC") {
+                    m.settle_delivery(Timestamp(3 + i as u64), None);
+                }
+            }
+            assert_eq!(
+                m.parts[0].status, Delivered,
+                "undelivered first: {first_fails}"
+            );
+            assert_eq!(
+                m.status,
+                Status::Delivered,
+                "undelivered first: {first_fails}"
+            );
+        }
     }
 }

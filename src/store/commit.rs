@@ -53,6 +53,8 @@ impl Durable {
 #[derive(Debug)]
 pub struct GroupCommit {
     db: sled::Db,
+    /// Synced after each flush of `db`, which alone is not durable (see [`super::sync`]).
+    files: Arc<super::sync::DataFiles>,
     issued: AtomicU64,
     flushes: AtomicU64,
     /// Time spent in flushes, in microseconds (metrics).
@@ -63,9 +65,10 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     /// Creates the commit state; [`GroupCommit::run`] must be spawned to make progress.
-    pub fn new(db: sled::Db) -> Arc<Self> {
+    pub fn new(db: sled::Db, files: super::sync::DataFiles) -> Arc<Self> {
         Arc::new(Self {
             db,
+            files: Arc::new(files),
             issued: AtomicU64::new(0),
             flushes: AtomicU64::new(0),
             flush_micros: AtomicU64::new(0),
@@ -144,14 +147,14 @@ impl GroupCommit {
     }
 
     async fn flush_upto(&self, target: u64) {
-        let db = self.db.clone();
+        let (db, files) = (self.db.clone(), self.files.clone());
         let started = std::time::Instant::now();
-        let result = tokio::task::spawn_blocking(move || db.flush()).await;
+        let result = tokio::task::spawn_blocking(move || flush_durably(&db, &files)).await;
         self.flush_micros
             .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         self.flushes.fetch_add(1, Ordering::Relaxed);
         let outcome = match result {
-            Ok(Ok(_)) => Ok(()),
+            Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(e.to_string()),
             Err(e) => Err(format!("flush task failed: {e}")),
         };
@@ -162,6 +165,20 @@ impl GroupCommit {
                 s.failed = Some((target, err));
             }
         });
+    }
+}
+
+/// sled's flush, then the syncs that make it durable.
+pub fn flush_durably(db: &sled::Db, files: &super::sync::DataFiles) -> Result<(), sled::Error> {
+    db.flush()?;
+    files.sync()?;
+    Ok(())
+}
+
+impl GroupCommit {
+    /// Flushes and syncs on the calling thread (shutdown and tests).
+    pub fn flush_blocking(&self) -> Result<(), sled::Error> {
+        flush_durably(&self.db, &self.files)
     }
 }
 

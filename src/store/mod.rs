@@ -25,6 +25,7 @@ mod retention;
 mod sent_parts;
 mod smpp_ids;
 mod status_counts;
+pub mod sync;
 mod value;
 pub mod webhook;
 
@@ -132,7 +133,10 @@ impl Store {
             .open()?;
         let tree = db.open_tree("smsgw")?;
         let store = Store {
-            commit: GroupCommit::new(db.clone()),
+            commit: GroupCommit::new(
+                db.clone(),
+                sync::DataFiles::open(dir).map_err(sled::Error::Io)?,
+            ),
             db,
             tree,
             write_lock: Mutex::new(()),
@@ -196,7 +200,7 @@ impl Store {
             // totals are counted by `load_status_counts` when missing.
             self.tree
                 .insert(keys::SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
-            self.db.flush()?;
+            self.commit.flush_blocking()?;
         }
         Ok(())
     }
@@ -226,7 +230,7 @@ impl Store {
 
     /// Flushes synchronously: for shutdown and tests, not for request paths.
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        self.commit.flush_blocking()?;
         Ok(())
     }
 

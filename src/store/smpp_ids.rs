@@ -172,6 +172,62 @@ impl Store {
         Ok(())
     }
 
+    /// Writes the missing `R` key of every part still waiting for its receipt on one of
+    /// `routes` (at start, before the links connect). The outcome that marks a part `sent`
+    /// (with its SMSC id) and the link writer's id record are separate writes, so a crash can
+    /// keep the first without the second: the receipt then matched nothing, stayed parked,
+    /// and the message stayed `sent` for ever (the crash torture found such messages).
+    /// Returns how many were written.
+    pub fn restore_smsc_ids(&self, routes: &[&str]) -> Result<usize, StoreError> {
+        let ids: Vec<MessageId> = self
+            .tree
+            .scan_prefix(crate::store::keys::status_prefix(
+                crate::model::Status::Sent,
+            ))
+            .keys()
+            .filter_map(|k| k.ok().and_then(|k| crate::store::keys::trailing_id(&k)))
+            .collect();
+        let mut n = 0;
+        for id in ids {
+            let Some(m) = self.get(id)? else { continue };
+            let mut missing: Vec<(String, SmscIdRecord)> = Vec::new();
+            for p in &m.parts {
+                let (Some(route), Some(smsc_id)) = (&p.route, &p.remote_id) else {
+                    continue;
+                };
+                if p.status != crate::model::PartStatus::Sent || !routes.contains(&route.as_str()) {
+                    continue;
+                }
+                if self.smsc_id_record(route, smsc_id)?.is_some()
+                    || missing.iter().any(|(_, r)| r.smsc_id == *smsc_id)
+                {
+                    continue;
+                }
+                // One submit for every part (message_payload) gives every part its id.
+                let shared = m
+                    .parts
+                    .iter()
+                    .filter(|q| q.remote_id.as_ref() == Some(smsc_id))
+                    .count()
+                    > 1;
+                missing.push((
+                    route.clone(),
+                    SmscIdRecord {
+                        id,
+                        part: if shared { ALL_PARTS } else { p.index },
+                        at: m.updated_at,
+                        smsc_id: smsc_id.clone(),
+                    },
+                ));
+            }
+            for (route, rec) in missing {
+                self.record_smsc_ids(&route, &[rec])?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// The record of an SMSC id of `route`, looked up under its normalised forms.
     pub fn smsc_id_record(
         &self,
@@ -434,6 +490,32 @@ mod tests {
             raw: format!("id:{id} stat:DELIVRD"),
             received_at: Timestamp::now(),
         }
+    }
+
+    #[test]
+    fn a_sent_part_whose_id_record_a_crash_lost_should_take_its_receipt_after_the_restart() {
+        let (_d, s) = store();
+        let id = sent_message(&s, 2);
+        // The outcome (part sent, with its SMSC id) is on disk; the id records are not.
+        s.update(id, |m| {
+            for (p, smsc_id) in m.parts.iter_mut().zip(["b1", "b2"]) {
+                p.route = Some("op".into());
+                p.remote_id = Some(smsc_id.into());
+            }
+            true
+        })
+        .unwrap();
+        s.record_smsc_id("op", "b2", id, 2, Timestamp::now())
+            .unwrap();
+        assert_eq!(s.restore_smsc_ids(&["op"]).unwrap(), 1);
+        assert_eq!(s.restore_smsc_ids(&["op"]).unwrap(), 0, "once");
+        assert_eq!(s.restore_smsc_ids(&["other"]).unwrap(), 0);
+        for smsc_id in ["b1", "b2"] {
+            let r = receipt(smsc_id, PartStatus::Delivered);
+            let got = s.apply_smpp_receipt("op", &r, Timestamp::now()).unwrap();
+            assert_eq!(got, SmppReceiptMatch::Applied { id });
+        }
+        assert_eq!(s.get(id).unwrap().unwrap().status, Status::Delivered);
     }
 
     #[test]

@@ -76,6 +76,12 @@ impl Daemon {
         assert!(status.success());
     }
 
+    /// The exit status if the process has already exited by itself (a crash), else `None`.
+    #[allow(dead_code)] // used by the torture test binary, which includes this file
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.as_mut().and_then(|c| c.try_wait().unwrap())
+    }
+
     /// Kills the process at once (SIGKILL): no flush, no goodbye.
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {

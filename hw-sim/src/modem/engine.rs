@@ -164,6 +164,9 @@ pub struct Engine {
     pub(super) next_mr: u8,
     pub(super) sent_today: (time::Date, u32),
     pub(super) network_queue: VecDeque<Vec<u8>>,
+    /// Status reports the network holds because their storage was full (TS 23.040 §10.3:
+    /// the SC retries once the mobile reports free memory, as for SMS-DELIVERs).
+    pub(super) held_reports: VecDeque<Vec<u8>>,
     pub(super) awaiting_cnma: Option<(u64, Vec<u8>)>,
     pub(super) cnma_seq: u64,
     pub(super) concat_ref: u8,
@@ -216,6 +219,7 @@ impl Engine {
             next_mr: 0,
             sent_today: (time::OffsetDateTime::now_utc().date(), 0),
             network_queue: VecDeque::new(),
+            held_reports: VecDeque::new(),
             awaiting_cnma: None,
             cnma_seq: 0,
             concat_ref: 0,

@@ -96,8 +96,26 @@ impl Engine {
         }
     }
 
+    /// Stores a status report and announces it (`+CDSI`); false when its storage is full.
+    fn store_report(&mut self, tpdu: Vec<u8>, out: &mut Output) -> bool {
+        let mem = self.cfg.profile.sr_storage;
+        match self.store_slot(mem, Kind::StatusReport, tpdu) {
+            Some(index) => {
+                self.indicate(out, vec![format!("+CDSI: \"{mem}\",{index}")]);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Deliver what the network held back, in order, until something has to wait again.
     pub(super) fn flush_network(&mut self, out: &mut Output) {
+        while let Some(tpdu) = self.held_reports.pop_front() {
+            if !self.store_report(tpdu.clone(), out) {
+                self.held_reports.push_front(tpdu);
+                break;
+            }
+        }
         while self.registered_now() {
             let Some(tpdu) = self.network_queue.pop_front() else {
                 break;
@@ -154,10 +172,9 @@ impl Engine {
                 );
             }
             2 => {
-                let mem = self.cfg.profile.sr_storage;
-                match self.store_slot(mem, Kind::StatusReport, tpdu) {
-                    Some(index) => self.indicate(out, vec![format!("+CDSI: \"{mem}\",{index}")]),
-                    None => tracing::debug!(mr, "status report dropped: {mem} full"),
+                if !self.held_reports.is_empty() || !self.store_report(tpdu.clone(), out) {
+                    tracing::debug!(mr, "status report held by the network: storage full");
+                    self.held_reports.push_back(tpdu);
                 }
             }
             _ => {}

@@ -46,7 +46,8 @@ pub struct ModemStatus {
     pub cnmi: [u8; 5],
     /// Messages sent this UTC day.
     pub sent_today: u32,
-    /// Incoming messages the network holds (modem unregistered or storage full).
+    /// Incoming messages and status reports the network holds (modem unregistered or
+    /// storage full).
     pub network_queue: usize,
     /// Storages.
     pub storages: Vec<StorageStatus>,
@@ -75,7 +76,7 @@ impl Engine {
             echo: self.echo,
             cnmi: self.cnmi,
             sent_today: self.sent_today(),
-            network_queue: self.network_queue.len(),
+            network_queue: self.network_queue.len() + self.held_reports.len(),
             storages: self
                 .storages
                 .values()

@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | GET | `/submitted` | submitted messages, decoded (recipient, sender, text, coding…) |
 //! | DELETE | `/submitted` | forget them |
+//! | GET | `/delivered` | deliver_sm sent (MO parts, receipts), each with the ESME's answer and whether it was a redelivery |
 //! | POST | `/mo` | inject an MO message `{"from","to","text","system_id"?}` |
 //! | GET/PUT | `/faults` | read / replace the faults in force |
 //! | POST | `/drop` | drop every connection now |
@@ -26,6 +27,7 @@ use super::{Mo, SmscHandle};
 pub fn router(handle: Arc<SmscHandle>) -> Router {
     Router::new()
         .route("/submitted", get(submitted).delete(clear))
+        .route("/delivered", get(delivered))
         .route("/mo", post(mo))
         .route("/faults", get(get_faults).put(put_faults))
         .route("/drop", post(drop_all))
@@ -36,6 +38,10 @@ pub fn router(handle: Arc<SmscHandle>) -> Router {
 
 async fn submitted(State(h): State<Arc<SmscHandle>>) -> Response {
     Json(h.submitted()).into_response()
+}
+
+async fn delivered(State(h): State<Arc<SmscHandle>>) -> Response {
+    Json(h.delivered()).into_response()
 }
 
 async fn clear(State(h): State<Arc<SmscHandle>>) -> StatusCode {

@@ -33,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::{Account, Faults, IdFormat, OutcomeMix, SmscConfig};
-pub use state::{StatsSnapshot, Submitted};
+pub use state::{Delivered, StatsSnapshot, Submitted};
 
 use state::{Outbound, Shared};
 
@@ -100,6 +100,15 @@ impl SmscHandle {
             .unwrap_or_default()
     }
 
+    /// deliver_sm sent (MO parts and receipts) with the ESME's answers, oldest first.
+    pub fn delivered(&self) -> Vec<Delivered> {
+        self.shared
+            .delivered
+            .lock()
+            .map(|v| v.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Forgets the submitted messages.
     pub fn clear_submitted(&self) {
         if let Ok(mut v) = self.shared.submitted.lock() {
@@ -127,13 +136,29 @@ impl SmscHandle {
     /// Delivers an MO message (one deliver_sm per part) to a receiving bind. Returns the
     /// session number it went to.
     pub fn inject_mo(&self, mo: &Mo) -> Result<u64, MoError> {
+        let reference = (self.mo_ref.fetch_add(1, Ordering::Relaxed) % 256) as u8;
+        self.inject_mo_parts(mo, reference, 0..usize::MAX)
+    }
+
+    /// Delivers only the parts `which` (0-based) of an MO split with concatenation reference
+    /// `reference`: a test sends the rest later, e.g. after the ESME restarted, as a network
+    /// delivers the parts of a long message apart. Returns the session the last part went to.
+    pub fn inject_mo_parts(
+        &self,
+        mo: &Mo,
+        reference: u8,
+        which: std::ops::Range<usize>,
+    ) -> Result<u64, MoError> {
         let source = address(&mo.from)?;
         let dest = address(&mo.to)?;
-        let reference = (self.mo_ref.fetch_add(1, Ordering::Relaxed) % 256) as u8;
         let (dc, parts) = text::encode_mo(&mo.text, reference);
         let udhi = parts.len() > 1;
         let mut session = None;
-        for p in parts {
+        for (_, p) in parts
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| which.contains(i))
+        {
             let body = Body::DeliverSm(SubmitSm {
                 source: source.clone(),
                 dest: dest.clone(),
@@ -250,6 +275,7 @@ pub async fn start(config: SmscConfig) -> std::io::Result<Arc<SmscHandle>> {
         faults: std::sync::Mutex::new(config.faults.clone()),
         deciders: std::sync::Mutex::default(),
         submitted: std::sync::Mutex::default(),
+        delivered: std::sync::Mutex::default(),
         sessions: std::sync::Mutex::default(),
         stats: state::Stats::default(),
         // Large enough that the hex and decimal forms of an id differ, as on real SMSCs.

@@ -30,6 +30,8 @@ pub struct Pending {
     pub system_id: String,
     /// The deliver_sm body.
     pub body: Body,
+    /// Sent before on a connection that closed without answering it.
+    pub redelivery: bool,
 }
 
 impl PartialEq for Pending {
@@ -131,7 +133,8 @@ pub fn yymmddhhmm(t: SystemTime) -> String {
     )
 }
 
-/// Runs the scheduler: holds pending receipts in due order and hands each to a receiving
+/// Runs the scheduler: holds pending receipts (and deliver_sm to send again after a
+/// connection closed without answering them) in due order and hands each to a receiving
 /// bind of its account when due. With no such bind, it retries every 500 ms, so receipts are
 /// never dropped while an ESME reconnects.
 pub async fn run(
@@ -153,17 +156,25 @@ pub async fn run(
                 let now = Instant::now();
                 while heap.peek().is_some_and(|Reverse(p)| p.due <= now) {
                     let Some(Reverse(p)) = heap.pop() else { break };
-                    match shared.send_to_receiver(Some(&p.system_id), Outbound::Request(Box::new(p.body))) {
+                    let out = if p.redelivery {
+                        Outbound::Redelivery(Box::new(p.body))
+                    } else {
+                        Outbound::Request(Box::new(p.body))
+                    };
+                    match shared.send_to_receiver(Some(&p.system_id), out) {
                         Ok(_) => {
-                            shared.stats.receipts_sent.fetch_add(1, Ordering::Relaxed);
+                            if !p.redelivery {
+                                shared.stats.receipts_sent.fetch_add(1, Ordering::Relaxed);
+                            }
                         }
-                        Err(Outbound::Request(body)) => {
+                        Err(Outbound::Request(body) | Outbound::Redelivery(body)) => {
                             seq += 1;
                             heap.push(Reverse(Pending {
                                 due: now + Duration::from_millis(500),
                                 seq,
                                 system_id: p.system_id,
                                 body: *body,
+                                redelivery: p.redelivery,
                             }));
                         }
                         Err(Outbound::Raw(_)) => {}

@@ -23,7 +23,7 @@ use tokio_util::codec::{Encoder, FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
 
 use super::receipts::{self, Pending, ReceiptFor};
-use super::state::{Outbound, SessionEntry, Shared, Submitted};
+use super::state::{self, Outbound, SessionEntry, Shared, Submitted};
 use super::text;
 
 /// What goes on the wire: a PDU, or raw octets for the malformed-PDU fault. Not boxed: PDUs
@@ -84,6 +84,8 @@ pub async fn run(shared: Arc<Shared>, stream: TcpStream, cancel: CancellationTok
         close: false,
         tx,
         cancel: cancel.clone(),
+        unanswered: std::collections::BTreeMap::new(),
+        requeued: 0,
     };
     let mut dirty = false;
     loop {
@@ -137,6 +139,15 @@ pub async fn run(shared: Arc<Shared>, stream: TcpStream, cancel: CancellationTok
     if let Ok(mut m) = shared.sessions.lock() {
         m.remove(&id);
     }
+    // Out of the registry: nothing more is queued here. What was queued and never written
+    // goes back too, so a message handed to this session just before it closed is not lost.
+    rx.close();
+    while let Ok(o) = rx.try_recv() {
+        if let Outbound::Request(body) | Outbound::Redelivery(body) = o {
+            s.requeue(*body, false);
+        }
+    }
+    s.redeliver_unanswered();
 }
 
 struct Session {
@@ -150,6 +161,12 @@ struct Session {
     close: bool,
     tx: tokio::sync::mpsc::UnboundedSender<Outbound>,
     cancel: CancellationToken,
+    /// deliver_sm sent on this connection and not answered yet, by sequence number: sent
+    /// again through another bind if the connection closes first (SMPP 3.4 §2.8: the ESME
+    /// acknowledges what it took; what it did not acknowledge is still the SMSC's).
+    unanswered: std::collections::BTreeMap<u32, Box<Body>>,
+    /// deliver_sm handed back to the scheduler so far (orders them).
+    requeued: u64,
 }
 
 /// The empty response body for a request, for refusing it with a status.
@@ -177,14 +194,46 @@ impl Session {
     }
 
     fn outbound(&mut self, o: Outbound) {
-        match o {
-            Outbound::Request(body) => {
-                let seq = self.next_seq;
-                self.next_seq = if seq >= 0x7fff_ffff { 1 } else { seq + 1 };
-                self.out.push(Wire::Pdu(Pdu::new(seq, *body)));
-            }
-            Outbound::Raw(b) => self.out.push(Wire::Raw(b)),
+        let (body, redelivery) = match o {
+            Outbound::Request(body) => (body, false),
+            Outbound::Redelivery(body) => (body, true),
+            Outbound::Raw(b) => return self.out.push(Wire::Raw(b)),
+        };
+        let seq = self.next_seq;
+        self.next_seq = if seq >= 0x7fff_ffff { 1 } else { seq + 1 };
+        if let Some(d) = state::Delivered::of(&body, self.id, seq, redelivery) {
+            self.shared.record_delivered(d);
+            self.unanswered.insert(seq, body.clone());
         }
+        self.out.push(Wire::Pdu(Pdu::new(seq, *body)));
+    }
+
+    /// The ESME answered deliver_sm `seq` (with any status, or a generic_nack).
+    fn answered(&mut self, seq: u32, status: u32) {
+        if self.unanswered.remove(&seq).is_some() {
+            self.shared.record_response(self.id, seq, status);
+        }
+    }
+
+    /// The connection is gone: what it did not answer goes back to the scheduler, to be sent
+    /// in order to another receiving bind of the account once one is bound.
+    fn redeliver_unanswered(&mut self) {
+        for (_, body) in std::mem::take(&mut self.unanswered) {
+            self.requeue(*body, true);
+        }
+    }
+
+    /// Hands a deliver_sm back to the scheduler, to go to another bind of the account.
+    fn requeue(&mut self, body: Body, redelivery: bool) {
+        self.requeued += 1;
+        let _ = self.shared.receipts.send(Pending {
+            due: Instant::now() + Duration::from_millis(200),
+            // Keeps them in this order among themselves (the due times may be equal).
+            seq: self.requeued,
+            system_id: self.system_id.clone(),
+            body,
+            redelivery,
+        });
     }
 
     fn handle(&mut self, pdu: Pdu) {
@@ -203,12 +252,14 @@ impl Session {
                     .stats
                     .deliver_resps
                     .fetch_add(1, Ordering::Relaxed);
+                self.answered(seq, pdu.command_status.as_u32());
             }
             Body::GenericNack => {
                 self.shared
                     .stats
                     .generic_nacks_received
                     .fetch_add(1, Ordering::Relaxed);
+                self.answered(seq, pdu.command_status.as_u32());
             }
             Body::EnquireLinkResp | Body::UnbindResp => {}
             ref body @ (Body::SubmitSm(_)
@@ -526,6 +577,7 @@ impl Session {
                     seq: n,
                     system_id: self.system_id.clone(),
                     body,
+                    redelivery: false,
                 });
                 receipt_stat = Some(super::state::OUTCOMES[outcome].0);
             }

@@ -21,6 +21,9 @@ use super::text::Concat;
 pub enum Outbound {
     /// A request PDU body (deliver_sm…); the session numbers it.
     Request(Box<Body>),
+    /// A deliver_sm sent before on a connection that closed before the ESME answered it:
+    /// sent again, as real SMSCs retry a delivery that was not acknowledged.
+    Redelivery(Box<Body>),
     /// Raw octets, sent as they are (malformed-PDU fault).
     Raw(Bytes),
 }
@@ -79,6 +82,63 @@ pub struct Submitted {
     pub user_data_hex: String,
     /// The receipt outcome planned for it (`DELIVRD`…), if a receipt was requested.
     pub receipt_stat: Option<&'static str>,
+}
+
+/// One deliver_sm (MO message part or receipt) the SMSC sent, and what the ESME answered:
+/// the record a test reconciles against (was each MO and receipt acknowledged, and how many
+/// times was it sent).
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivered {
+    /// The session (connection) it went to.
+    pub session: u64,
+    /// Its sequence number on that session.
+    pub sequence_number: u32,
+    /// A delivery receipt (esm_class receipt bit), else an MO message part.
+    pub receipt: bool,
+    /// Source address (the MO's sender; the recipient of the receipted message).
+    pub source: String,
+    /// Destination address.
+    pub destination: String,
+    /// The user data as text (UDH removed): the MO text, or the receipt text.
+    pub text: Option<String>,
+    /// UDH concatenation info of an MO part.
+    pub concat: Option<Concat>,
+    /// The receipt's `receipted_message_id` TLV.
+    pub receipted_message_id: Option<String>,
+    /// Sent again after a connection closed without answering an earlier copy.
+    pub redelivery: bool,
+    /// command_status of the ESME's answer; `None` while unanswered (and for ever when the
+    /// connection closed first: then it is redelivered).
+    pub response: Option<u32>,
+}
+
+impl Delivered {
+    /// The record of `body` sent on `session` as `sequence_number`; `None` for bodies that
+    /// are not deliver_sm.
+    pub fn of(body: &Body, session: u64, sequence_number: u32, redelivery: bool) -> Option<Self> {
+        let Body::DeliverSm(d) = body else {
+            return None;
+        };
+        let receipt = d.esm_class & smsgw::smpp::pdu::values::esm_class::DELIVERY_RECEIPT != 0;
+        let data = d.payload();
+        let (concat, user) = if d.esm_class & smsgw::smpp::pdu::values::esm_class::UDHI != 0 {
+            super::text::split_udh(data).unwrap_or((None, data))
+        } else {
+            (None, data)
+        };
+        Some(Delivered {
+            session,
+            sequence_number,
+            receipt,
+            source: d.source.addr.to_string_lossy(),
+            destination: d.dest.addr.to_string_lossy(),
+            text: super::text::decode(d.data_coding, user),
+            concat,
+            receipted_message_id: d.tlvs.receipted_message_id().map(|c| c.to_string_lossy()),
+            redelivery,
+            response: None,
+        })
+    }
 }
 
 /// Counters, readable at any time.
@@ -231,6 +291,8 @@ pub struct Shared {
     pub deciders: Mutex<Deciders>,
     /// Submitted messages, oldest first, capped at `config.max_records`.
     pub submitted: Mutex<VecDeque<Submitted>>,
+    /// deliver_sm sent (MO parts and receipts), oldest first, capped at `config.max_records`.
+    pub delivered: Mutex<VecDeque<Delivered>>,
     /// Bound sessions by session number.
     pub sessions: Mutex<HashMap<u64, SessionEntry>>,
     /// Counters.
@@ -258,6 +320,28 @@ impl Shared {
                 v.pop_front();
             }
             v.push_back(s);
+        }
+    }
+
+    /// Records a deliver_sm sent, dropping the oldest beyond the cap.
+    pub fn record_delivered(&self, d: Delivered) {
+        if let Ok(mut v) = self.delivered.lock() {
+            if v.len() >= self.config.max_records.max(1) {
+                v.pop_front();
+            }
+            v.push_back(d);
+        }
+    }
+
+    /// Records the ESME's answer to deliver_sm `sequence_number` of `session`. The search
+    /// runs from the newest record: answers come soon after the request.
+    pub fn record_response(&self, session: u64, sequence_number: u32, status: u32) {
+        if let Ok(mut v) = self.delivered.lock()
+            && let Some(d) = v.iter_mut().rev().find(|d| {
+                d.session == session && d.sequence_number == sequence_number && d.response.is_none()
+            })
+        {
+            d.response = Some(status);
         }
     }
 
