@@ -4,9 +4,9 @@
 //! hit 5% of modem sends, the webhook receiver is down half the time, and the store's disk
 //! fills up and is freed. Then the faults stop, the queue drains, and the run is reconciled
 //! against what the simulators recorded: no accepted message lost or left unfinished, every
-//! duplicate send flagged, every MO in the inbox exactly once, every status event delivered
-//! in order, every fault visible in the metrics, and memory, file descriptors and threads
-//! without a growth trend.
+//! duplicate send flagged, every MO in the inbox (twice only after a lost deliver_sm_resp),
+//! every status event delivered in order, every fault visible in the metrics, and memory,
+//! file descriptors and threads without a growth trend.
 //!
 //! `SMSGW_SOAK_SECS` sets the loaded time (default 20 s, what `cargo test` runs; the full soak
 //! is `SMSGW_SOAK_SECS=600 cargo test --release --test soak -- --nocapture`, which prints its

@@ -108,6 +108,15 @@ impl Engine {
         }
     }
 
+    /// Stores a status report, or holds it in the network behind those already waiting
+    /// while its storage is full.
+    fn store_or_hold_report(&mut self, mr: u8, tpdu: Vec<u8>, out: &mut Output) {
+        if !self.held_reports.is_empty() || !self.store_report(tpdu.clone(), out) {
+            tracing::debug!(mr, "status report held by the network: storage full");
+            self.held_reports.push_back(tpdu);
+        }
+    }
+
     /// Deliver what the network held back, in order, until something has to wait again.
     pub(super) fn flush_network(&mut self, out: &mut Output) {
         while let Some(tpdu) = self.held_reports.pop_front() {
@@ -171,12 +180,7 @@ impl Engine {
                     ],
                 );
             }
-            2 => {
-                if !self.held_reports.is_empty() || !self.store_report(tpdu.clone(), out) {
-                    tracing::debug!(mr, "status report held by the network: storage full");
-                    self.held_reports.push_back(tpdu);
-                }
-            }
+            2 => self.store_or_hold_report(mr, tpdu, out),
             _ => {}
         }
     }
