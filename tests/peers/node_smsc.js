@@ -9,19 +9,24 @@
 //                          spread evenly (deterministic: the n-th submit is throttled when
 //                          floor(n*f) steps up)
 //   SMSC_LOG_SUBMITS=1     print each submit_sm's fields as node-smpp decoded them
+//   SMSC_LOG_SUBMITS=brief print {"event":"bind"} per bind and, per accepted submit_sm only,
+//                          {"event":"s","to":destination_addr,"ms":epoch ms} (cheap enough
+//                          for benches/vs_kannel.rs to time every part at full rate)
 //   SMSC_RECEIPTS=STAT     send a receipt (deliver_sm, esm_class 0x04) with this stat at once
 //                          after each accepted submit that asked for one (DELIVRD, UNDELIV…)
 // Lines on stdin change it while it runs:
 //   throttle F             set the throttled fraction (1 throttles everything)
-//   stats                  print {"event":"stats","submits":…,"accepted":…,"throttled":…}
+//   stats                  print {"event":"stats","submits":…,"accepted":…,"throttled":…,
+//                          "receipts":…} (receipts: deliver_sm sent)
 "use strict";
 const smpp = require("smpp");
 const readline = require("readline");
 
 let fraction = Number(process.env.SMSC_THROTTLE || 0);
 const logSubmits = process.env.SMSC_LOG_SUBMITS === "1";
+const logBrief = process.env.SMSC_LOG_SUBMITS === "brief";
 const receiptStat = process.env.SMSC_RECEIPTS || "";
-let submits = 0, accepted = 0, throttled = 0, seen = 0, nextId = 1;
+let submits = 0, accepted = 0, throttled = 0, receipts = 0, seen = 0, nextId = 1;
 
 function out(obj) { process.stdout.write(JSON.stringify(obj) + "\n"); }
 
@@ -39,7 +44,10 @@ function stamp(d) {
 }
 
 const server = smpp.createServer(function (session) {
-  const bind = (pdu) => { session.send(pdu.response({ system_id: "node-smsc" })); };
+  const bind = (pdu) => {
+    session.send(pdu.response({ system_id: "node-smsc" }));
+    if (logBrief) out({ event: "bind" });
+  };
   session.on("bind_transceiver", bind);
   session.on("bind_transmitter", bind);
   session.on("bind_receiver", bind);
@@ -68,9 +76,11 @@ const server = smpp.createServer(function (session) {
     accepted++;
     const id = (nextId++).toString(16);
     session.send(pdu.response({ message_id: id }));
+    if (logBrief) out({ event: "s", to: pdu.destination_addr, ms: Date.now() });
     if (receiptStat && (pdu.registered_delivery & 3) !== 0) {
       const now = stamp(new Date());
       const err = receiptStat === "DELIVRD" ? "000" : "012";
+      receipts++;
       session.deliver_sm({
         source_addr: pdu.destination_addr,
         destination_addr: pdu.source_addr,
@@ -94,6 +104,6 @@ readline.createInterface({ input: process.stdin }).on("line", function (line) {
     seen = 0;
     out({ event: "throttle", fraction });
   } else if (cmd === "stats") {
-    out({ event: "stats", submits, accepted, throttled });
+    out({ event: "stats", submits, accepted, throttled, receipts });
   }
 }).on("close", () => process.exit(0));
