@@ -21,8 +21,6 @@
 //! `SMSGW_NODE_MODULES` overrides where the `smpp` module is looked for.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -33,8 +31,8 @@ use smsgw::dispatch::{Route, SendJob};
 use smsgw::model::Timestamp;
 use smsgw::smpp::route::SmppRoute;
 use smsgw::store::Store;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, Command};
+use tokio::io::AsyncWriteExt;
+use tokio::process::{Child, ChildStdin};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
@@ -49,32 +47,14 @@ struct Smsc {
 
 impl Smsc {
     async fn start() -> Smsc {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let modules = std::env::var_os("SMSGW_NODE_MODULES")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target/node-smpp/node_modules"));
-        if !modules.join("smpp").is_dir() {
-            eprintln!(
-                "node-smpp is not installed under {}: npm install --prefix target/node-smpp smpp@0.5.1",
-                modules.display()
-            );
-            std::process::exit(2);
-        }
-        let mut child = Command::new("node")
-            .arg(root.join("tests/peers/node_smsc.js"))
-            .env("NODE_PATH", &modules)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next_line().await.unwrap().unwrap();
-        let v: serde_json::Value = serde_json::from_str(&first).unwrap();
-        let port = v["port"].as_u64().unwrap() as u16;
+        let support::NodeSmsc {
+            child,
+            port,
+            stdin,
+            mut lines,
+        } = support::NodeSmsc::start(&support::node_modules(), &[]).await;
         // Keep reading so the pipe never fills.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let stdin = child.stdin.take().unwrap();
         Smsc {
             port,
             stdin,

@@ -39,12 +39,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::{Semaphore, mpsc};
 
 mod support;
-use support::{cpu_seconds, env_num, median};
+use support::{cpu_seconds, env_num, median, proc_field};
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -126,21 +126,16 @@ struct SmscStats {
 
 impl Smsc {
     async fn start(modules: &Path) -> Smsc {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new("node")
-            .arg(root.join("tests/peers/node_smsc.js"))
-            .env("NODE_PATH", modules)
-            .env("SMSC_LOG_SUBMITS", "brief")
-            .env("SMSC_RECEIPTS", "DELIVRD")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next_line().await.unwrap().unwrap();
-        let v: serde_json::Value = serde_json::from_str(&first).unwrap();
-        let port = v["port"].as_u64().unwrap() as u16;
+        let support::NodeSmsc {
+            child,
+            port,
+            stdin,
+            mut lines,
+        } = support::NodeSmsc::start(
+            modules,
+            &[("SMSC_LOG_SUBMITS", "brief"), ("SMSC_RECEIPTS", "DELIVRD")],
+        )
+        .await;
         let log = Arc::new(Mutex::new(SmscLog::default()));
         let binds = Arc::new(AtomicU64::new(0));
         let (tx, stats) = mpsc::unbounded_channel();
@@ -176,7 +171,7 @@ impl Smsc {
         }
         Smsc {
             port,
-            stdin: child.stdin.take().unwrap(),
+            stdin,
             log,
             binds,
             stats,
@@ -490,20 +485,9 @@ fn proc_of(pids: &[u32]) -> Proc {
     let mut p = Proc::default();
     for &pid in pids {
         p.cpu += cpu_seconds(pid);
-        let field = |file: &str, key: &str| -> u64 {
-            std::fs::read_to_string(format!("/proc/{pid}/{file}"))
-                .ok()
-                .and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with(key))
-                        .and_then(|l| l.split_whitespace().nth(1))
-                        .and_then(|v| v.parse().ok())
-                })
-                .unwrap_or(0)
-        };
-        p.write_bytes += field("io", "write_bytes:");
-        p.cancelled += field("io", "cancelled_write_bytes:");
-        p.hwm_kib += field("status", "VmHWM:");
+        p.write_bytes += proc_field(pid, "io", "write_bytes:");
+        p.cancelled += proc_field(pid, "io", "cancelled_write_bytes:");
+        p.hwm_kib += proc_field(pid, "status", "VmHWM:");
     }
     p
 }
@@ -1031,17 +1015,11 @@ async fn main() {
     let clients = env_num("SMSGW_VSK_CLIENTS", 50).max(1);
     let serial = env_num("SMSGW_VSK_SERIAL", 300);
     let window = env_num("SMSGW_VSK_WINDOW", 100);
-    let modules = std::env::var_os("SMSGW_NODE_MODULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/node-smpp/node_modules"));
+    let modules = support::node_modules();
     let kannel_dir = std::env::var_os("SMSGW_KANNEL_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/sbin"));
     for (ok, what) in [
-        (
-            modules.join("smpp").is_dir(),
-            "node-smpp (npm install --prefix target/node-smpp smpp@0.5.1)",
-        ),
         (
             kannel_dir.join("bearerbox").is_file(),
             "Kannel's bearerbox (apt-get install kannel)",

@@ -33,17 +33,78 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-/// Resident memory of `pid` in KiB (0 when unknown).
-pub fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+/// The number after `key` (`"VmRSS:"`, `"write_bytes:"`…) in `/proc/PID/<file>`; 0 when
+/// unknown.
+pub fn proc_field(pid: u32, file: &str, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(key))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// Resident memory of `pid` in KiB (0 when unknown).
+pub fn rss_kib(pid: u32) -> u64 {
+    proc_field(pid, "status", "VmRSS:")
+}
+
+/// The node-smpp SMSC simulator (`tests/peers/node_smsc.js`) in a child process, with `envs`
+/// set (its header lists them); killed on drop.
+pub struct NodeSmsc {
+    pub child: tokio::process::Child,
+    pub port: u16,
+    pub stdin: tokio::process::ChildStdin,
+    /// Its stdout after the first line (the port): the caller must keep reading it.
+    pub lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+/// Where node-smpp is installed (`SMSGW_NODE_MODULES`, else `target/node-smpp/node_modules`);
+/// exits with the install command when it is not.
+pub fn node_modules() -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let modules = std::env::var_os("SMSGW_NODE_MODULES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target/node-smpp/node_modules"));
+    if !modules.join("smpp").is_dir() {
+        eprintln!(
+            "node-smpp is not installed under {}: npm install --prefix target/node-smpp smpp@0.5.1",
+            modules.display()
+        );
+        std::process::exit(2);
+    }
+    modules
+}
+
+impl NodeSmsc {
+    /// Starts it and waits for the port it listens on.
+    pub async fn start(modules: &Path, envs: &[(&str, &str)]) -> NodeSmsc {
+        use tokio::io::AsyncBufReadExt;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut child = tokio::process::Command::new("node")
+            .arg(root.join("tests/peers/node_smsc.js"))
+            .env("NODE_PATH", modules)
+            .envs(envs.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node runs");
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next_line().await.unwrap().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&first).unwrap();
+        let port = v["port"].as_u64().unwrap() as u16;
+        let stdin = child.stdin.take().unwrap();
+        NodeSmsc {
+            child,
+            port,
+            stdin,
+            lines,
+        }
+    }
 }
 
 /// CPU time (user + system) `pid` has used, in seconds, from `/proc/PID/stat` (fields 14 and
