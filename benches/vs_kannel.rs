@@ -14,7 +14,10 @@
 //! kannel.conf: every port (admin, smsbox, sendsms) bound to 127.0.0.1, log level 2
 //! (warnings) to files and only panics on stderr (`-v 4`), `dlr-storage = internal`, its
 //! message store `store-type = spool` unless SMSGW_VSK_KANNEL_STORE says `file` or `none`, and
-//! `max-pending-submits` = the window smsgw's link gets. smsgw runs its release binary with
+//! `max-pending-submits` = the window smsgw's link gets, and `sms-resend-freq = 1` (Kannel's
+//! default of 60 s would make every throttled run a minute's wait for the last refused
+//! message: Kannel sends a message refused with ESME_RTHROTTLED again only at that period,
+//! besides pausing the link a second after each refusal). smsgw runs its release binary with
 //! `[log] filter = "warn"`. Figures per gateway come from /proc of its processes (both boxes
 //! for Kannel): CPU (utime + stime), VmHWM, `write_bytes` (and `cancelled_write_bytes`) of
 //! /proc/PID/io; submit_sm and their times from the simulator's log.
@@ -24,7 +27,8 @@
 //!
 //! Knobs: SMSGW_VSK_MESSAGES (10000 per round), SMSGW_VSK_ROUNDS (3), SMSGW_VSK_CLIENTS (50),
 //! SMSGW_VSK_SERIAL (300 messages one at a time), SMSGW_VSK_WINDOW (100, both gateways),
-//! SMSGW_VSK_KANNEL_STORE (spool), SMSGW_KANNEL_DIR (/usr/sbin), SMSGW_NODE_MODULES
+//! SMSGW_VSK_THROTTLED (messages per throttled round: 2000 or fewer), SMSGW_VSK_KANNEL_RESEND
+//! (Kannel's sms-resend-freq, 1 s), SMSGW_VSK_KANNEL_STORE (spool), SMSGW_KANNEL_DIR (/usr/sbin), SMSGW_NODE_MODULES
 //! (target/node-smpp/node_modules). A gateway that answers no request for 30 s stops the run
 //! with the tail of its logs; one that makes no progress delivering for 20 s is reported with
 //! what it did deliver. The report is printed and written to target/vs-kannel/report.md.
@@ -317,6 +321,9 @@ struct Env {
     kannel_dir: PathBuf,
     /// Kannel's `store-type`: `spool` (default), `file` or `none`.
     kannel_store: String,
+    /// Kannel's `sms-resend-freq` in seconds: when it sends a message the SMSC refused for
+    /// the time being (ESME_RTHROTTLED) again.
+    kannel_resend: u64,
     window: u64,
     receiver: u16,
 }
@@ -350,7 +357,7 @@ async fn start(gw: Gw, env: &Env, smsc: &Smsc, receipts: bool) -> Running {
                  admin-password = secret\nadmin-allow-ip = 127.0.0.1\n\
                  smsbox-port = {boxes}\nsmsbox-interface = 127.0.0.1\nbox-allow-ip = 127.0.0.1\n\
                  log-file = \"{d}/bearerbox.log\"\nlog-level = 2\ndlr-storage = internal\n\
-                 {store}\n\
+                 sms-resend-freq = {resend}\n{store}\n\
                  group = smsc\nsmsc = smpp\nsmsc-id = sim\nhost = 127.0.0.1\nport = {port}\n\
                  transceiver-mode = true\nsmsc-username = kannel\nsmsc-password = secret\n\
                  system-type = \"VMA\"\n\
@@ -362,6 +369,7 @@ async fn start(gw: Gw, env: &Env, smsc: &Smsc, receipts: bool) -> Running {
                  concatenation = true\n",
                 port = smsc.port,
                 window = env.window,
+                resend = env.kannel_resend,
                 store = match env.kannel_store.as_str() {
                     "none" => String::new(),
                     kind => {
@@ -579,11 +587,8 @@ type Answer = (i64, i64, f64, bool);
 const STALL: Duration = Duration::from_secs(30);
 
 fn pct(mut v: Vec<f64>, p: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
     v.sort_by(|a, b| a.total_cmp(b));
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
+    support::percentile(&v, p)
 }
 
 async fn round(gw: Gw, env: &Env, smsc: &mut Smsc, cbs: &Shared, p: &Params) -> Round {
@@ -688,9 +693,13 @@ async fn round(gw: Gw, env: &Env, smsc: &mut Smsc, cbs: &Shared, p: &Params) -> 
     let last_answer = results.iter().map(|r| r.1).max().unwrap_or(t0);
 
     // Drain: until every accepted message is at the SMSC (and called back), or `patience`
-    // without progress: 20 s, or 75 s with a throttling SMSC, where Kannel sends a refused
-    // message again only after its sms-resend-freq (default 60 s).
-    let patience = Duration::from_secs(if p.throttle > 0.0 { 75 } else { 20 });
+    // without progress: 20 s, and with a throttling SMSC 15 s more than Kannel's
+    // sms-resend-freq, after which it sends a refused message again.
+    let patience = Duration::from_secs(if p.throttle > 0.0 {
+        20.max(env.kannel_resend + 15)
+    } else {
+        20
+    });
     let want_parts = |i: u64| message(i).2;
     let mut last_progress = (Instant::now(), 0u64);
     loop {
@@ -934,42 +943,74 @@ async fn ceiling(smsc: &mut Smsc, n: u64, window: u64) -> Ceiling {
 // ---------------------------------------------------------------------------------------
 // The report
 
-fn row(out: &mut String, label: &str, rs: &[Round], receipts: bool) {
-    let m = |f: fn(&Round) -> f64| median(rs.iter().map(f).collect());
-    let cb = if receipts {
+/// A figure of a round, and the decimals it is shown with.
+type Figure = (fn(&Round) -> f64, usize);
+
+/// The table's figure columns, in HEAD's order; a cell holds one figure or a pair joined by
+/// its separator (p50 / p99, final (all), written (net)). Rows of figures and rows of ratios
+/// both come from this one list.
+const CELLS: [(&str, Figure, Option<Figure>); 8] = [
+    ("", (|r| r.accepted_per_s, 0), None),
+    ("", (|r| r.submits_per_s, 0), None),
+    ("", (|r| r.e2e_per_s, 0), None),
+    (" / ", (|r| r.lat_p50, 1), Some((|r| r.lat_p99, 1))),
+    (" / ", (|r| r.sent_p50, 0), Some((|r| r.sent_p99, 0))),
+    ("", (|r| r.cpu_per_10k, 2), None),
+    ("", (|r| r.rss_mib, 0), None),
+    (
+        " (",
+        (|r| r.disk_per_msg, 0),
+        Some((|r| r.disk_net_per_msg, 0)),
+    ),
+];
+
+/// One table row: `label`, then every figure of `CELLS` shown by `show` (the callbacks
+/// cell only with receipts).
+fn table_row(
+    out: &mut String,
+    label: &str,
+    receipts: bool,
+    show: &dyn Fn(Figure) -> String,
+    last: &str,
+) {
+    let mut cells: Vec<String> = CELLS
+        .iter()
+        .map(|&(sep, a, b)| match b {
+            None => show(a),
+            Some(b) if sep == " (" => format!("{} ({})", show(a), show(b)),
+            Some(b) => format!("{}{sep}{}", show(a), show(b)),
+        })
+        .collect();
+    let callbacks = if receipts {
         format!(
-            "{:.0} ({:.0})",
-            m(|r| r.final_callbacks_per_s),
-            m(|r| r.callbacks_per_s)
+            "{} ({})",
+            show((|r| r.final_callbacks_per_s, 0)),
+            show((|r| r.callbacks_per_s, 0))
         )
     } else {
         "–".into()
     };
-    let _ = writeln!(
-        out,
-        "| {label} | {:.0} | {:.0} | {:.0} | {cb} | {:.1} / {:.1} | {:.0} / {:.0} | {:.2} | {:.0} | {:.0} ({:.0}) | {}/{}/{} |",
-        m(|r| r.accepted_per_s),
-        m(|r| r.submits_per_s),
-        m(|r| r.e2e_per_s),
-        m(|r| r.lat_p50),
-        m(|r| r.lat_p99),
-        m(|r| r.sent_p50),
-        m(|r| r.sent_p99),
-        m(|r| r.cpu_per_10k),
-        m(|r| r.rss_mib),
-        m(|r| r.disk_per_msg),
-        m(|r| r.disk_net_per_msg),
+    cells.insert(3, callbacks);
+    let _ = writeln!(out, "| {label} | {} | {last} |", cells.join(" | "));
+}
+
+fn row(out: &mut String, label: &str, rs: &[Round], receipts: bool) {
+    let show = |(f, decimals): Figure| format!("{:.decimals$}", median(rs.iter().map(f).collect()));
+    let counts = format!(
+        "{}/{}/{}",
         rs.iter().map(|r| r.accepted).sum::<u64>(),
         rs.iter().map(|r| r.completed).sum::<u64>(),
         rs.iter().map(|r| r.finals).sum::<u64>(),
     );
+    table_row(out, label, receipts, &show, &counts);
 }
 
 const HEAD: &str = "| gateway | accepted/s | submit_sm/s | end-to-end/s | callbacks/s final (all) | submit ms p50 / p99 | submit→sent ms p50 / p99 | CPU s / 10k msgs | peak RSS MiB | disk B/msg written (net of cancelled) | accepted/sent/called back |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
 
+/// The row of smsgw's medians over Kannel's, figure by figure.
 fn ratios(out: &mut String, smsgw: &[Round], kannel: &[Round], label: &str, receipts: bool) {
     let m = |rs: &[Round], f: fn(&Round) -> f64| median(rs.iter().map(f).collect());
-    let r = |f: fn(&Round) -> f64| {
+    let show = |(f, _): Figure| {
         let k = m(kannel, f);
         if k == 0.0 {
             "–".to_string()
@@ -977,25 +1018,7 @@ fn ratios(out: &mut String, smsgw: &[Round], kannel: &[Round], label: &str, rece
             format!("{:.2}×", m(smsgw, f) / k)
         }
     };
-    let cb = if receipts {
-        r(|x| x.final_callbacks_per_s)
-    } else {
-        "–".into()
-    };
-    let _ = writeln!(
-        out,
-        "| {label} / Kannel | {} | {} | {} | {cb} | {} / {} | {} / {} | {} | {} | {} | |",
-        r(|x| x.accepted_per_s),
-        r(|x| x.submits_per_s),
-        r(|x| x.e2e_per_s),
-        r(|x| x.lat_p50),
-        r(|x| x.lat_p99),
-        r(|x| x.sent_p50),
-        r(|x| x.sent_p99),
-        r(|x| x.cpu_per_10k),
-        r(|x| x.rss_mib),
-        r(|x| x.disk_per_msg),
-    );
+    table_row(out, &format!("{label} / Kannel"), receipts, &show, "");
 }
 
 fn loadavg() -> String {
@@ -1015,6 +1038,8 @@ async fn main() {
     let clients = env_num("SMSGW_VSK_CLIENTS", 50).max(1);
     let serial = env_num("SMSGW_VSK_SERIAL", 300);
     let window = env_num("SMSGW_VSK_WINDOW", 100);
+    let throttled_n = env_num("SMSGW_VSK_THROTTLED", n.min(2_000)).max(1);
+    let kannel_resend = env_num("SMSGW_VSK_KANNEL_RESEND", 1).max(1);
     let modules = support::node_modules();
     let kannel_dir = std::env::var_os("SMSGW_KANNEL_DIR")
         .map(PathBuf::from)
@@ -1045,6 +1070,7 @@ async fn main() {
     let env = Env {
         kannel_dir,
         kannel_store,
+        kannel_resend,
         window,
         receiver,
     };
@@ -1098,7 +1124,7 @@ async fn main() {
         for r in 0..rounds {
             for (g, &gw) in gws.iter().enumerate().take(2) {
                 let p = Params {
-                    n,
+                    n: throttled_n,
                     clients,
                     receipts: false,
                     throttle: f64::from(pc) / 100.0,
@@ -1181,7 +1207,8 @@ async fn main() {
     for pc in [1u32, 10] {
         let _ = write!(
             out,
-            "SMSC answers {pc}% of submit_sm with ESME_RTHROTTLED, no receipts:\n\n{HEAD}"
+            "SMSC answers {pc}% of submit_sm with ESME_RTHROTTLED, no receipts, {throttled_n} \
+             messages per round, Kannel's sms-resend-freq {kannel_resend} s:\n\n{HEAD}"
         );
         for (g, gw) in gws.iter().enumerate().take(2) {
             row(&mut out, gw.name(), &thr[&(pc, g)], false);
