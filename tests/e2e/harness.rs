@@ -28,14 +28,19 @@ pub fn write_config(dir: &Path, config: &str) -> PathBuf {
 }
 
 impl Daemon {
-    /// Starts the daemon with `config` (a file in `dir`) and its store in `dir/data`.
+    /// Starts the daemon with `config` (a file in `dir`) and its store in `dir/data`. It logs
+    /// warnings to the test's output; `SMSGW_DAEMON_LOG` sets another filter when a run needs
+    /// a closer look (`SMSGW_DAEMON_LOG=warn,smsgw::modem=debug`).
     pub fn start(dir: &Path, config: &Path) -> Daemon {
         let mut child = Command::new(BIN)
             .args(["run", "--config"])
             .arg(config)
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir.join("data"))
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("SMSGW_DAEMON_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

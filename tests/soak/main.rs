@@ -151,8 +151,13 @@ async fn under_faults_nothing_should_be_lost_every_duplicate_flagged_and_resourc
     let stop = CancellationToken::new();
     let sampler = tokio::spawn(resources::sample(pid, stop.clone()));
     let controls = [sims[0].control(), sims[1].control()];
+    let watched = faults::Watched {
+        http: http.clone(),
+        base: base.clone(),
+    };
     let fault_run = tokio::spawn(faults::run(
         plan,
+        watched,
         smsc.clone(),
         controls.clone(),
         receiver.clone(),

@@ -35,7 +35,7 @@ async fn get(http: &reqwest::Client, url: String) -> Value {
     http.get(url).send().await.unwrap().json().await.unwrap()
 }
 
-async fn text(http: &reqwest::Client, url: String) -> String {
+pub async fn text(http: &reqwest::Client, url: String) -> String {
     http.get(url).send().await.unwrap().text().await.unwrap()
 }
 
@@ -56,7 +56,7 @@ where
 }
 
 /// The value of the series `name{labels}` in a Prometheus text exposition (0 when absent).
-fn metric(exposition: &str, name: &str, labels: &str) -> f64 {
+pub fn metric(exposition: &str, name: &str, labels: &str) -> f64 {
     let series = if labels.is_empty() {
         name.to_string()
     } else {
@@ -294,7 +294,12 @@ pub async fn check(run: Run<'_>) -> String {
         }
     }
 
-    // 5. Every fault shows in the metrics.
+    // 5. Every fault shows in the metrics (the hangs and unplugs were held until it did).
+    assert!(
+        faults.unnoticed.is_empty(),
+        "faults the daemon never showed: {:?}",
+        faults.unnoticed
+    );
     let m = text(http, format!("{base}/metrics")).await;
     if faults.link_drops > 0 {
         assert!(

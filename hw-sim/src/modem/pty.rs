@@ -12,7 +12,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
-use nix::fcntl::{FcntlArg, OFlag, fcntl};
+use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
 use nix::sys::termios::{SetArg, cfmakeraw, tcgetattr, tcsetattr};
 use tokio::io::unix::AsyncFd;
 
@@ -54,6 +54,12 @@ impl Pty {
             }
         };
         let pair = nix::pty::openpty(None, None).map_err(io::Error::from)?;
+        // openpty(3) does not set close-on-exec: without it every program started after this
+        // one (a gateway under test, gammu) inherits the master, and an unplug that closes it
+        // here leaves the port alive in the child: no hang-up, so nothing was unplugged.
+        for fd in [&pair.master, &pair.slave] {
+            fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).map_err(io::Error::from)?;
+        }
         let mut tio = tcgetattr(&pair.slave).map_err(io::Error::from)?;
         cfmakeraw(&mut tio);
         tcsetattr(&pair.slave, SetArg::TCSANOW, &tio).map_err(io::Error::from)?;
