@@ -19,6 +19,7 @@ mod error;
 mod events;
 mod inbound_hook;
 mod inbox_cursor;
+pub mod journal;
 pub mod keys;
 mod reassembly;
 mod retention;
