@@ -28,7 +28,9 @@ pub mod frame;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use frame::{Frame, Lsn, SEGMENT_HEADER_LEN};
 
@@ -85,6 +87,12 @@ pub enum JournalError {
         /// What the reader said.
         reason: frame::HeaderError,
     },
+    /// An earlier `fdatasync` failed. After a failed sync the kernel may have dropped the
+    /// pages it could not write, so a later sync succeeding would prove nothing: the journal
+    /// takes no more changes until the process restarts and recovery reads what is really
+    /// on disk.
+    #[error("the journal stopped taking changes after a failed sync ({0}); restart the daemon")]
+    Failed(String),
 }
 
 /// Where recovery cut the journal, and why: for the operator's log.
@@ -125,7 +133,7 @@ pub struct Journal {
     options: Options,
     /// Every segment, oldest first; the last is the one appended to.
     segments: Vec<Segment>,
-    active: File,
+    active: Arc<File>,
     /// Bytes of the active segment file.
     active_len: u64,
     /// Where the next record goes in the active segment (counting bytes still in `pending`).
@@ -135,10 +143,33 @@ pub struct Journal {
     /// Where `pending` starts in the active segment.
     pending_at: u64,
     /// Earlier segments written to since the last sync (a roll in between).
-    unsynced: Vec<File>,
+    unsynced: Vec<Arc<File>>,
     next_lsn: Lsn,
     /// The last record a sync made durable.
     durable: Lsn,
+    /// Why the journal stopped taking changes (a sync failed), if it did.
+    failed: Option<String>,
+}
+
+/// The slow half of a sync ([`Journal::begin_sync`]): the `fdatasync`s, run without the
+/// journal, so records go on being appended meanwhile.
+#[derive(Debug)]
+#[must_use = "a sync job does nothing until it runs"]
+pub struct SyncJob {
+    files: Vec<Arc<File>>,
+    dir: PathBuf,
+    upto: Lsn,
+}
+
+impl SyncJob {
+    /// Syncs the files; on success every record up to the returned number is durable (tell
+    /// the journal with [`Journal::synced`]).
+    pub fn run(&self) -> Result<Lsn, JournalError> {
+        for f in &self.files {
+            f.sync_data().map_err(io_at(&self.dir))?;
+        }
+        Ok(self.upto)
+    }
 }
 
 impl Journal {
@@ -167,6 +198,11 @@ impl Journal {
         let mut end_of_last = SEGMENT_HEADER_LEN as u64;
         let mut cut_at: Option<(usize, u64, String)> = None;
         for (i, seg) in segments.iter().enumerate() {
+            if seg.first_lsn > next && seg.first_lsn <= covered + 1 {
+                // The records missing before this segment are covered by the checkpoint (a
+                // start that found the journal behind its checkpoint began a segment there).
+                next = seg.first_lsn;
+            }
             if seg.first_lsn != next {
                 // A segment that does not follow on from the one before (its predecessor was
                 // cut short, or records are missing between them).
@@ -229,19 +265,22 @@ impl Journal {
                 set_aside,
             });
         }
-        if next <= covered {
-            // Everything in the journal is older than the checkpoint (segments it covers
-            // that were not yet deleted): append after the checkpoint.
+        // Everything in the journal may be older than the checkpoint (segments it covers that
+        // were not yet deleted): then appending goes on after the checkpoint, in a segment of
+        // its own, because records within a segment must follow one another.
+        let behind = next <= covered;
+        if behind {
             next = covered + 1;
         }
         let mut journal = match segments.last() {
-            Some(last) if last.first_lsn <= next => {
+            Some(last) if last.first_lsn <= next && !behind => {
                 let active = OpenOptions::new()
                     .read(true)
                     .write(true)
                     .open(&last.path)
                     .map_err(io_at(&last.path))?;
                 let active_len = active.metadata().map_err(io_at(&last.path))?.len();
+                let active = Arc::new(active);
                 Journal {
                     dir: dir.to_path_buf(),
                     options,
@@ -254,10 +293,12 @@ impl Journal {
                     unsynced: Vec::new(),
                     next_lsn: next,
                     durable: next - 1,
+                    failed: None,
                 }
             }
             _ => {
                 let (seg, active, len) = create_segment(dir, next, options.segment_bytes)?;
+                let active = Arc::new(active);
                 segments.push(seg);
                 Journal {
                     dir: dir.to_path_buf(),
@@ -271,6 +312,7 @@ impl Journal {
                     unsynced: Vec::new(),
                     next_lsn: next,
                     durable: next - 1,
+                    failed: None,
                 }
             }
         };
@@ -280,6 +322,9 @@ impl Journal {
 
     /// Appends one record (held in memory until [`Journal::sync`]) and returns its number.
     pub fn append(&mut self, payload: &[u8]) -> Result<Lsn, JournalError> {
+        if let Some(why) = &self.failed {
+            return Err(JournalError::Failed(why.clone()));
+        }
         if payload.len() > frame::MAX_PAYLOAD {
             return Err(JournalError::TooBig(payload.len()));
         }
@@ -297,14 +342,40 @@ impl Journal {
     /// Writes what was appended and makes it durable with one `fdatasync` (one more for each
     /// segment rolled since the last sync). Returns the last durable record's number.
     pub fn sync(&mut self) -> Result<Lsn, JournalError> {
-        self.write_pending()?;
-        for f in self.unsynced.drain(..) {
-            f.sync_data().map_err(io_at(&self.dir))?;
+        let job = self.begin_sync()?;
+        let result = job.run();
+        self.synced(result)
+    }
+
+    /// The first half of a sync, done by the journal's owner: writes what was appended and
+    /// hands back the `fdatasync`s to run without holding the journal.
+    pub fn begin_sync(&mut self) -> Result<SyncJob, JournalError> {
+        if let Some(why) = &self.failed {
+            return Err(JournalError::Failed(why.clone()));
         }
-        let path = &self.active_path();
-        self.active.sync_data().map_err(io_at(path))?;
-        self.durable = self.next_lsn - 1;
-        Ok(self.durable)
+        self.write_pending()?;
+        let mut files: Vec<Arc<File>> = self.unsynced.drain(..).collect();
+        files.push(self.active.clone());
+        Ok(SyncJob {
+            files,
+            dir: self.dir.clone(),
+            upto: self.next_lsn - 1,
+        })
+    }
+
+    /// The end of a sync: records the records it made durable, or stops the journal if it
+    /// failed (see [`JournalError::Failed`]).
+    pub fn synced(&mut self, result: Result<Lsn, JournalError>) -> Result<Lsn, JournalError> {
+        match result {
+            Ok(upto) => {
+                self.durable = self.durable.max(upto);
+                Ok(self.durable)
+            }
+            Err(e) => {
+                self.failed = Some(e.to_string());
+                Err(e)
+            }
+        }
     }
 
     /// Deletes the segments whose every record is at or before `covered` (a checkpoint holds
@@ -350,8 +421,7 @@ impl Journal {
         }
         let path = self.active_path();
         self.active
-            .seek(SeekFrom::Start(self.pending_at))
-            .and_then(|_| self.active.write_all(&self.pending))
+            .write_all_at(&self.pending, self.pending_at)
             .map_err(io_at(&path))?;
         self.pending_at += self.pending.len() as u64;
         self.pending.clear();
@@ -366,7 +436,7 @@ impl Journal {
             .segment_bytes
             .max(SEGMENT_HEADER_LEN as u64 + need);
         let (seg, file, len) = create_segment(&self.dir, self.next_lsn, size)?;
-        let old = std::mem::replace(&mut self.active, file);
+        let old = std::mem::replace(&mut self.active, Arc::new(file));
         self.unsynced.push(old);
         self.segments.push(seg);
         self.active_len = len;

@@ -320,3 +320,22 @@ fn a_segment_whose_creation_was_interrupted_is_removed() {
     expect_records(&seen, 1, 2);
     assert!(!half.exists());
 }
+
+#[test]
+fn records_appended_after_a_checkpoint_ahead_of_the_journal_replay_without_a_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut j, _, _) = open(dir.path(), ROOMY, 0);
+    write(&mut j, 1, 3);
+    drop(j);
+    // The checkpoint covers 1..=5 but the journal kept only 1..=3 (4 and 5 were never
+    // synced to it): appending resumes at 6, and 6.. must come back at the next start.
+    let (mut j, r, seen) = open(dir.path(), ROOMY, 5);
+    assert!(seen.is_empty() && r.cut.is_none());
+    write(&mut j, 6, 8);
+    drop(j);
+    let (j, r, seen) = open(dir.path(), ROOMY, 5);
+    assert!(r.cut.is_none(), "{:?}", r.cut);
+    expect_records(&seen, 6, 8);
+    assert_eq!(j.next_lsn(), 9);
+    assert_eq!(segments(dir.path()).len(), 1, "the covered segment is deleted");
+}
