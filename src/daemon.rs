@@ -3,8 +3,9 @@
 //!
 //! Shutdown order matters for the durability contract: first the API stops taking requests and
 //! the dispatcher stops handing out messages (waiting up to `shutdown_grace` for sends in
-//! flight), then the group-commit flusher makes a last flush, then the store is flushed once
-//! more and closed. One [`CancellationToken`] per stage; every task is tracked and awaited.
+//! flight), then the group-commit flusher makes a last journal sync and the checkpointer a last
+//! checkpoint, then the store is checkpointed once more and closed. One [`CancellationToken`] per
+//! stage; every task is tracked and awaited.
 
 use std::future::Future;
 use std::io::Write;
@@ -147,6 +148,9 @@ pub async fn serve(
     let commit_stop = CancellationToken::new();
     let tracker = TaskTracker::new();
     let commit_task = tokio::spawn(store.group_commit().run(commit_stop.clone()));
+    // Checkpoints bring sled up to date from the journal every few seconds, off the request
+    // path (store::wal); they stop with the flusher.
+    let checkpoint_task = tokio::spawn(store.checkpointer().run_checkpoints(commit_stop.clone()));
 
     // Modem pools start here, after the store is open, and stop after the dispatcher.
     let modem_stop = CancellationToken::new();
@@ -199,6 +203,7 @@ pub async fn serve(
     let activity = crate::metrics::activity::Activity::new();
     metrics.register(activity.clone());
     metrics.register(store.group_commit());
+    metrics.register(Arc::new(store.checkpointer()));
     metrics.register(Arc::new(handle.clone()));
     for link in &links.routes {
         metrics.register(link.clone());
@@ -276,6 +281,7 @@ pub async fn serve(
     .await;
     commit_stop.cancel();
     let _ = commit_task.await;
+    let _ = checkpoint_task.await;
     let s = store.clone();
     tokio::task::spawn_blocking(move || s.flush_blocking())
         .await

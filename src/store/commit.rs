@@ -1,9 +1,10 @@
 //! Group commit: many writers, one fsync.
 //!
-//! A writer applies its batch in memory (sled), takes a ticket, and waits until a flush that
-//! started after its ticket has finished. A single flusher task runs one flush at a time on a
-//! blocking thread; every writer that took a ticket while a flush was running is covered by the
-//! next one. So N concurrent submitters cause about N / (writes per flush) fsyncs, not N.
+//! A writer appends its change to the journal ([`super::wal`]), takes a ticket, and waits
+//! until a journal sync that started after its ticket has finished. A single flusher task runs
+//! one sync at a time on a blocking thread; every writer that took a ticket while a sync was
+//! running is covered by the next one. So N concurrent submitters cause about
+//! N / (writes per sync) fsyncs, not N.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,8 +14,8 @@ use tokio::sync::{Notify, watch};
 use super::StoreError;
 
 /// The least time between the starts of two flushes. Measured on the 2-core machine of
-/// BENCHMARKS.md: with no spacing, 64 concurrent submitters caused ~900 flushes/s of ~1 ms CPU
-/// each, covering ~5 writes each, and flushing took most of a core.
+/// BENCHMARKS.md when a flush was sled's: with no spacing, 64 concurrent submitters caused
+/// ~900 flushes/s of ~1 ms CPU each, covering ~5 writes each, and flushing took most of a core.
 pub const GROUP_WINDOW: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// What the flusher has made durable so far.
@@ -52,9 +53,8 @@ impl Durable {
 /// Shared state between writers and the flusher.
 #[derive(Debug)]
 pub struct GroupCommit {
-    db: sled::Db,
-    /// Synced after each flush of `db`, which alone is not durable (see [`super::sync`]).
-    files: Arc<super::sync::DataFiles>,
+    /// The tree whose journal is synced.
+    tree: super::wal::Tree,
     issued: AtomicU64,
     flushes: AtomicU64,
     /// Time spent in flushes, in microseconds (metrics).
@@ -65,10 +65,9 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     /// Creates the commit state; [`GroupCommit::run`] must be spawned to make progress.
-    pub fn new(db: sled::Db, files: super::sync::DataFiles) -> Arc<Self> {
+    pub fn new(tree: super::wal::Tree) -> Arc<Self> {
         Arc::new(Self {
-            db,
-            files: Arc::new(files),
+            tree,
             issued: AtomicU64::new(0),
             flushes: AtomicU64::new(0),
             flush_micros: AtomicU64::new(0),
@@ -147,9 +146,9 @@ impl GroupCommit {
     }
 
     async fn flush_upto(&self, target: u64) {
-        let (db, files) = (self.db.clone(), self.files.clone());
+        let tree = self.tree.clone();
         let started = std::time::Instant::now();
-        let result = tokio::task::spawn_blocking(move || flush_durably(&db, &files)).await;
+        let result = tokio::task::spawn_blocking(move || tree.sync()).await;
         self.flush_micros
             .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         self.flushes.fetch_add(1, Ordering::Relaxed);
@@ -168,7 +167,7 @@ impl GroupCommit {
     }
 }
 
-/// sled's flush, then the syncs that make it durable.
+/// sled's flush, then the syncs that make it durable (checkpoints).
 pub fn flush_durably(db: &sled::Db, files: &super::sync::DataFiles) -> Result<(), sled::Error> {
     db.flush()?;
     files.sync()?;
@@ -176,9 +175,9 @@ pub fn flush_durably(db: &sled::Db, files: &super::sync::DataFiles) -> Result<()
 }
 
 impl GroupCommit {
-    /// Flushes and syncs on the calling thread (shutdown and tests).
-    pub fn flush_blocking(&self) -> Result<(), sled::Error> {
-        flush_durably(&self.db, &self.files)
+    /// Syncs the journal on the calling thread (shutdown and tests).
+    pub fn flush_blocking(&self) -> Result<(), StoreError> {
+        self.tree.sync()
     }
 }
 
@@ -186,13 +185,13 @@ impl crate::metrics::Collector for GroupCommit {
     fn collect(&self, out: &mut crate::metrics::Exposition) {
         out.counter(
             "smsgw_store_flushes_total",
-            "Flushes to disk (each covers every write made before it started).",
+            "Journal syncs to disk (each covers every write made before it started).",
             &[],
             self.flush_count() as f64,
         );
         out.counter(
             "smsgw_store_flush_seconds_total",
-            "Time spent in flushes to disk.",
+            "Time spent in journal syncs to disk.",
             &[],
             self.flush_time().as_secs_f64(),
         );

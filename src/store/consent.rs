@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use sled::Batch;
+use super::wal::Batch;
 
 use super::value::{decode, encode};
 use super::{Store, StoreError, keys};

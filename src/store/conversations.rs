@@ -16,9 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::wal::Batch;
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
-use sled::Batch;
 
 use super::value::{decode, encode};
 use super::{Store, StoreError, keys};
@@ -192,7 +192,7 @@ impl Store {
 
     /// [`Store::record_conversation`] for several messages (number, entry) in one write.
     pub fn record_conversations(&self, entries: &[(&str, Conversation)]) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = super::wal::Batch::default();
         for (number, c) in entries {
             batch.insert(key(number, c.id), encode(c)?);
         }

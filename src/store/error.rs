@@ -8,6 +8,9 @@ pub enum StoreError {
     /// sled reported an error: usually I/O (disk full, read-only file system) or corruption.
     #[error("store error: {0}")]
     Sled(#[from] sled::Error),
+    /// The write-ahead journal said no (disk full, a failed sync, a damaged segment).
+    #[error("journal: {0}")]
+    Journal(#[from] super::journal::JournalError),
     /// Flushing to disk failed, so the write is not known to be durable.
     #[error("flush to disk failed: {0}")]
     Flush(String),

@@ -11,7 +11,7 @@
 
 use std::ops::{Deref, DerefMut};
 
-use sled::Batch;
+use super::wal::Batch;
 
 use super::status_counts::{self, StatusDelta};
 use super::value::{decode, encode_item, encode_list};
@@ -109,6 +109,11 @@ impl Store {
                 encode_list(group.iter().map(Vec::as_slice)),
             );
         }
+        if let Some(newest) = events.iter().map(|e| e.seq).max() {
+            // In the same record as the events: a start continues after it, even when
+            // retention has removed every event since.
+            batch.insert(keys::EVENT_SEQ_KEY, &newest.to_be_bytes());
+        }
         // The new status totals go in the same batch (`store::status_counts`).
         let totals = (!statuses.is_empty()).then(|| self.status_counts.after(&statuses));
         if let Some(t) = &totals {
@@ -125,10 +130,38 @@ impl Store {
         Ok(n)
     }
 
-    /// The next event sequence number: sled's ids start at 0, events at 1, so that a reader's
-    /// cursor 0 means "from the beginning".
+    /// The next event sequence number (events start at 1, so that a reader's cursor 0 means
+    /// "from the beginning"). Kept by the store, not by sled's id generator: sled persists
+    /// that only with its own flushes, which the journal made rare, and after a crash it
+    /// could hand out again numbers of events the journal had kept — a new event would
+    /// overwrite an old one and readers' cursors would pass over it.
     pub(crate) fn next_event_seq(&self) -> Result<u64, StoreError> {
-        Ok(self.db.generate_id()? + 1)
+        Ok(self
+            .last_event
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel)
+            + 1)
+    }
+
+    /// Where event numbering resumes at open: after the newest number handed out, as stored
+    /// with the events, or for stores from before that key, after the newest event and
+    /// every id sled's generator handed out (which those stores flushed at every write).
+    pub(crate) fn load_event_seq(&self) -> Result<(), StoreError> {
+        let stored = match self.tree.get(keys::EVENT_SEQ_KEY)? {
+            Some(v) => Some(u64::from_be_bytes(v.as_ref().try_into().map_err(|_| {
+                StoreError::Corrupt {
+                    key: hex::encode(keys::EVENT_SEQ_KEY),
+                    reason: "event sequence is not 8 bytes".into(),
+                }
+            })?)),
+            None => None,
+        };
+        let last = match stored {
+            Some(s) => s.max(self.last_event_seq()?),
+            None => self.last_event_seq()?.max(self.db.generate_id()? + 1),
+        };
+        self.last_event
+            .store(last, std::sync::atomic::Ordering::Release);
+        Ok(())
     }
 
     /// Events with a sequence number above `after`, oldest first, at most `limit`.

@@ -8,7 +8,7 @@
 //! the message without what the hook decided, and a crash never keeps one without the other.
 //! Drivers (modem, SMPP) need no call of their own.
 
-use sled::Batch;
+use super::wal::Batch;
 
 use super::value::encode;
 use super::{Store, StoreError, keys};

@@ -65,6 +65,10 @@ pub const AUDIT: u8 = b'L';
 /// The meta key holding the schema version.
 pub const SCHEMA_VERSION_KEY: &[u8] = b"Xschema_version";
 
+/// The meta key holding the newest event sequence number handed out (u64), written in every
+/// batch that appends events (`store::events`).
+pub const EVENT_SEQ_KEY: &[u8] = b"Xevent_seq";
+
 /// The meta key holding the number of messages in each status (`store::status_counts`).
 pub const STATUS_COUNTS_KEY: &[u8] = b"Xstatus_counts";
 

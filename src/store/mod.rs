@@ -28,6 +28,7 @@ mod smpp_ids;
 mod status_counts;
 pub mod sync;
 mod value;
+pub mod wal;
 pub mod webhook;
 
 use std::path::Path;
@@ -53,7 +54,9 @@ use value::{decode, encode};
 /// The schema version this build writes. Bump it with a migration in [`Store::migrate`].
 /// 3: events stored in groups, status totals kept under a meta key (builds before it would
 /// misread the one and not keep the other, so they must not open such a store).
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4: the newest changes are in the write-ahead journal (`journal/`, [`wal`]) and reach sled
+/// only at checkpoints; builds before it would not read the journal and would lose them.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// How long an idempotency key maps to its message.
 pub const IDEMPOTENCY_WINDOW_MS: u64 = 24 * 3600 * 1000;
@@ -62,7 +65,8 @@ pub const IDEMPOTENCY_WINDOW_MS: u64 = 24 * 3600 * 1000;
 #[derive(Debug)]
 pub struct Store {
     db: sled::Db,
-    tree: sled::Tree,
+    /// Every read and write goes through the journal and its overlay ([`wal`]).
+    tree: wal::Tree,
     write_lock: Mutex<()>,
     /// The newest inbox id handed out (read from the tree on first use); guarded in practice
     /// by `write_lock`, which every inbox write holds.
@@ -82,6 +86,8 @@ pub struct Store {
     count_frequency: std::sync::atomic::AtomicBool,
     /// Messages per status, beside the status index (`store::status_counts`).
     status_counts: status_counts::StatusCounts,
+    /// The newest event sequence number handed out ([`Store::next_event_seq`]).
+    last_event: std::sync::atomic::AtomicU64,
 }
 
 /// A message to insert, with the client's idempotency key if it sent one.
@@ -132,12 +138,26 @@ impl Store {
             .cache_capacity(cache_bytes)
             .mode(sled::Mode::HighThroughput)
             .open()?;
-        let tree = db.open_tree("smsgw")?;
+        let (tree, recovered) = wal::Tree::open(
+            db.clone(),
+            db.open_tree("smsgw")?,
+            dir,
+            wal::CheckpointPolicy::default(),
+        )?;
+        if let Some(cut) = &recovered.cut {
+            tracing::warn!(
+                target: "smsgw::store",
+                segment = %cut.segment.display(),
+                offset = cut.offset,
+                record = cut.lsn,
+                reason = %cut.reason,
+                set_aside = ?cut.set_aside,
+                "the journal ended in a torn or damaged record and was cut there; \
+                 changes after it were never acknowledged as durable"
+            );
+        }
         let store = Store {
-            commit: GroupCommit::new(
-                db.clone(),
-                sync::DataFiles::open(dir).map_err(sled::Error::Io)?,
-            ),
+            commit: GroupCommit::new(tree.clone()),
             db,
             tree,
             write_lock: Mutex::new(()),
@@ -148,9 +168,17 @@ impl Store {
             inbound_hook: std::sync::OnceLock::new(),
             count_frequency: std::sync::atomic::AtomicBool::new(true),
             status_counts: Default::default(),
+            last_event: Default::default(),
         };
         store.migrate()?;
         store.load_status_counts()?;
+        store.load_event_seq()?;
+        if recovered.replayed > 0 {
+            // What the previous process left in its journal goes to sled now, so a start
+            // after a crash does not replay the same records again.
+            tracing::info!(target: "smsgw::store", records = recovered.replayed, "journal replayed");
+            store.tree.checkpoint()?;
+        }
         Ok(Arc::new(store))
     }
 
@@ -199,9 +227,12 @@ impl Store {
             }
             // 2 → 3: nothing to rewrite. Events stored one per key still read; the status
             // totals are counted by `load_status_counts` when missing.
+            // 3 → 4: nothing to rewrite; from here on changes go through the journal. The
+            // new version is checkpointed into sled at once, so that an older build refuses
+            // the store even before anything else was checkpointed.
             self.tree
                 .insert(keys::SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
-            self.commit.flush_blocking()?;
+            self.flush_blocking()?;
         }
         Ok(())
     }
@@ -229,10 +260,18 @@ impl Store {
         commit::Durable::new(self.commit.clone())
     }
 
-    /// Flushes synchronously: for shutdown and tests, not for request paths.
+    /// Makes everything written durable and checkpoints it into sled, synchronously: for
+    /// shutdown and tests, not for request paths.
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
         self.commit.flush_blocking()?;
+        self.tree.checkpoint()?;
         Ok(())
+    }
+
+    /// The tree, for the daemon to run its checkpoints ([`wal::Tree::run_checkpoints`]) and
+    /// collect its metrics.
+    pub fn checkpointer(&self) -> wal::Tree {
+        self.tree.clone()
     }
 
     /// Size of the database on disk, in bytes.
@@ -729,7 +768,7 @@ impl Store {
         keys: impl Iterator<Item = Result<sled::IVec, StoreError>>,
     ) -> Result<usize, StoreError> {
         const CHUNK: usize = 1024;
-        let mut batch = sled::Batch::default();
+        let mut batch = wal::Batch::default();
         let (mut n, mut in_batch) = (0, 0);
         for k in keys {
             batch.remove(k?);

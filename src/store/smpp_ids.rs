@@ -164,7 +164,7 @@ impl Store {
 
     /// [`Store::record_smsc_id`] for several ids in one write.
     pub fn record_smsc_ids(&self, route: &str, records: &[SmscIdRecord]) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = super::wal::Batch::default();
         for rec in records {
             batch.insert(id_key(route, &canonical_id(&rec.smsc_id)), encode(rec)?);
         }

@@ -12,8 +12,8 @@
 //! | `W q name 0 seq` | pending [`Delivery`] (JSON) |
 //! | `W d name 0 seq` | dead [`Delivery`] (JSON), after `retry_for` ran out |
 
+use super::wal::Batch;
 use serde::{Deserialize, Serialize};
-use sled::Batch;
 
 use super::value::{decode, encode};
 use super::{Store, StoreError, keys};

@@ -349,8 +349,9 @@ pub async fn check(run: Run<'_>) -> String {
     let max_threads = samples.iter().map(|s| s.threads).max().unwrap_or(0);
     assert!(
         idle.fds <= fds + READ_CONCURRENCY,
-        "fds {} after the drain, at most {fds} under load (+ the reconciliation's {READ_CONCURRENCY} connections)",
-        idle.fds
+        "fds {} after the drain, at most {fds} under load (+ the reconciliation's {READ_CONCURRENCY} connections): {}",
+        idle.fds,
+        resources::fd_kinds(pid)
     );
     assert!(
         idle.threads <= max_threads + 2,
@@ -405,9 +406,10 @@ pub async fn check(run: Run<'_>) -> String {
     );
     let _ = writeln!(
         r,
-        "  resources: RSS median {mid} KiB (2nd quarter) → {end} KiB (4th); fds max {fds}, idle {}; \
+        "  resources: RSS median {mid} KiB (2nd quarter) → {end} KiB (4th); fds max {fds}, idle {} ({}); \
          threads max {max_threads}, idle {}; {} samples over {:.0} s",
         idle.fds,
+        resources::fd_kinds(pid),
         idle.threads,
         samples.len(),
         samples.last().map_or(0.0, |s| s.at)

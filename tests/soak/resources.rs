@@ -52,6 +52,30 @@ pub async fn sample(pid: u32, stop: tokio_util::sync::CancellationToken) -> Vec<
     }
 }
 
+/// What `pid`'s descriptors point at, counted by kind (`socket`, `pipe`, an anonymous inode's
+/// name, or the file's path): printed when descriptors grew, to tell a pool of connections
+/// from a leak.
+pub fn fd_kinds(pid: u32) -> String {
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    if let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
+        for e in entries.flatten() {
+            let target = std::fs::read_link(e.path())
+                .map(|t| t.display().to_string())
+                .unwrap_or_else(|_| "?".into());
+            let kind = match target.split_once(":[") {
+                Some((kind, _)) => kind.to_string(),
+                None => target,
+            };
+            *kinds.entry(kind).or_default() += 1;
+        }
+    }
+    kinds
+        .iter()
+        .map(|(k, n)| format!("{n} × {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The median of `values` (0 when empty).
 pub fn median(mut values: Vec<u64>) -> u64 {
     values.sort_unstable();

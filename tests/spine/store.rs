@@ -6,7 +6,7 @@ use smsgw::model::{EventKind, PartStatus, Status, Timestamp};
 use smsgw::store::{Inserted, ListFilter, NewMessage};
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{config, insert, message, received, reopen, temp_store};
+use crate::support::{config, insert, message, raw_sled, received, reopen, temp_store};
 
 fn demo() -> smsgw::config::Config {
     config("[messages]\ndefault_country = \"358\"\n")
@@ -194,7 +194,7 @@ fn a_store_from_a_newer_version_should_be_refused() {
     let (dir, store) = temp_store();
     drop(store);
     {
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let db = raw_sled(&dir);
         let tree = db.open_tree("smsgw").unwrap();
         tree.insert(b"Xschema_version", &99u32.to_be_bytes())
             .unwrap();
@@ -349,5 +349,42 @@ fn retention_should_go_through_more_old_messages_than_one_write_takes() {
     assert_eq!(
         store.count_by_status().unwrap(),
         store.walk_status_index().unwrap()
+    );
+}
+
+#[test]
+fn a_store_of_schema_3_without_a_journal_should_open_and_become_schema_4() {
+    let (dir, store) = temp_store();
+    let m = insert(
+        &store,
+        vec![message(&demo(), "+358401234567", "hi", Timestamp::now())],
+    )
+    .remove(0);
+    store.flush_blocking().unwrap();
+    drop(store);
+    // What a build before the journal left: everything in sled, schema 3, no journal.
+    {
+        let db = raw_sled(&dir);
+        let tree = db.open_tree("smsgw").unwrap();
+        tree.insert(b"Xschema_version", &3u32.to_be_bytes())
+            .unwrap();
+        tree.remove(b"Xjournal_applied").unwrap();
+        db.flush().unwrap();
+    }
+    std::fs::remove_dir_all(dir.path().join("db/journal")).unwrap();
+    let store = reopen(&dir);
+    assert_eq!(store.get(m.id).unwrap().unwrap().text, m.text);
+    drop(store);
+    let db = raw_sled(&dir);
+    let version = db
+        .open_tree("smsgw")
+        .unwrap()
+        .get(b"Xschema_version")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        version.as_ref(),
+        &4u32.to_be_bytes(),
+        "the new version is in sled itself, so an older build refuses the store"
     );
 }

@@ -33,6 +33,19 @@ pub fn reopen(dir: &tempfile::TempDir) -> Arc<Store> {
     }
 }
 
+/// Opens the store's sled database itself (to write what another build would have), retrying
+/// for up to two seconds like [`reopen`].
+pub fn raw_sled(dir: &tempfile::TempDir) -> sled::Db {
+    let path = dir.path().join("db");
+    for _ in 0..100 {
+        match sled::open(&path) {
+            Ok(db) => return db,
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    sled::open(&path).unwrap()
+}
+
 /// A configuration from TOML text.
 pub fn config(toml: &str) -> Config {
     Config::from_toml(toml).unwrap_or_else(|e| panic!("test config invalid: {e}"))

@@ -149,6 +149,51 @@ pub struct Journal {
     durable: Lsn,
     /// Why the journal stopped taking changes (a sync failed), if it did.
     failed: Option<String>,
+    /// A zero-filled file ready to become the next segment ([`make_spare`]).
+    spare: Option<Spare>,
+}
+
+/// A zero-filled segment file made ahead of need by [`make_spare`], outside the journal's
+/// owner, so that starting a new segment does not write megabytes of zeros while every
+/// writer waits. Named `*.spare` until used; a start deletes spares it finds.
+#[derive(Debug)]
+pub struct Spare {
+    path: PathBuf,
+    file: File,
+    len: u64,
+}
+
+/// Makes a spare segment of `size` bytes in the journal's directory `dir` (blocking; hand it
+/// to [`Journal::add_spare`]).
+pub fn make_spare(dir: &Path, size: u64) -> Result<Spare, JournalError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let path = dir.join(format!("{}-{n}{SPARE_SUFFIX}", std::process::id()));
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .map_err(io_at(&path))?;
+    write_zeros(&mut file, size).map_err(io_at(&path))?;
+    file.sync_all().map_err(io_at(&path))?;
+    Ok(Spare {
+        path,
+        file,
+        len: size,
+    })
+}
+
+fn write_zeros(f: &mut File, mut left: u64) -> io::Result<()> {
+    let zeros = vec![0u8; 1 << 20];
+    while left > 0 {
+        let n = left.min(zeros.len() as u64) as usize;
+        f.write_all(&zeros[..n])?;
+        left -= n as u64;
+    }
+    Ok(())
 }
 
 /// The slow half of a sync ([`Journal::begin_sync`]): the `fdatasync`s, run without the
@@ -294,6 +339,7 @@ impl Journal {
                     next_lsn: next,
                     durable: next - 1,
                     failed: None,
+                    spare: None,
                 }
             }
             _ => {
@@ -313,6 +359,7 @@ impl Journal {
                     next_lsn: next,
                     durable: next - 1,
                     failed: None,
+                    spare: None,
                 }
             }
         };
@@ -409,6 +456,22 @@ impl Journal {
         self.segments.len()
     }
 
+    /// Where and how big a spare should be made, if none is ready: the journal's directory
+    /// and its segments' size.
+    pub fn spare_wanted(&self) -> Option<(PathBuf, u64)> {
+        (self.spare.is_none() && self.failed.is_none())
+            .then(|| (self.dir.clone(), self.options.segment_bytes))
+    }
+
+    /// Keeps `spare` for the next new segment (one at a time; another is deleted).
+    pub fn add_spare(&mut self, spare: Spare) {
+        if self.spare.is_none() {
+            self.spare = Some(spare);
+        } else {
+            let _ = std::fs::remove_file(&spare.path);
+        }
+    }
+
     fn active_path(&self) -> PathBuf {
         self.segments
             .last()
@@ -435,7 +498,15 @@ impl Journal {
             .options
             .segment_bytes
             .max(SEGMENT_HEADER_LEN as u64 + need);
-        let (seg, file, len) = create_segment(&self.dir, self.next_lsn, size)?;
+        let (seg, file, len) = match self.spare.take() {
+            Some(spare) if spare.len >= size => self.use_spare(spare)?,
+            other => {
+                if let Some(spare) = other {
+                    let _ = std::fs::remove_file(&spare.path);
+                }
+                create_segment(&self.dir, self.next_lsn, size)?
+            }
+        };
         let old = std::mem::replace(&mut self.active, Arc::new(file));
         self.unsynced.push(old);
         self.segments.push(seg);
@@ -443,6 +514,24 @@ impl Journal {
         self.offset = SEGMENT_HEADER_LEN as u64;
         self.pending_at = self.offset;
         Ok(())
+    }
+}
+
+impl Journal {
+    /// Makes `spare` the segment starting at the next record: its header is written and
+    /// synced before the rename, so a segment file never has a placeholder header.
+    fn use_spare(&self, spare: Spare) -> Result<(Segment, File, u64), JournalError> {
+        let Spare { path, file, len } = spare;
+        file.write_all_at(&frame::encode_header(self.next_lsn), 0)
+            .and_then(|_| file.sync_data())
+            .map_err(io_at(&path))?;
+        let seg = Segment {
+            first_lsn: self.next_lsn,
+            path: self.dir.join(segment_name(self.next_lsn)),
+        };
+        std::fs::rename(&path, &seg.path).map_err(io_at(&path))?;
+        sync_dir(&self.dir)?;
+        Ok((seg, file, len))
     }
 }
 
@@ -454,6 +543,7 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
 }
 
 const SUFFIX: &str = ".seg";
+const SPARE_SUFFIX: &str = ".spare";
 
 fn segment_name(first_lsn: Lsn) -> String {
     format!("{first_lsn:020}{SUFFIX}")
@@ -465,8 +555,12 @@ fn list_segments(dir: &Path) -> Result<Vec<Segment>, JournalError> {
     for entry in std::fs::read_dir(dir).map_err(io_at(dir))? {
         let entry = entry.map_err(io_at(dir))?;
         let name = entry.file_name();
-        if name.to_str().is_some_and(|n| n.ends_with(".new")) {
-            // A segment whose creation a crash interrupted: never renamed, so never used.
+        if name
+            .to_str()
+            .is_some_and(|n| n.ends_with(".new") || n.ends_with(SPARE_SUFFIX))
+        {
+            // A segment whose creation a crash interrupted (never renamed, so never used),
+            // or a spare never used.
             let path = entry.path();
             std::fs::remove_file(&path).map_err(io_at(&path))?;
             continue;
@@ -567,15 +661,9 @@ fn create_segment(
         .truncate(true)
         .open(&tmp)
         .map_err(io_at(&tmp))?;
-    let zeros = vec![0u8; 1 << 20];
-    let mut left = size.saturating_sub(SEGMENT_HEADER_LEN as u64);
     f.write_all(&frame::encode_header(first_lsn))
         .map_err(io_at(&tmp))?;
-    while left > 0 {
-        let n = left.min(zeros.len() as u64) as usize;
-        f.write_all(&zeros[..n]).map_err(io_at(&tmp))?;
-        left -= n as u64;
-    }
+    write_zeros(&mut f, size.saturating_sub(SEGMENT_HEADER_LEN as u64)).map_err(io_at(&tmp))?;
     f.sync_all().map_err(io_at(&tmp))?;
     std::fs::rename(&tmp, &path).map_err(io_at(&tmp))?;
     sync_dir(dir)?;

@@ -337,5 +337,47 @@ fn records_appended_after_a_checkpoint_ahead_of_the_journal_replay_without_a_cut
     assert!(r.cut.is_none(), "{:?}", r.cut);
     expect_records(&seen, 6, 8);
     assert_eq!(j.next_lsn(), 9);
-    assert_eq!(segments(dir.path()).len(), 1, "the covered segment is deleted");
+    assert_eq!(
+        segments(dir.path()).len(),
+        1,
+        "the covered segment is deleted"
+    );
+}
+
+#[test]
+fn a_spare_made_ahead_should_become_the_next_segment_and_unused_spares_go_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut j, _, _) = open(dir.path(), SMALL, 0);
+    let (at, size) = j.spare_wanted().unwrap();
+    j.add_spare(super::make_spare(&at, size).unwrap());
+    assert!(j.spare_wanted().is_none(), "one spare at a time");
+    // Enough records to roll twice: the first roll takes the spare, the second makes its own.
+    write(&mut j, 1, 40);
+    assert!(segments(dir.path()).len() >= 3);
+    let spares = |d: &Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "spare")
+            })
+            .count()
+    };
+    assert_eq!(
+        spares(dir.path()),
+        0,
+        "the spare was renamed into a segment"
+    );
+    let (at, size) = j.spare_wanted().unwrap();
+    j.add_spare(super::make_spare(&at, size).unwrap());
+    assert_eq!(spares(dir.path()), 1);
+    drop(j);
+    let (j, r, seen) = open(dir.path(), SMALL, 0);
+    assert!(r.cut.is_none(), "{:?}", r.cut);
+    expect_records(&seen, 1, 40);
+    assert_eq!(j.next_lsn(), 41);
+    assert_eq!(spares(dir.path()), 0, "an unused spare is deleted at start");
 }

@@ -1,0 +1,234 @@
+//! The overlay over sled against a model (a `BTreeMap`), through checkpoints, reopening and
+//! iteration from both ends; and what the journal replays.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use super::{Batch, CheckpointPolicy, JOURNAL_APPLIED_KEY, Tree};
+
+/// Opens sled in `dir`, retrying for up to two seconds: sled's background threads can hold
+/// its file lock for a moment after the last handle is dropped (a restart never sees that).
+fn open_sled(dir: &Path) -> sled::Db {
+    for _ in 0..100 {
+        match sled::Config::new().path(dir).open() {
+            Ok(db) => return db,
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    sled::Config::new().path(dir).open().unwrap()
+}
+
+fn open(dir: &Path) -> (Tree, super::Recovered) {
+    let db = open_sled(dir);
+    let tree = db.open_tree("t").unwrap();
+    Tree::open(db, tree, dir, CheckpointPolicy::default()).unwrap()
+}
+
+fn all(t: &Tree) -> Vec<(Vec<u8>, Vec<u8>)> {
+    t.range::<&[u8], _>(..)
+        .map(|r| {
+            let (k, v) = r.unwrap();
+            (k.to_vec(), v.to_vec())
+        })
+        .filter(|(k, _)| k.as_slice() != JOURNAL_APPLIED_KEY)
+        .collect()
+}
+
+#[test]
+fn reads_should_see_the_overlay_before_and_sled_after_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (t, _) = open(dir.path());
+    t.insert(b"a", b"1".as_slice()).unwrap();
+    t.insert(b"b", b"2".as_slice()).unwrap();
+    assert_eq!(t.get(b"a").unwrap().as_deref(), Some(&b"1"[..]));
+    assert!(t.checkpoint().unwrap().is_some());
+    assert!(t.checkpoint().unwrap().is_none(), "nothing new to write");
+    // A removal in the overlay hides what sled holds.
+    assert_eq!(t.remove(b"a").unwrap().as_deref(), Some(&b"1"[..]));
+    assert_eq!(t.get(b"a").unwrap(), None);
+    assert_eq!(t.remove(b"a").unwrap(), None);
+    assert!(!t.contains_key(b"a").unwrap());
+    assert_eq!(all(&t), vec![(b"b".to_vec(), b"2".to_vec())]);
+    let new = t
+        .update_and_fetch(b"b", |old| old.map(|v| [v, b"+"].concat()))
+        .unwrap();
+    assert_eq!(new.as_deref(), Some(&b"2+"[..]));
+    t.checkpoint().unwrap();
+    assert_eq!(all(&t), vec![(b"b".to_vec(), b"2+".to_vec())]);
+}
+
+#[test]
+fn a_synced_change_should_survive_reopening_without_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (t, _) = open(dir.path());
+        let mut batch = Batch::default();
+        batch.insert(b"k1".as_slice(), b"v1".as_slice());
+        batch.insert(b"k2".as_slice(), b"v2".as_slice());
+        batch.remove(b"k1".as_slice());
+        t.apply_batch(batch).unwrap();
+        t.checkpoint().unwrap();
+        t.insert(b"k3", b"v3".as_slice()).unwrap();
+        t.remove(b"k2").unwrap();
+        t.sync().unwrap();
+        // Dropped without a checkpoint: k3 and the removal of k2 are only in the journal.
+    }
+    let (t, recovered) = open(dir.path());
+    assert_eq!(recovered.replayed, 2);
+    assert!(recovered.cut.is_none());
+    assert_eq!(all(&t), vec![(b"k3".to_vec(), b"v3".to_vec())]);
+    let covered = t.checkpoint().unwrap().unwrap();
+    drop(t);
+    let (t, recovered) = open(dir.path());
+    assert_eq!(
+        recovered.replayed, 0,
+        "the checkpoint covers record {covered}"
+    );
+    assert_eq!(all(&t), vec![(b"k3".to_vec(), b"v3".to_vec())]);
+}
+
+#[test]
+fn a_journal_record_that_is_not_ours_should_refuse_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (t, _) = open(dir.path());
+        t.insert(b"k", b"v".as_slice()).unwrap();
+        t.sync().unwrap();
+    }
+    // A record with a good checksum but a payload of an unknown format.
+    {
+        let mut j = super::journal::Journal::open(
+            &dir.path().join("journal"),
+            super::journal::Options::default(),
+            0,
+            |_, _| {},
+        )
+        .unwrap()
+        .0;
+        j.append(&[9, 9, 9]).unwrap();
+        j.sync().unwrap();
+    }
+    let db = open_sled(dir.path());
+    let tree = db.open_tree("t").unwrap();
+    let e = Tree::open(db, tree, dir.path(), CheckpointPolicy::default()).unwrap_err();
+    assert!(e.to_string().contains("journal record 2"), "{e}");
+}
+
+/// One step of the model test.
+#[derive(Debug, Clone)]
+enum Step {
+    Put(u8, u8),
+    Remove(u8),
+    Checkpoint,
+    /// Scan `lo..hi`, taking `fronts` items from the front first, then alternating.
+    Scan {
+        lo: u8,
+        hi: u8,
+        fronts: u8,
+    },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        6 => (0u8..40, any::<u8>()).prop_map(|(k, v)| Step::Put(k, v)),
+        3 => (0u8..40).prop_map(Step::Remove),
+        1 => Just(Step::Checkpoint),
+        2 => (0u8..40, 0u8..42, 0u8..5).prop_map(|(lo, hi, fronts)| Step::Scan { lo, hi, fronts }),
+    ]
+}
+
+/// Keys spread so some share prefixes and the overlay's chunks (128) are crossed.
+fn key(k: u8) -> Vec<u8> {
+    let mut v = vec![b'p', k / 8];
+    v.extend(std::iter::repeat_n(k, (k % 3) as usize + 1));
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #[test]
+    fn the_overlay_over_sled_should_read_like_one_map(steps in proptest::collection::vec(step(), 1..120)) {
+        let dir = tempfile::tempdir().unwrap();
+        let (t, _) = open(dir.path());
+        let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        for s in steps {
+            match s {
+                Step::Put(k, v) => {
+                    t.insert(key(k), vec![v]).unwrap();
+                    model.insert(key(k), vec![v]);
+                }
+                Step::Remove(k) => {
+                    let old = t.remove(key(k)).unwrap().map(|v| v.to_vec());
+                    prop_assert_eq!(old, model.remove(&key(k)));
+                }
+                Step::Checkpoint => {
+                    t.checkpoint().unwrap();
+                }
+                Step::Scan { lo, hi, fronts } => {
+                    let (lo, hi) = (key(lo), key(hi));
+                    let want: Vec<(Vec<u8>, Vec<u8>)> = if lo < hi {
+                        model.range(lo.clone()..hi.clone()).map(|(k, v)| (k.clone(), v.clone())).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let mut it = t.range(lo.as_slice()..hi.as_slice());
+                    let (mut front, mut back) = (Vec::new(), Vec::new());
+                    let mut turn = 0usize;
+                    loop {
+                        let from_front = turn < fronts as usize || turn % 2 == 0;
+                        turn += 1;
+                        let item = if from_front { it.next() } else { it.next_back() };
+                        let Some(item) = item else { break };
+                        let (k, v) = item.unwrap();
+                        if from_front { front.push((k.to_vec(), v.to_vec())) } else { back.push((k.to_vec(), v.to_vec())) }
+                    }
+                    back.reverse();
+                    front.extend(back);
+                    prop_assert_eq!(front, want);
+                }
+            }
+        }
+        let prefix_scan: Vec<Vec<u8>> = t.scan_prefix([b'p', 2]).keys().map(|k| k.unwrap().to_vec()).collect();
+        let want: Vec<Vec<u8>> = model.keys().filter(|k| k.starts_with(&[b'p', 2])).cloned().collect();
+        prop_assert_eq!(prefix_scan, want);
+        t.sync().unwrap();
+        drop(t);
+        let (t, _) = open(dir.path());
+        let got: BTreeMap<Vec<u8>, Vec<u8>> = all(&t).into_iter().collect();
+        prop_assert_eq!(got, model);
+    }
+}
+
+fn num_key(i: u32) -> Vec<u8> {
+    [b"n".as_slice(), &i.to_be_bytes()].concat()
+}
+
+#[test]
+fn a_scan_longer_than_a_chunk_should_read_every_overlay_entry_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (t, _) = open(dir.path());
+    for i in 0u32..1000 {
+        t.insert(num_key(i), i.to_le_bytes().as_slice()).unwrap();
+        if i == 500 {
+            t.checkpoint().unwrap();
+        }
+    }
+    for i in (0u32..1000).step_by(3) {
+        t.remove(num_key(i)).unwrap();
+    }
+    let want: Vec<u32> = (0..1000).filter(|i| i % 3 != 0).collect();
+    let numbers = |keys: Vec<sled::IVec>| -> Vec<u32> {
+        keys.iter()
+            .map(|k| u32::from_be_bytes(k[1..].try_into().unwrap()))
+            .collect()
+    };
+    let range = || t.scan_prefix(b"n");
+    let got = numbers(range().keys().map(Result::unwrap).collect());
+    assert_eq!(got, want);
+    let rev = numbers(range().rev().map(|r| r.unwrap().0).collect());
+    let mut want_rev = want.clone();
+    want_rev.reverse();
+    assert_eq!(rev, want_rev);
+}
