@@ -1,13 +1,14 @@
 //! The durable store: the single source of truth for messages, the inbox and events.
 //!
-//! One sled tree holds everything (see [`keys`]); every change is one atomic `sled::Batch` that
-//! writes the value, keeps the secondary indexes (due time, status, recipient) in step and
-//! appends the event that reports it (outbox pattern). Durability is separate from writing:
-//! writers call [`Store::durable`] after writing, and the [`commit::GroupCommit`] flusher makes
-//! many writers share one fsync.
+//! One sled tree holds everything (see [`keys`]), behind the write-ahead journal ([`wal`]):
+//! every change is one atomic [`wal::Batch`] — one journal record — that writes the value,
+//! keeps the secondary indexes (due time, status, recipient) in step and appends the event
+//! that reports it (outbox pattern). Durability is separate from writing: writers call
+//! [`Store::durable`] after writing, and the [`commit::GroupCommit`] flusher makes many writers
+//! share one journal sync. sled itself is written only by checkpoints.
 //!
 //! Read-modify-write changes are serialised by one short `std`-style lock that is never held
-//! across `.await`; sled's writes are in-memory, so the lock is held for microseconds.
+//! across `.await`; writes are in memory, so the lock is held for microseconds.
 //!
 //! This module must not know about HTTP, routes or configuration files.
 

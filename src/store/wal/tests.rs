@@ -232,3 +232,49 @@ fn a_scan_longer_than_a_chunk_should_read_every_overlay_entry_once() {
     want_rev.reverse();
     assert_eq!(rev, want_rev);
 }
+
+/// Every store write must go through the journal: a direct sled write would reach sled
+/// without a journal record, and the next checkpoint or replay would not know of it.
+#[test]
+fn no_store_module_should_write_sled_behind_the_journal() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store");
+    let forbidden = [
+        "sled::Batch",
+        "compare_and_swap",
+        ".transaction(",
+        "db.insert(",
+        "db.remove(",
+        "sled::Tree",
+    ];
+    let mut files = vec![root.clone()];
+    let mut offenders = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        // The journal's tree is the one place that writes sled; sync.rs tests sled's files.
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        if rel.starts_with("wal") || rel == "sync.rs" || !rel.ends_with(".rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for f in forbidden {
+                if code.contains(f) {
+                    offenders.push(format!("{rel}:{}: {f}", n + 1));
+                }
+            }
+        }
+        let opens = text.matches("open_tree(").count();
+        if opens > usize::from(rel == "mod.rs") {
+            offenders.push(format!("{rel}: opens a sled tree of its own"));
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
