@@ -381,3 +381,44 @@ fn a_spare_made_ahead_should_become_the_next_segment_and_unused_spares_go_at_sta
     assert_eq!(j.next_lsn(), 41);
     assert_eq!(spares(dir.path()), 0, "an unused spare is deleted at start");
 }
+
+/// Bytes this thread has caused to be written to storage (`/proc/thread-self/io`), if the
+/// kernel accounts them.
+fn thread_write_bytes() -> Option<u64> {
+    let io = std::fs::read_to_string("/proc/thread-self/io").ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("write_bytes:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[test]
+fn a_small_record_synced_should_write_kilobytes_not_the_zero_fills_folio() {
+    let dir = tempfile::tempdir().unwrap();
+    let before_fill = thread_write_bytes();
+    let (mut j, _, _) = open(dir.path(), Options::default(), 0);
+    let (Some(before_fill), Some(after_fill)) = (before_fill, thread_write_bytes()) else {
+        panic!("no /proc/thread-self/io on this kernel");
+    };
+    if after_fill - before_fill < Options::default().segment_bytes {
+        // tmpfs and some overlay file systems do not account writes to a disk.
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "the temporary directory's file system accounts no writes, so this cannot be checked"
+        );
+        eprintln!("notice: writes not accounted on this file system; not checked");
+        return;
+    }
+    const N: u64 = 200;
+    for n in 1..=N {
+        j.append(&[b'r'; 300]).unwrap();
+        j.sync().unwrap();
+        assert_eq!(j.durable(), n);
+    }
+    let per_sync = (thread_write_bytes().unwrap() - after_fill) / N;
+    // A 4 KiB page, sometimes two, plus the file system's own: never the 1 MiB folios the
+    // zero fill was cached in.
+    assert!(
+        per_sync <= 12 << 10,
+        "{per_sync} bytes written per sync of 300 bytes"
+    );
+}
