@@ -128,11 +128,17 @@ impl GroupCommit {
             if target > attempted {
                 let started = tokio::time::Instant::now();
                 self.flush_upto(target).await;
+                let covered = target - attempted;
                 attempted = target;
-                // A flush costs the same CPU whether it covers one write or a hundred, so
-                // flushes are spaced by at least GROUP_WINDOW: writers arriving meanwhile
-                // share the next one. This adds at most the window to a lone writer's wait.
-                tokio::time::sleep_until(started + GROUP_WINDOW).await;
+                // A sync costs about the same whether it covers one write or a hundred (and
+                // writes the same partly filled page again), so while writers come several
+                // at a time syncs are spaced by at least GROUP_WINDOW: those arriving
+                // meanwhile share the next one. A sync that covered a single write means
+                // nobody is waiting behind it — a client sending one request at a time — and
+                // the next goes at once rather than waiting out a window for company.
+                if covered > 1 {
+                    tokio::time::sleep_until(started + GROUP_WINDOW).await;
+                }
                 continue;
             }
             tokio::select! {
