@@ -12,6 +12,9 @@ pub struct Sample {
     pub rss_kib: u64,
     /// Open file descriptors.
     pub fds: usize,
+    /// Of which sockets (connections come and go with the peers' pools; the rest — files,
+    /// pipes, event descriptors — must not grow at all).
+    pub sockets: usize,
     /// Threads.
     pub threads: usize,
 }
@@ -26,11 +29,19 @@ pub fn read(pid: u32, at: f64) -> Option<Sample> {
             .and_then(|v| v.split_whitespace().next())
             .and_then(|v| v.parse::<u64>().ok())
     };
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count();
+    let mut fds = 0;
+    let mut sockets = 0;
+    for e in std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.flatten() {
+        fds += 1;
+        if std::fs::read_link(e.path()).is_ok_and(|t| t.to_string_lossy().starts_with("socket:")) {
+            sockets += 1;
+        }
+    }
     Some(Sample {
         at,
         rss_kib: field("VmRSS:")?,
         fds,
+        sockets,
         threads: field("Threads:")? as usize,
     })
 }
