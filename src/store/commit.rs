@@ -173,13 +173,6 @@ impl GroupCommit {
     }
 }
 
-/// sled's flush, then the syncs that make it durable (checkpoints).
-pub fn flush_durably(db: &sled::Db, files: &super::sync::DataFiles) -> Result<(), sled::Error> {
-    db.flush()?;
-    files.sync()?;
-    Ok(())
-}
-
 impl GroupCommit {
     /// Syncs the journal on the calling thread (shutdown and tests).
     pub fn flush_blocking(&self) -> Result<(), StoreError> {

@@ -214,16 +214,24 @@ pub fn trailing_id(key: &[u8]) -> Option<MessageId> {
     MessageId::from_slice(&key[start..])
 }
 
-/// The smallest key greater than every key starting with `prefix`, for range ends.
-pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+/// The smallest key greater than every key starting with `prefix`, or `None` when there is
+/// none (a prefix of 0xff bytes only: the range then has no upper end).
+pub fn prefix_upper(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut end = prefix.to_vec();
     while let Some(last) = end.pop() {
         if last < u8::MAX {
             end.push(last + 1);
-            return end;
+            return Some(end);
         }
     }
-    vec![u8::MAX; prefix.len() + 1]
+    None
+}
+
+/// The smallest key greater than every key starting with `prefix`, for range ends (the
+/// store's prefixes are letters, so [`prefix_upper`] always has one; the fallback is for
+/// completeness).
+pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    prefix_upper(prefix).unwrap_or_else(|| vec![u8::MAX; prefix.len() + 1])
 }
 
 #[cfg(test)]

@@ -98,19 +98,19 @@ impl Iter {
         Ok(())
     }
 
+    /// The part of the range neither end has read from the overlay yet.
+    fn unread(&self) -> (Bound<&[u8]>, Bound<&[u8]>) {
+        (
+            after(&self.front_read, &self.lo),
+            after(&self.back_read, &self.hi),
+        )
+    }
+
     fn fill_over_front(&mut self) {
         if !self.over_front.is_empty() || self.front_done {
             return;
         }
-        let lo = match &self.front_read {
-            Some(k) => Bound::Excluded(k.as_ref()),
-            None => as_slice(&self.lo),
-        };
-        // What the back end has read ahead or given out is not read again.
-        let hi = match &self.back_read {
-            Some(k) => Bound::Excluded(k.as_ref()),
-            None => as_slice(&self.hi),
-        };
+        let (lo, hi) = self.unread();
         let chunk = self.layers.read().chunk(lo, hi, false, CHUNK);
         self.front_done = chunk.len() < CHUNK;
         if let Some((k, _)) = chunk.last() {
@@ -123,14 +123,7 @@ impl Iter {
         if !self.over_back.is_empty() || self.back_done {
             return;
         }
-        let lo = match &self.front_read {
-            Some(k) => Bound::Excluded(k.as_ref()),
-            None => as_slice(&self.lo),
-        };
-        let hi = match &self.back_read {
-            Some(k) => Bound::Excluded(k.as_ref()),
-            None => as_slice(&self.hi),
-        };
+        let (lo, hi) = self.unread();
         let chunk = self.layers.read().chunk(lo, hi, true, CHUNK);
         self.back_done = chunk.len() < CHUNK;
         if let Some((k, _)) = chunk.last() {
@@ -173,6 +166,14 @@ impl std::fmt::Debug for Iter {
             .field("lo", &self.lo)
             .field("hi", &self.hi)
             .finish_non_exhaustive()
+    }
+}
+
+/// Past the key an end has read up to, else the range's own bound there.
+fn after<'a>(read: &'a Option<IVec>, bound: &'a Bound<IVec>) -> Bound<&'a [u8]> {
+    match read {
+        Some(k) => Bound::Excluded(k.as_ref()),
+        None => as_slice(bound),
     }
 }
 

@@ -393,7 +393,9 @@ impl Tree {
         }
         batch.insert(JOURNAL_APPLIED_KEY, &upto.to_be_bytes());
         self.inner.sled.apply_batch(batch)?;
-        super::commit::flush_durably(&self.inner.db, &self.inner.files)?;
+        // sled's flush, then the fdatasyncs that make it durable (`store::sync`).
+        self.inner.db.flush()?;
+        self.inner.files.sync().map_err(sled::Error::Io)?;
         self.inner.layers.write().frozen = Arc::default();
         let wanted = {
             let mut journal = self.inner.journal.lock();
@@ -452,7 +454,7 @@ impl Tree {
     pub fn scan_prefix<P: AsRef<[u8]>>(&self, prefix: P) -> Iter {
         let prefix = prefix.as_ref();
         let lo = Bound::Included(IVec::from(prefix));
-        let hi = match prefix_end(prefix) {
+        let hi = match super::keys::prefix_upper(prefix) {
             Some(end) => Bound::Excluded(IVec::from(end)),
             None => Bound::Unbounded,
         };
@@ -463,19 +465,6 @@ impl Tree {
     pub fn journal_segments(&self) -> usize {
         self.inner.journal.lock().segment_count()
     }
-}
-
-/// The first key after every key starting with `prefix`, if there is one (there is none
-/// when the prefix is all 0xff bytes).
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < u8::MAX {
-            end.push(last + 1);
-            return Some(end);
-        }
-    }
-    None
 }
 
 impl crate::metrics::Collector for Tree {
