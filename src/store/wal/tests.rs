@@ -278,3 +278,63 @@ fn no_store_module_should_write_sled_behind_the_journal() {
     }
     assert!(offenders.is_empty(), "{offenders:#?}");
 }
+
+/// Starts `run_checkpoints` by `policy` on a fresh tree; returns the tree, sled's own tree
+/// (to see what reached sled), the stop token and the task.
+fn checkpoint_loop(
+    dir: &Path,
+    policy: CheckpointPolicy,
+) -> (
+    Tree,
+    sled::Tree,
+    tokio_util::sync::CancellationToken,
+    tokio::task::JoinHandle<()>,
+) {
+    let db = open_sled(dir);
+    let sled_tree = db.open_tree("t").unwrap();
+    let (t, _) = Tree::open(db, sled_tree.clone(), dir, policy).unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(t.clone().run_checkpoints(stop.clone()));
+    (t, sled_tree, stop, task)
+}
+
+/// The daemon's checkpoint loop, not a test calling `checkpoint` itself, brings sled up to
+/// date by the policy's time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checkpoint_loop_should_write_sled_every_policy_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = CheckpointPolicy {
+        every: std::time::Duration::from_millis(20),
+        bytes: 1 << 20,
+    };
+    let (t, sled_tree, stop, task) = checkpoint_loop(dir.path(), policy);
+    t.insert(b"k", b"v".as_slice()).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while sled_tree.get(b"k").unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint in 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(sled_tree.get(JOURNAL_APPLIED_KEY).unwrap().is_some());
+    stop.cancel();
+    task.await.unwrap();
+}
+
+/// With an interval no test waits out and a size not reached, only the last checkpoint at
+/// shutdown can bring the change to sled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checkpoint_loop_should_checkpoint_once_more_at_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = CheckpointPolicy {
+        every: std::time::Duration::from_secs(3600),
+        bytes: 1 << 20,
+    };
+    let (t, sled_tree, stop, task) = checkpoint_loop(dir.path(), policy);
+    t.insert(b"late", b"v".as_slice()).unwrap();
+    assert!(sled_tree.get(b"late").unwrap().is_none());
+    stop.cancel();
+    task.await.unwrap();
+    assert_eq!(sled_tree.get(b"late").unwrap().as_deref(), Some(&b"v"[..]));
+}
