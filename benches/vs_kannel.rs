@@ -479,6 +479,37 @@ fn tails(dir: &Path) -> String {
     out
 }
 
+/// A figure from smsgw's `/metrics` (unlabelled), if it answers.
+async fn metric(http: u16, name: &str) -> Option<f64> {
+    let text = reqwest::get(format!("http://127.0.0.1:{http}/metrics"))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Waits (at most 15 s) until smsgw's checkpoint has written to sled everything journalled so
+/// far; returns its journal byte count then.
+async fn checkpointed(http: u16) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let pending = metric(http, "smsgw_store_journal_bytes_since_checkpoint").await;
+        if pending == Some(0.0) || Instant::now() > deadline {
+            if pending != Some(0.0) {
+                eprintln!("  smsgw: no checkpoint within 15 s; sled's writes may be missing");
+            }
+            return metric(http, "smsgw_store_journal_bytes_total")
+                .await
+                .unwrap_or(0.0);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// /proc figures of a set of processes.
 #[derive(Clone, Copy, Default)]
 struct Proc {
@@ -524,6 +555,9 @@ struct Round {
     disk_per_msg: f64,
     /// `disk_per_msg` less cancelled writeback.
     disk_net_per_msg: f64,
+    /// smsgw: journal record bytes per message (the rest of `disk_per_msg` is page rounding
+    /// of the journal's syncs and sled's checkpoints).
+    journal_per_msg: f64,
     throttled: u64,
     /// Receipts (deliver_sm) the simulator sent during the round.
     receipts: u64,
@@ -599,6 +633,14 @@ async fn round(gw: Gw, env: &Env, smsc: &mut Smsc, cbs: &Shared, p: &Params) -> 
     let before = smsc.stats().await;
     let pids = running.pids();
     let proc0 = proc_of(&pids);
+    let journal0 = match gw {
+        Gw::Kannel => 0.0,
+        Gw::SmsgwJson | Gw::SmsgwKannelApi => {
+            metric(running.http, "smsgw_store_journal_bytes_total")
+                .await
+                .unwrap_or(0.0)
+        }
+    };
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(p.clients as usize)
@@ -737,6 +779,12 @@ async fn round(gw: Gw, env: &Env, smsc: &mut Smsc, cbs: &Shared, p: &Params) -> 
     }
     // Give the last callbacks' neighbours (non-final events) a moment to be counted.
     tokio::time::sleep(Duration::from_millis(200)).await;
+    // smsgw writes sled only at checkpoints, every few seconds: a round shorter than that
+    // would leave its sled writes out of the figure. Wait for one that covers the round.
+    let journal1 = match gw {
+        Gw::Kannel => 0.0,
+        Gw::SmsgwJson | Gw::SmsgwKannelApi => checkpointed(running.http).await,
+    };
     let proc1 = proc_of(&pids);
     let after = smsc.stats().await;
     drop(running);
@@ -779,6 +827,7 @@ async fn round(gw: Gw, env: &Env, smsc: &mut Smsc, cbs: &Shared, p: &Params) -> 
         disk_net_per_msg: (proc1.write_bytes - proc0.write_bytes)
             .saturating_sub(proc1.cancelled - proc0.cancelled) as f64
             / n_acc.max(1) as f64,
+        journal_per_msg: (journal1 - journal0) / n_acc.max(1) as f64,
         throttled: after.throttled - before.throttled,
         receipts: after.receipts - before.receipts,
         first_refusal: first_refusal.lock().clone(),
@@ -1021,6 +1070,26 @@ fn ratios(out: &mut String, smsgw: &[Round], kannel: &[Round], label: &str, rece
     table_row(out, &format!("{label} / Kannel"), receipts, &show, "");
 }
 
+/// Of smsgw's disk bytes per message, how many were journal records (medians); the rest is
+/// the page rounding of each sync and sled's checkpoints.
+fn journal_line(out: &mut String, gws: &[Gw], rounds: impl Fn(usize) -> Vec<Round>) {
+    let parts: Vec<String> = (1..gws.len())
+        .map(|g| {
+            let rs = rounds(g);
+            format!(
+                "{} {:.0} B",
+                gws[g].name(),
+                median(rs.iter().map(|r| r.journal_per_msg).collect())
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nsmsgw's journal records per message (of the bytes written): {}",
+        parts.join(", ")
+    );
+}
+
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .unwrap_or_default()
@@ -1154,7 +1223,12 @@ async fn main() {
                 throttle: 0.0,
             };
             let res = round(gw, &env, &mut smsc, &cbs, &p).await;
-            eprintln!("one at a time {}: {:.0} B/msg", gw.name(), res.disk_per_msg);
+            eprintln!(
+                "one at a time {}: {:.0} B/msg ({:.0} journalled)",
+                gw.name(),
+                res.disk_per_msg,
+                res.journal_per_msg
+            );
             one.push(res);
         }
     }
@@ -1202,6 +1276,7 @@ async fn main() {
                 receipts,
             );
         }
+        journal_line(&mut out, &gws, |g| full[&(receipts, g)].clone());
         out.push('\n');
     }
     for pc in [1u32, 10] {
@@ -1230,6 +1305,7 @@ async fn main() {
         for (gw, r) in gws.iter().zip(&one) {
             row(&mut out, gw.name(), std::slice::from_ref(r), false);
         }
+        journal_line(&mut out, &gws, |g| vec![one[g].clone()]);
         out.push('\n');
     }
     println!("{out}");

@@ -149,6 +149,10 @@ fn merge<'a>(
 struct Counters {
     /// Journal bytes appended since the last checkpoint began.
     since_checkpoint: AtomicU64,
+    /// Journal bytes the running (or last failed) checkpoint is writing to sled.
+    in_checkpoint: AtomicU64,
+    /// Journal bytes appended since start.
+    journalled: AtomicU64,
     checkpoints: AtomicU64,
     checkpoint_micros: AtomicU64,
     syncs: AtomicU64,
@@ -332,9 +336,11 @@ impl Tree {
         let payload = ops::encode(&ops);
         journal.append(&payload)?;
         self.inner.layers.write().active.extend(ops);
-        let before = self
-            .inner
-            .counters
+        let counters = &self.inner.counters;
+        counters
+            .journalled
+            .fetch_add(payload.len() as u64, Ordering::Relaxed);
+        let before = counters
             .since_checkpoint
             .fetch_add(payload.len() as u64, Ordering::Relaxed);
         if before < self.inner.policy.bytes
@@ -375,10 +381,11 @@ impl Tree {
                 let frozen = Arc::make_mut(&mut layers.frozen);
                 frozen.extend(active);
             }
-            self.inner
-                .counters
-                .since_checkpoint
-                .store(0, Ordering::Relaxed);
+            // Moved so a reader of both (metrics, without the locks) never sees zero between.
+            let c = &self.inner.counters;
+            let n = c.since_checkpoint.load(Ordering::SeqCst);
+            c.in_checkpoint.fetch_add(n, Ordering::SeqCst);
+            c.since_checkpoint.fetch_sub(n, Ordering::SeqCst);
             (layers.frozen.clone(), journal.next_lsn() - 1)
         };
         // The journal must hold everything the checkpoint will say it covers, or a start after
@@ -397,6 +404,7 @@ impl Tree {
         self.inner.db.flush()?;
         self.inner.files.sync().map_err(sled::Error::Io)?;
         self.inner.layers.write().frozen = Arc::default();
+        self.inner.counters.in_checkpoint.store(0, Ordering::SeqCst);
         let wanted = {
             let mut journal = self.inner.journal.lock();
             journal.trim(upto)?;
@@ -482,6 +490,12 @@ impl crate::metrics::Collector for Tree {
             &[],
             c.checkpoint_micros.load(Ordering::Relaxed) as f64 / 1e6,
         );
+        out.counter(
+            "smsgw_store_journal_bytes_total",
+            "Bytes of changes journalled (record payloads, before framing and page rounding).",
+            &[],
+            c.journalled.load(Ordering::Relaxed) as f64,
+        );
         out.gauge(
             "smsgw_store_journal_segments",
             "Journal segment files on disk.",
@@ -490,9 +504,11 @@ impl crate::metrics::Collector for Tree {
         );
         out.gauge(
             "smsgw_store_journal_bytes_since_checkpoint",
-            "Bytes journalled since the last checkpoint began (what a start would replay).",
+            "Bytes journalled that no finished checkpoint has written to sled (what a start \
+             would replay).",
             &[],
-            c.since_checkpoint.load(Ordering::Relaxed) as f64,
+            (c.since_checkpoint.load(Ordering::SeqCst) + c.in_checkpoint.load(Ordering::SeqCst))
+                as f64,
         );
     }
 }

@@ -338,3 +338,35 @@ async fn the_checkpoint_loop_should_checkpoint_once_more_at_shutdown() {
     task.await.unwrap();
     assert_eq!(sled_tree.get(b"late").unwrap().as_deref(), Some(&b"v"[..]));
 }
+
+/// The figure of one unlabelled sample in `tree`'s metrics.
+fn metric(tree: &Tree, name: &str) -> f64 {
+    use crate::metrics::Collector;
+    let mut out = crate::metrics::Exposition::new();
+    tree.collect(&mut out);
+    let text = out.render();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+}
+
+/// What a start would replay is counted until a checkpoint has finished writing it, and the
+/// running total of journalled bytes is not reset by checkpoints.
+#[test]
+fn journal_byte_gauges_should_follow_writes_and_finished_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let (t, _) = open(dir.path());
+    let pending = "smsgw_store_journal_bytes_since_checkpoint";
+    let total = "smsgw_store_journal_bytes_total";
+    assert_eq!(metric(&t, pending), 0.0);
+    t.insert(b"k", vec![1u8; 100]).unwrap();
+    let first = metric(&t, total);
+    assert!(first > 100.0, "{first}");
+    assert_eq!(metric(&t, pending), first);
+    t.checkpoint().unwrap();
+    assert_eq!(metric(&t, pending), 0.0);
+    t.insert(b"k", vec![2u8; 100]).unwrap();
+    assert_eq!(metric(&t, total), 2.0 * first);
+    assert_eq!(metric(&t, pending), first);
+}
