@@ -38,12 +38,12 @@ pub fn reopen(dir: &tempfile::TempDir) -> Arc<Store> {
 pub fn raw_sled(dir: &tempfile::TempDir) -> sled::Db {
     let path = dir.path().join("db");
     for _ in 0..100 {
-        match sled::open(&path) {
+        match smsgw::store::sled_config(&path).open() {
             Ok(db) => return db,
             Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
         }
     }
-    sled::open(&path).unwrap()
+    smsgw::store::sled_config(&path).open().unwrap()
 }
 
 /// A configuration from TOML text.
