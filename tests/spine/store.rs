@@ -388,37 +388,3 @@ fn a_store_of_schema_3_without_a_journal_should_open_and_become_schema_4() {
         "the new version is in sled itself, so an older build refuses the store"
     );
 }
-
-#[test]
-fn a_store_made_without_compression_should_open_as_it_was_made_and_a_new_one_compressed() {
-    let (dir, store) = temp_store();
-    drop(store);
-    // sled's parameters: text lines, then a binary checksum.
-    let conf = |dir: &tempfile::TempDir| {
-        String::from_utf8_lossy(&std::fs::read(dir.path().join("db/conf")).unwrap()).into_owned()
-    };
-    assert!(
-        conf(&dir).contains("use_compression: true"),
-        "{}",
-        conf(&dir)
-    );
-    // What a build before compression left: sled's defaults.
-    let old = tempfile::tempdir().unwrap();
-    {
-        let db = sled::open(old.path().join("db")).unwrap();
-        db.open_tree("smsgw").unwrap();
-        db.flush().unwrap();
-    }
-    assert!(conf(&old).contains("use_compression: false"));
-    let store = reopen(&old);
-    let m = insert(
-        &store,
-        vec![message(&demo(), "+358401234567", "hi", Timestamp::now())],
-    )
-    .remove(0);
-    store.flush_blocking().unwrap();
-    drop(store);
-    let store = reopen(&old);
-    assert_eq!(store.get(m.id).unwrap().unwrap().text, m.text);
-    assert!(conf(&old).contains("use_compression: false"));
-}

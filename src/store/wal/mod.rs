@@ -18,6 +18,7 @@
 //! order is the overlay's order. Read-modify-write sequences are serialised above, by the
 //! store's own write lock.
 
+mod checkpointer;
 mod iter;
 pub mod ops;
 #[cfg(test)]
@@ -43,6 +44,9 @@ use super::sync::DataFiles;
 /// sled key holding the last journal record a checkpoint applied (8 bytes, big-endian).
 /// Written by checkpoints only, straight to sled.
 pub const JOURNAL_APPLIED_KEY: &[u8] = b"Xjournal_applied";
+
+/// Changes per sled batch when a checkpoint writes sled (a few milliseconds each).
+const CHECKPOINT_CHUNK: usize = 2048;
 
 /// When checkpoints run.
 #[derive(Debug, Clone, Copy)]
@@ -169,9 +173,15 @@ struct Inner {
     /// One checkpoint at a time.
     checkpointing: Mutex<()>,
     policy: CheckpointPolicy,
-    /// Woken when a checkpoint is due by size.
-    due: tokio::sync::Notify,
+    /// Wakes the checkpoint thread when a checkpoint is due by size, and ends it on drop.
+    wake: Arc<checkpointer::Wake>,
     counters: Counters,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.wake.close();
+    }
 }
 
 /// The store's tree (cheap to clone).
@@ -255,15 +265,13 @@ impl Tree {
             layers: Arc::new(RwLock::new(layers)),
             checkpointing: Mutex::new(()),
             policy,
-            due: tokio::sync::Notify::new(),
+            wake: Arc::default(),
             counters: Counters::default(),
         };
-        Ok((
-            Tree {
-                inner: Arc::new(inner),
-            },
-            recovered,
-        ))
+        let inner = Arc::new(inner);
+        checkpointer::spawn(Arc::downgrade(&inner), inner.wake.clone(), policy.every)
+            .map_err(sled::Error::Io)?;
+        Ok((Tree { inner }, recovered))
     }
 
     /// The value of `key`.
@@ -346,7 +354,7 @@ impl Tree {
         if before < self.inner.policy.bytes
             && before + payload.len() as u64 >= self.inner.policy.bytes
         {
-            self.inner.due.notify_one();
+            self.inner.wake.due();
         }
         Ok(())
     }
@@ -391,15 +399,29 @@ impl Tree {
         // The journal must hold everything the checkpoint will say it covers, or a start after
         // a crash could find it behind the checkpoint with a record number reused.
         self.sync()?;
-        let mut batch = sled::Batch::default();
-        for (k, v) in frozen.iter() {
-            match v {
-                Some(v) => batch.insert(k, v),
-                None => batch.remove(k),
+        // In sled batches of a bounded size: sled holds every reader of the tree off while it
+        // applies a batch, and one batch of a few seconds' changes kept requests that read
+        // sled waiting for seconds. Only the last carries the position covered, so a crash
+        // between two leaves sled behind its marker's word, never ahead: the start replays
+        // from the old position, and records of absolute changes replay to the same state.
+        let mut changes = frozen.iter().peekable();
+        loop {
+            let mut batch = sled::Batch::default();
+            for (k, v) in changes.by_ref().take(CHECKPOINT_CHUNK) {
+                match v {
+                    Some(v) => batch.insert(k, v),
+                    None => batch.remove(k),
+                }
+            }
+            let last = changes.peek().is_none();
+            if last {
+                batch.insert(JOURNAL_APPLIED_KEY, &upto.to_be_bytes());
+            }
+            self.inner.sled.apply_batch(batch)?;
+            if last {
+                break;
             }
         }
-        batch.insert(JOURNAL_APPLIED_KEY, &upto.to_be_bytes());
-        self.inner.sled.apply_batch(batch)?;
         // sled's flush, then the fdatasyncs that make it durable (`store::sync`).
         self.inner.db.flush()?;
         self.inner.files.sync().map_err(sled::Error::Io)?;
@@ -422,16 +444,10 @@ impl Tree {
         Ok(Some(upto))
     }
 
-    /// Runs checkpoints by the policy until `shutdown`, then a last one.
+    /// Waits for `shutdown`, then makes a last checkpoint. (Checkpoints by the policy run on
+    /// the tree's own thread from the moment it opens, [`checkpointer`].)
     pub async fn run_checkpoints(self, shutdown: tokio_util::sync::CancellationToken) {
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(self.inner.policy.every) => {}
-                _ = self.inner.due.notified() => {}
-                _ = shutdown.cancelled() => break,
-            }
-            self.checkpoint_in_background().await;
-        }
+        shutdown.cancelled().await;
         self.checkpoint_in_background().await;
     }
 

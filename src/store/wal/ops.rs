@@ -52,7 +52,7 @@ pub fn encode(ops: &[Op]) -> Vec<u8> {
     if len < COMPRESS_FROM {
         return out;
     }
-    match zstd::block::compress(&out[1..], LEVEL) {
+    match zstd::bulk::compress(&out[1..], LEVEL) {
         Ok(packed) if packed.len() + 5 < out.len() => {
             let mut z = Vec::with_capacity(5 + packed.len());
             z.push(ZSTD);
@@ -110,7 +110,7 @@ pub fn decode(payload: &[u8]) -> Result<Vec<Op>, DecodeError> {
                     "{len} bytes is over the record limit"
                 )));
             }
-            let changes = zstd::block::decompress(packed, len)
+            let changes = zstd::bulk::decompress(packed, len)
                 .map_err(|e| DecodeError::Compressed(e.to_string()))?;
             if changes.len() != len {
                 return Err(DecodeError::Compressed(format!(
