@@ -124,7 +124,10 @@ pub async fn serve(
         store.set_inbound_classifier(Arc::new(inbound_rules));
     }
     let requeued = store
+        .writer()
         .requeue_in_flight(clock.now())
+        .wait()
+        .await
         .context("cannot requeue messages left `sending`")?;
     if requeued > 0 {
         warn!(
@@ -133,9 +136,12 @@ pub async fn serve(
         );
     }
 
-    let links: Vec<&str> = config.smpp.iter().map(|l| l.route.as_str()).collect();
+    let links: Vec<String> = config.smpp.iter().map(|l| l.route.clone()).collect();
     let restored = store
-        .restore_smsc_ids(&links)
+        .writer()
+        .restore_smsc_ids(links)
+        .wait()
+        .await
         .context("cannot restore the SMSC ids of messages waiting for receipts")?;
     if restored > 0 {
         warn!(
@@ -299,27 +305,27 @@ async fn maintenance(store: Arc<Store>, retention: Duration, stop: CancellationT
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(MAINTENANCE_EVERY) => {}
         }
-        let store = store.clone();
-        let _ = tokio::task::spawn_blocking(move || tidy(&store, retention)).await;
+        tidy(&store, retention).await;
     }
 }
 
 /// Removes what has outlived its use: idempotency keys, closed conversations, old frequency
 /// counters, and messages past `retention`.
-fn tidy(store: &Store, retention: Duration) {
-    match store.purge_idempotency_keys(Timestamp::now()) {
+async fn tidy(store: &Store, retention: Duration) {
+    let writer = store.writer();
+    match writer.purge_idempotency_keys(Timestamp::now()).wait().await {
         Ok(n) if n > 0 => info!(purged = n, "expired idempotency keys removed"),
         Ok(_) => {}
         Err(e) => warn!(cause = %e, "cannot purge idempotency keys"),
     }
-    match store.purge_conversations(Timestamp::now()) {
+    match writer.purge_conversations(Timestamp::now()).wait().await {
         Ok(n) if n > 0 => info!(purged = n, "conversations past the reply window removed"),
         Ok(_) => {}
         Err(e) => warn!(cause = %e, "cannot purge conversations"),
     }
     // Frequency counters: a rolling week needs the last 7 days (and the future ones).
     let keep_from = Timestamp::now().utc_day().saturating_sub(7);
-    if let Err(e) = store.purge_frequency(keep_from) {
+    if let Err(e) = writer.purge_frequency(keep_from).wait().await {
         warn!(cause = %e, "cannot purge frequency counters");
     }
     if !retention.is_zero() {
@@ -328,14 +334,14 @@ fn tidy(store: &Store, retention: Duration) {
                 .as_millis()
                 .saturating_sub(retention.as_millis() as u64),
         );
-        match store.purge_before(cutoff) {
+        match writer.purge_before(cutoff).wait().await {
             Ok((0, 0)) => {}
             Ok((sent, received)) => {
                 info!(sent, received, "messages past the retention removed")
             }
             Err(e) => warn!(cause = %e, "cannot remove messages past the retention"),
         }
-        if let Err(e) = store.purge_audit_before(cutoff) {
+        if let Err(e) = writer.purge_audit_before(cutoff).wait().await {
             warn!(cause = %e, "cannot remove audit entries past the retention");
         }
     }

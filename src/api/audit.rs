@@ -70,7 +70,7 @@ pub async fn record_writes(State(state): State<AppState>, req: Request, next: Ne
         status: resp.status().as_u16(),
         detail,
     };
-    if let Err(e) = state.store.append_audit(entry) {
+    if let Err(e) = state.store.writer().append_audit(entry).wait().await {
         tracing::error!(cause = %e, "cannot record an API write in the audit trail");
     }
     resp

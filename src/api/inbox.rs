@@ -155,7 +155,12 @@ pub async fn ack(
             "give the next_cursor of the page you processed",
         ));
     };
-    state.store.ack_inbox(consumer, cursor)?;
+    state
+        .store
+        .writer()
+        .ack_inbox(consumer, cursor)
+        .wait()
+        .await?;
     state.store.durable().await?;
     Ok(Json(json!({ "consumer": consumer, "cursor": cursor })).into_response())
 }

@@ -359,7 +359,7 @@ async fn submit_as(
         return rejected(ALL_DENIED);
     }
     let count = messages.len() as u64;
-    let inserted = match state.store.insert_outbound(messages) {
+    let inserted = match state.store.writer().insert_outbound(messages).wait().await {
         Ok(i) => i,
         Err(e) => {
             tracing::error!(target: "smsgw::api", cause = %e, "kannel sendsms: store error");

@@ -73,10 +73,14 @@ pub async fn submit(
         .rules
         .admit(&state.store, &mut message, &mut CapTally::default(), now)?;
     let store = state.store.clone();
-    let mut inserted = store.insert_outbound(vec![NewMessage {
-        message,
-        idempotency_key: key,
-    }])?;
+    let mut inserted = store
+        .writer()
+        .insert_outbound(vec![NewMessage {
+            message,
+            idempotency_key: key,
+        }])
+        .wait()
+        .await?;
     state.pressure.accepted(1);
     store.durable().await?;
     state.metrics.submit_latency.observe(started.elapsed());
@@ -176,7 +180,7 @@ pub async fn submit_batch(
     }
     let accepted = valid.len();
     if !valid.is_empty() {
-        let inserted = state.store.insert_outbound(valid)?;
+        let inserted = state.store.writer().insert_outbound(valid).wait().await?;
         state.pressure.accepted(accepted as u64);
         state.store.durable().await?;
         state.dispatch.notify();
@@ -289,22 +293,17 @@ pub async fn cancel(
     let reason = format!("canceled by {}", who(actor.as_ref()));
     let id = parse_id(&id)?;
     let now = Timestamp::now();
-    let mut was = None;
-    let m = state
+    let (was, m) = state
         .store
-        .update(id, |m| {
-            was = Some(m.status);
-            if !m.status.is_cancelable() {
-                return false;
-            }
-            m.set_status(Status::Canceled, now, Some(reason.clone()));
-            true
-        })?
+        .writer()
+        .cancel(id, now, reason)
+        .wait()
+        .await?
         .ok_or_else(|| ApiError::not_found("message"))?;
     match was {
         // Canceling twice is harmless: answer with the canceled message.
-        Some(Status::Canceled) => return Ok(Json(m).into_response()),
-        Some(s) if s.is_cancelable() => {}
+        Status::Canceled => return Ok(Json(m).into_response()),
+        s if s.is_cancelable() => {}
         _ => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -352,14 +351,19 @@ pub async fn cancel_by_reference(
         ));
     };
     let now = Timestamp::now();
-    let done = state.store.cancel_by_reference(
-        &reference,
-        now,
-        &format!(
-            "canceled by {} with reference {reference:?}",
-            who(actor.as_ref())
-        ),
-    )?;
+    let done = state
+        .store
+        .writer()
+        .cancel_by_reference(
+            &reference,
+            now,
+            &format!(
+                "canceled by {} with reference {reference:?}",
+                who(actor.as_ref())
+            ),
+        )
+        .wait()
+        .await?;
     if !done.canceled.is_empty() {
         state.store.durable().await?;
     }

@@ -113,7 +113,12 @@ pub async fn put_one(
         note: body.note.filter(|n| !n.is_empty()),
         created_at: Timestamp::now(),
     };
-    let new = state.store.put_suppressions(std::slice::from_ref(&entry))?;
+    let new = state
+        .store
+        .writer()
+        .put_suppressions(vec![entry.clone()])
+        .wait()
+        .await?;
     state.store.durable().await?;
     let status = if new > 0 {
         StatusCode::CREATED
@@ -131,7 +136,13 @@ pub async fn delete_one(
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| serde_error(&e.body_text()))?;
     let (n, s) = (number(&state, &raw)?, scope(&state, q.scope.as_deref())?);
-    if !state.store.remove_suppression(&s, &n)? {
+    if !state
+        .store
+        .writer()
+        .remove_suppression(&s, &n)
+        .wait()
+        .await?
+    {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -180,7 +191,13 @@ pub async fn import(State(state): State<AppState>, body: Bytes) -> Result<Respon
             ),
         )
     })?;
-    let new = state.store.put_suppressions(&entries)?;
+    let imported = entries.len();
+    let new = state
+        .store
+        .writer()
+        .put_suppressions(entries)
+        .wait()
+        .await?;
     state.store.durable().await?;
-    Ok(Json(json!({ "imported": entries.len(), "new": new })).into_response())
+    Ok(Json(json!({ "imported": imported, "new": new })).into_response())
 }

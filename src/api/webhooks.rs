@@ -69,7 +69,8 @@ pub async fn replay_all(
 ) -> Result<Response, ApiError> {
     let revived = state
         .webhooks
-        .replay(&state.store, &name, None, Timestamp::now())?
+        .replay(&state.store, &name, None, Timestamp::now())
+        .await?
         .ok_or_else(no_such_webhook)?;
     state.store.durable().await?;
     Ok(Json(json!({ "replayed": revived.len() })).into_response())
@@ -85,7 +86,8 @@ pub async fn replay_one(
         .map_err(|_| ApiError::not_found("dead letter"))?;
     let revived = state
         .webhooks
-        .replay(&state.store, &name, Some(seq), Timestamp::now())?
+        .replay(&state.store, &name, Some(seq), Timestamp::now())
+        .await?
         .ok_or_else(no_such_webhook)?;
     if revived.is_empty() {
         return Err(ApiError::not_found("dead letter"));

@@ -37,8 +37,8 @@ pub use router::Router;
 pub use shaper::{Denied, Shaper};
 
 use crate::config::Config;
-use crate::model::{MessageId, OutboundMessage, PartStatus, Status, Timestamp};
-use crate::store::{Store, StoreError};
+use crate::model::{MessageId, OutboundMessage, PartStatus, Timestamp};
+use crate::store::{Handing, Setback, Store, StoreError};
 use outcome::Finished;
 
 /// How many due messages one pass looks at. Messages whose routes are all throttled stay in
@@ -335,7 +335,7 @@ impl Dispatcher {
                 continue;
             }
             if message.expires_at <= now {
-                self.expire(id, now)?;
+                self.expire(id, now).await?;
                 continue;
             }
             if let Some(q) = self.quiet.as_ref().filter(|_| !message.urgent) {
@@ -346,7 +346,7 @@ impl Dispatcher {
                         closed.zone,
                         closed.opens_at
                     );
-                    self.defer(id, closed.opens_at, now, reason)?;
+                    self.defer(id, closed.opens_at, now, reason).await?;
                     earliest(closed.opens_at);
                     continue;
                 }
@@ -363,7 +363,8 @@ impl Dispatcher {
                     // message queued until a route exists or it expires.
                     earliest(message.expires_at);
                 } else {
-                    self.fail(id, now, format!("no routing rule matches {}", message.to))?;
+                    self.fail(id, now, format!("no routing rule matches {}", message.to))
+                        .await?;
                 }
                 continue;
             }
@@ -386,7 +387,8 @@ impl Dispatcher {
                         message.to,
                         candidates.join(", ")
                     ),
-                )?;
+                )
+                .await?;
                 continue;
             }
             let mut chosen = None;
@@ -442,39 +444,28 @@ impl Dispatcher {
             .iter()
             .map(|p| self.slots[p.slot].route.name().to_string())
             .collect();
-        let mut taken = vec![false; picks.len()];
-        let updated = self.store.update_many(&ids, |i, m| {
-            if !m.status.is_cancelable() {
-                return false;
-            }
-            taken[i] = true;
-            m.attempts.count += 1;
-            m.attempts.next_at = None;
-            for p in m
-                .parts
-                .iter_mut()
-                .filter(|p| p.status == PartStatus::Pending)
-            {
-                p.route = Some(names[i].clone());
-            }
-            m.set_status(Status::Sending, now, Some(format!("via {}", names[i])));
-            true
-        })?;
+        let handing: Vec<Handing> = ids
+            .iter()
+            .zip(names)
+            .map(|(&id, route)| Handing { id, route })
+            .collect();
+        let updated = self.store.writer().hand_over(handing, now).wait().await?;
         let mut jobs = Vec::with_capacity(picks.len());
         let mut usage: HashMap<usize, u64> = HashMap::new();
-        for ((pick, updated), taken) in picks.into_iter().zip(updated).zip(taken) {
+        for (pick, updated) in picks.into_iter().zip(updated) {
             match updated {
-                Some(message) if taken => {
+                Some(message) => {
                     *usage.entry(pick.slot).or_default() += u64::from(pick.parts);
                     jobs.push((pick.slot, message));
                 }
-                _ => self.slots[pick.slot].shaper.refund(pick.parts),
+                None => self.slots[pick.slot].shaper.refund(pick.parts),
             }
         }
         for (slot, parts) in usage {
             let day = self.slots[slot].shaper.day();
             self.store
-                .add_usage(self.slots[slot].route.name(), day, parts)?;
+                .writer()
+                .count_usage(self.slots[slot].route.name(), day, parts);
         }
         // The hand-over is durable before any route sees the message: after a crash, a
         // message that may have reached a route is `sending` and is requeued as a possible
@@ -524,23 +515,16 @@ impl Dispatcher {
         Ok(())
     }
 
-    fn expire(&self, id: MessageId, now: Timestamp) -> Result<(), StoreError> {
-        self.store.update(id, |m| {
-            if !m.status.is_cancelable() {
-                return false;
-            }
-            m.set_status(
-                Status::Expired,
-                now,
-                Some("the validity period ended before it could be sent".into()),
-            );
-            true
-        })?;
-        Ok(())
+    async fn expire(&self, id: MessageId, now: Timestamp) -> Result<(), StoreError> {
+        self.store
+            .writer()
+            .set_back(id, Setback::Expire, now)
+            .wait()
+            .await
     }
 
     /// Puts a message back to `scheduled` until `until` (quiet hours), saying why.
-    fn defer(
+    async fn defer(
         &self,
         id: MessageId,
         until: Timestamp,
@@ -548,27 +532,20 @@ impl Dispatcher {
         reason: String,
     ) -> Result<(), StoreError> {
         debug!(target: "smsgw::dispatch", %id, %reason, "message deferred");
-        self.store.update(id, |m| {
-            if !m.status.is_cancelable() {
-                return false;
-            }
-            m.attempts.next_at = Some(until);
-            m.set_status(Status::Scheduled, now, Some(reason));
-            true
-        })?;
-        Ok(())
+        self.store
+            .writer()
+            .set_back(id, Setback::Defer(until, reason), now)
+            .wait()
+            .await
     }
 
-    fn fail(&self, id: MessageId, now: Timestamp, reason: String) -> Result<(), StoreError> {
+    async fn fail(&self, id: MessageId, now: Timestamp, reason: String) -> Result<(), StoreError> {
         warn!(target: "smsgw::dispatch", %id, %reason, "message failed");
-        self.store.update(id, |m| {
-            if !m.status.is_cancelable() {
-                return false;
-            }
-            m.set_status(Status::Failed, now, Some(reason));
-            true
-        })?;
-        Ok(())
+        self.store
+            .writer()
+            .set_back(id, Setback::Fail(reason), now)
+            .wait()
+            .await
     }
 }
 

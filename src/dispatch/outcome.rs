@@ -6,16 +6,18 @@ use std::sync::Arc;
 use tokio::sync::{Notify, mpsc};
 use tracing::error;
 
-use crate::model::{MessageId, OutboundMessage, PartStatus, Status, Timestamp};
-use crate::store::{Store, StoreError};
+use crate::model::{OutboundMessage, PartStatus, Status, Timestamp};
+use crate::store::{OutcomePolicy, Store};
 
 use super::{Clock, PartOutcome, RetryPolicy, SendReport};
 
-/// Writes the outcomes the dispatcher hands over, everything waiting in one write, on a
-/// blocking thread, until the dispatcher drops its sender. Its own task, so that the
-/// dispatcher picks and hands over the next messages while the last ones' outcomes are
-/// written (both were one loop, and the route waited for it). Wakes the dispatcher after each
-/// write: a message put back with a retry time is due at a time it has not seen.
+pub use crate::model::SendEnded as Finished;
+
+/// Hands the outcomes the dispatcher collects to the store's writer, everything waiting at
+/// once, until the dispatcher drops its sender. Its own task, so that the dispatcher picks
+/// and hands over the next messages while the last ones' outcomes are written. Wakes the
+/// dispatcher after each write: a message put back with a retry time is due at a time it has
+/// not seen.
 pub async fn writer(
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
@@ -23,15 +25,17 @@ pub async fn writer(
     wake: Arc<Notify>,
     mut rx: mpsc::UnboundedReceiver<Vec<Finished>>,
 ) {
+    let policy: Arc<dyn OutcomePolicy> = Arc::new(Retries(retry));
     while let Some(mut finished) = rx.recv().await {
         while let Ok(more) = rx.try_recv() {
             finished.extend(more);
         }
         let now = clock.now();
-        let store = store.clone();
-        let failed =
-            tokio::task::spawn_blocking(move || apply_all(&store, finished, now, &retry)).await;
-        match failed {
+        match store
+            .writer()
+            .settle_and_wait(finished, now, policy.clone())
+            .await
+        {
             Ok(failed) => {
                 for (id, e) in failed {
                     error!(target: "smsgw::dispatch", cause = %e, %id, "cannot record a send outcome; the message stays `sending` and is requeued at the next start");
@@ -45,50 +49,14 @@ pub async fn writer(
     }
 }
 
-/// A send that ended: the message, the route it went through and the route's report.
+/// The dispatcher's retry rules, as the store's writer applies them to a send's outcome.
 #[derive(Debug)]
-pub struct Finished {
-    /// The message sent.
-    pub id: MessageId,
-    /// The route's name.
-    pub route: String,
-    /// What the route reported for each part.
-    pub report: SendReport,
-}
+pub struct Retries(pub RetryPolicy);
 
-/// Records the outcomes of sends that ended, as few writes as possible: under load hundreds
-/// end between two passes of the dispatcher, and one write each would cost more than sending
-/// them. Returns the messages whose outcome could not be written, with why; they stay
-/// `sending` and are requeued at the next start.
-pub fn apply_all(
-    store: &Store,
-    finished: Vec<Finished>,
-    now: Timestamp,
-    retry: &RetryPolicy,
-) -> Vec<(MessageId, StoreError)> {
-    let mut failed = Vec::new();
-    // One write holds each message once; a message cannot end twice between two passes (it
-    // is handed over again only after its outcome is recorded), but a batch never relies on it.
-    let mut rest = finished;
-    while !rest.is_empty() {
-        let mut seen = std::collections::HashSet::new();
-        let (batch, later): (Vec<Finished>, Vec<Finished>) =
-            rest.into_iter().partition(|f| seen.insert(f.id));
-        let ids: Vec<MessageId> = batch.iter().map(|f| f.id).collect();
-        let together = store.update_many(&ids, |i, m| {
-            settle(m, &batch[i].route, &batch[i].report, now, retry)
-        });
-        if together.is_err() {
-            // One unreadable message must not hold back the others: one write each.
-            for f in &batch {
-                if let Err(e) = store.update(f.id, |m| settle(m, &f.route, &f.report, now, retry)) {
-                    failed.push((f.id, e));
-                }
-            }
-        }
-        rest = later;
+impl OutcomePolicy for Retries {
+    fn settle(&self, m: &mut OutboundMessage, ended: &Finished, now: Timestamp) -> bool {
+        settle(m, &ended.route, &ended.report, now, &self.0)
     }
-    failed
 }
 
 /// Applies `report` from `route` to `m` if it is still `sending`; returns whether it changed.
@@ -227,7 +195,8 @@ mod tests {
     use super::*;
     use crate::api::submit::{SubmitRequest, SubmitRules};
     use crate::config::Config;
-    use crate::store::{Inserted, NewMessage};
+    use crate::model::MessageId;
+    use crate::store::{Inserted, NewMessage, StoreError};
 
     fn sending_message(store: &Store) -> MessageId {
         let config = Config::from_toml("[messages]\ndefault_country = \"358\"\n").unwrap();
@@ -256,14 +225,28 @@ mod tests {
         id
     }
 
+    async fn apply_all(
+        store: &Store,
+        finished: Vec<Finished>,
+        now: Timestamp,
+        retry: &RetryPolicy,
+    ) -> Vec<(MessageId, StoreError)> {
+        let policy = Arc::new(Retries(*retry));
+        store
+            .writer()
+            .settle_and_wait(finished, now, policy)
+            .await
+            .unwrap()
+    }
+
     fn report(outcome: PartOutcome) -> SendReport {
         SendReport {
             parts: vec![(1, outcome)],
         }
     }
 
-    #[test]
-    fn an_unreadable_message_should_not_hold_back_the_outcomes_batched_with_it() {
+    #[tokio::test]
+    async fn an_unreadable_message_should_not_hold_back_the_outcomes_batched_with_it() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 8 << 20).unwrap();
         let (bad, good) = (sending_message(&store), sending_message(&store));
@@ -280,7 +263,8 @@ mod tests {
             vec![sent(bad), sent(good)],
             Timestamp(3_000),
             &retry(),
-        );
+        )
+        .await;
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].0, bad);
         assert_eq!(store.get(good).unwrap().unwrap().status, Status::Sent);
@@ -294,8 +278,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn outcomes_of_several_messages_and_a_repeated_one_should_all_be_applied_in_order() {
+    #[tokio::test]
+    async fn outcomes_of_several_messages_and_a_repeated_one_should_all_be_applied_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 8 << 20).unwrap();
         let (a, b) = (sending_message(&store), sending_message(&store));
@@ -327,7 +311,8 @@ mod tests {
             vec![sent(a), refused, late],
             Timestamp(3_000),
             &retry,
-        );
+        )
+        .await;
         assert!(failed.is_empty(), "{failed:?}");
         assert_eq!(store.get(a).unwrap().unwrap().status, Status::Sent);
         assert_eq!(store.get(b).unwrap().unwrap().status, Status::Failed);
@@ -359,18 +344,19 @@ mod tests {
             .unwrap();
     }
 
-    #[test]
-    fn a_receipt_that_came_before_the_outcome_should_make_the_message_delivered_through_sent() {
+    #[tokio::test]
+    async fn a_receipt_that_came_before_the_outcome_should_make_the_message_delivered_through_sent()
+    {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 8 << 20).unwrap();
         let id = sending_message(&store);
         receipt_before_outcome(&store, id, PartStatus::Delivered, "DELIVRD", None);
-        record_sent_then_expect_delivered_through_sent(&store, id, "abc");
+        record_sent_then_expect_delivered_through_sent(&store, id, "abc").await;
     }
 
-    #[test]
-    fn a_status_report_that_came_before_the_outcome_should_make_the_message_delivered_through_sent()
-    {
+    #[tokio::test]
+    async fn a_status_report_that_came_before_the_outcome_should_make_the_message_delivered_through_sent()
+     {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 8 << 20).unwrap();
         let id = sending_message(&store);
@@ -393,11 +379,12 @@ mod tests {
         let m = store.get(id).unwrap().unwrap();
         assert_eq!(m.status, Status::Sending, "the send is not recorded yet");
         assert_eq!(m.parts[0].status, PartStatus::Delivered);
-        record_sent_then_expect_delivered_through_sent(&store, id, "7");
+        record_sent_then_expect_delivered_through_sent(&store, id, "7").await;
     }
 
-    #[test]
-    fn an_undelivered_receipt_that_came_before_the_outcome_should_be_the_reason_in_the_history() {
+    #[tokio::test]
+    async fn an_undelivered_receipt_that_came_before_the_outcome_should_be_the_reason_in_the_history()
+     {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 8 << 20).unwrap();
         let id = sending_message(&store);
@@ -409,7 +396,11 @@ mod tests {
                 remote_id: Some("abc".into()),
             }),
         };
-        assert!(apply_all(&store, vec![sent], Timestamp(3_000), &retry()).is_empty());
+        assert!(
+            apply_all(&store, vec![sent], Timestamp(3_000), &retry())
+                .await
+                .is_empty()
+        );
         let m = store.get(id).unwrap().unwrap();
         assert_eq!(m.status, Status::Undelivered);
         let last = m.history.last().unwrap();
@@ -427,7 +418,11 @@ mod tests {
 
     /// Records `id`'s send through route `r` (remote id `remote`) after its part took a
     /// receipt or report: the message goes `sent` then `delivered`, each announced.
-    fn record_sent_then_expect_delivered_through_sent(store: &Store, id: MessageId, remote: &str) {
+    async fn record_sent_then_expect_delivered_through_sent(
+        store: &Store,
+        id: MessageId,
+        remote: &str,
+    ) {
         let sent = Finished {
             id,
             route: "r".into(),
@@ -435,7 +430,11 @@ mod tests {
                 remote_id: Some(remote.into()),
             }),
         };
-        assert!(apply_all(store, vec![sent], Timestamp(3_000), &retry()).is_empty());
+        assert!(
+            apply_all(store, vec![sent], Timestamp(3_000), &retry())
+                .await
+                .is_empty()
+        );
         let m = store.get(id).unwrap().unwrap();
         assert_eq!(m.parts[0].remote_id.as_deref(), Some(remote));
         assert_eq!(m.status, Status::Delivered);

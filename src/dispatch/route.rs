@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::model::OutboundMessage;
+pub use crate::model::{PartOutcome, SendReport};
 
 /// A boxed future, so routes can be used as trait objects.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -33,47 +34,6 @@ pub struct SendJob {
     pub message: OutboundMessage,
     /// 1-based indexes of the parts to send (parts sent by an earlier attempt are left out).
     pub parts: Vec<u8>,
-}
-
-/// What happened to one part.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PartOutcome {
-    /// Accepted by the network; `remote_id` correlates delivery reports.
-    Sent {
-        /// SMPP message_id or the modem's TP-MR, as text.
-        remote_id: Option<String>,
-    },
-    /// Refused for now (network busy, throttled, modem error): try again later, preferably
-    /// through another route.
-    Temporary {
-        /// The route's words, e.g. `+CMS ERROR: 42` or `ESME_RTHROTTLED`.
-        reason: String,
-    },
-    /// Refused for good (invalid number, barred): the message fails.
-    Permanent {
-        /// The route's words.
-        reason: String,
-    },
-    /// Written to the modem or link but no answer came: it may have gone out. Retrying may
-    /// duplicate it, so the part is marked `possible_duplicate` when it is sent again.
-    Unknown {
-        /// What was seen.
-        reason: String,
-    },
-    /// Written but not answered, like `Unknown`, and the route will not have it sent again:
-    /// it waits for the part's delivery report (a modem pool's `wait_for_report` policy). The
-    /// part stays `unknown`; the route resolves it when the report comes or validity ends.
-    Unconfirmed {
-        /// What was seen.
-        reason: String,
-    },
-}
-
-/// The outcome of a [`SendJob`], one entry per part asked for.
-#[derive(Debug, Clone, Default)]
-pub struct SendReport {
-    /// (part index, outcome).
-    pub parts: Vec<(u8, PartOutcome)>,
 }
 
 /// A way out for messages. Implementations own their I/O tasks; these methods must be cheap

@@ -11,6 +11,7 @@ mod event;
 mod id;
 mod inbound;
 mod message;
+mod outcome;
 mod status;
 mod time;
 
@@ -23,5 +24,6 @@ pub use event::{Event, EventKind};
 pub use id::MessageId;
 pub use inbound::{InboundMessage, MatchRule, MatchedBy, ReplyTo};
 pub use message::{Attempt, DlrRequest, OutboundMessage, Part, PartStatus, Priority, StatusChange};
+pub use outcome::{PartOutcome, SendEnded, SendReport};
 pub use status::Status;
 pub use time::Timestamp;

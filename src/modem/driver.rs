@@ -164,7 +164,13 @@ async fn keep_deadlines(deps: ModemDeps, cancel: CancellationToken) {
 /// (no report can come for them any more).
 async fn resolve_unconfirmed(deps: &ModemDeps, now: Timestamp) {
     let c = &deps.config;
-    match deps.store.resolve_unconfirmed(&c.name, now) {
+    match deps
+        .store
+        .writer()
+        .resolve_unconfirmed(&c.name, now)
+        .wait()
+        .await
+    {
         Ok(v) if !v.is_empty() => {
             let _ = deps.store.durable().await;
             warn!(target: "smsgw::modem", modem = %c.name, parts = ?v, "unconfirmed parts resolved undelivered: no status report before their validity ended");
@@ -182,7 +188,13 @@ async fn release_incomplete(deps: &ModemDeps, now: Timestamp) {
         now.as_millis()
             .saturating_sub(c.timeouts.reassembly.get().as_millis() as u64),
     );
-    match deps.store.release_incomplete(&c.name, older, now) {
+    match deps
+        .store
+        .writer()
+        .release_incomplete(&c.name, older, now)
+        .wait()
+        .await
+    {
         Ok(v) if !v.is_empty() => {
             let _ = deps.store.durable().await;
             warn!(target: "smsgw::modem", modem = %c.name, count = v.len(), "incomplete messages delivered after the reassembly timeout");
@@ -667,12 +679,13 @@ impl ModemTask {
         let r = self.receiver(port).sweep(&storages).await;
         let now = Timestamp::now();
         let c = &self.deps.config;
-        let store = &self.deps.store;
-        let _ = store.purge_seen(
+        // Queued, not waited for: forgetting old marks late changes nothing.
+        let writer = self.deps.store.writer();
+        let _ = writer.purge_seen(
             &c.name,
             Timestamp(now.as_millis().saturating_sub(SEEN_KEEP.as_millis() as u64)),
         );
-        let _ = store.purge_sent_parts(
+        let _ = writer.purge_sent_parts(
             &c.name,
             Timestamp(
                 now.as_millis()
@@ -693,12 +706,14 @@ impl ModemTask {
         let c = &self.deps.config;
         let input = super::receive::report_input(sr);
         let now = Timestamp::now();
-        match self.deps.store.apply_status_report(
-            &c.name,
-            &input,
-            c.timeouts.report_window.get(),
-            now,
-        ) {
+        match self
+            .deps
+            .store
+            .writer()
+            .apply_status_report(&c.name, input, c.timeouts.report_window.get(), now)
+            .wait()
+            .await
+        {
             Ok(m) => {
                 let _ = self.deps.store.durable().await;
                 Some(Handled::Report(m))
@@ -816,7 +831,10 @@ impl ModemTask {
                 match self
                     .deps
                     .store
+                    .writer()
                     .record_unconfirmed_part(&c.name, &job.to, job.id, r.index, now)
+                    .wait()
+                    .await
                 {
                     Ok(()) => {
                         r.outcome = PartOutcome::Unconfirmed {
@@ -857,13 +875,11 @@ impl ModemTask {
         }
         for r in &results {
             if let (PartOutcome::Sent { .. }, Some(mr)) = (&r.outcome, r.mr) {
-                if let Err(e) = self
-                    .deps
+                // Queued before any status report read after it, which then finds it.
+                self.deps
                     .store
-                    .record_sent_part(&c.name, mr, &job.to, job.id, r.index, now)
-                {
-                    warn!(target: "smsgw::modem", cause = %e, "cannot record a sent part for status reports");
-                }
+                    .writer()
+                    .record_modem_part(&c.name, mr, &job.to, job.id, r.index, now);
             }
             let s = match &r.effect {
                 ModemEffect::None if matches!(r.outcome, PartOutcome::Sent { .. }) => {

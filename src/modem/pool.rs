@@ -29,7 +29,7 @@ use super::status::{ModemState, ModemView};
 use crate::dispatch::{BoxFuture, PartOutcome, Readiness, Route, SendJob, SendReport};
 use crate::metrics::{Collector, Exposition, Panel};
 use crate::model::Timestamp;
-use crate::store::Store;
+use crate::store::{Conversation, Store};
 
 /// Failed sends in a row that take a modem out of its pool's rotation. Three: one failure is
 /// noise (a congested cell), three in a row with another SIM free is a SIM or modem problem.
@@ -385,15 +385,14 @@ impl Route for ModemPool {
                 .map(|(r, v)| (r.index, v.clone()))
                 .collect();
             if !resent_unknown.is_empty() || !senders.is_empty() {
-                let store = pool.store.clone();
-                let id = job.message.id;
-                let done = tokio::task::spawn_blocking(move || {
-                    record_parts(&store, id, &senders, &resent_unknown)
-                })
-                .await;
-                if let Err(e) = done {
-                    warn!(target: "smsgw::modem", cause = %e, %id, "cannot record which modems sent the parts");
-                }
+                // Queued before the report goes to the dispatcher, so its outcome write,
+                // queued after, finds these fields and keeps them.
+                pool.store.writer().record_senders(
+                    job.message.id,
+                    senders,
+                    resent_unknown,
+                    Timestamp::now(),
+                );
             }
             SendReport {
                 parts: results
@@ -439,9 +438,9 @@ impl PoolRef {
                 m.busy.store(false, Ordering::Release);
                 continue;
             }
-            let _ = self
-                .store
-                .add_usage(&usage_key(&m.name), now.utc_day(), u64::from(parts));
+            self.store
+                .writer()
+                .count_usage(&usage_key(&m.name), now.utc_day(), u64::from(parts));
             return Some(m.clone());
         }
         None
@@ -491,48 +490,6 @@ async fn run_job(
                 })
                 .collect()
         }
-    }
-}
-
-/// Records on each part the modem that sent it, and marks parts sent again after an unknown
-/// outcome as possible duplicates, with a line in the message history naming both modems.
-/// One write per send, before the report goes to the dispatcher (whose outcome write keeps
-/// these fields).
-fn record_parts(
-    store: &Store,
-    id: crate::model::MessageId,
-    senders: &[(u8, String)],
-    resent: &[(u8, String, String)],
-) {
-    let now = Timestamp::now();
-    let r = store.update(id, |m| {
-        let mut changed = !resent.is_empty();
-        for (index, modem) in senders {
-            if let Some(p) = m.parts.iter_mut().find(|p| p.index == *index)
-                && p.modem.as_deref() != Some(modem)
-            {
-                p.modem = Some(modem.clone());
-                changed = true;
-            }
-        }
-        for (index, from, to) in resent {
-            if let Some(p) = m.parts.iter_mut().find(|p| p.index == *index) {
-                p.possible_duplicate = true;
-            }
-            let status = m.status;
-            m.set_status(
-                status,
-                now,
-                Some(format!(
-                    "part {index}: outcome unknown on modem {from} (written, no answer); \
-                     sent again through modem {to}: possible duplicate"
-                )),
-            );
-        }
-        changed
-    });
-    if let Err(e) = r {
-        warn!(target: "smsgw::modem", cause = %e, %id, "cannot record the parts' modems");
     }
 }
 
@@ -609,11 +566,13 @@ fn judge(modem: &ModemShared, results: &[PartResult]) {
     }
 }
 
-/// Records which modem a message leaves from, for reply matching.
+/// Records which modem a message leaves from, for reply matching. Queued, not waited for:
+/// a second message to the same number handed over before the writer applied it does not
+/// see it, but it cannot take that modem either, which is busy with this send.
 fn record(store: &Store, m: &crate::model::OutboundMessage, modem: &str, now: Timestamp) {
-    if let Err(e) = store.record_conversation(m, modem, now) {
-        warn!(target: "smsgw::modem", cause = %e, id = %m.id, "cannot record the conversation; a reply to this message will not be matched");
-    }
+    store
+        .writer()
+        .record_conversation(m.to.as_str(), Conversation::handed_to(m, modem, now));
 }
 
 fn report_all(parts: &[u8], outcome: impl Fn(u8) -> PartOutcome) -> SendReport {

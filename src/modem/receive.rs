@@ -108,7 +108,12 @@ impl Receiver<'_> {
                     }),
                     text: sms.text,
                 };
-                let r = self.store.receive_part(&bytes, part, now)?;
+                let r = self
+                    .store
+                    .writer()
+                    .receive_part(bytes, part, now)
+                    .wait()
+                    .await?;
                 self.store.durable().await?;
                 if let Received::Stored(m) = &r {
                     info!(target: "smsgw::modem", modem = self.modem, id = %m.id, parts = m.parts, "message received");
@@ -129,7 +134,10 @@ impl Receiver<'_> {
         let input = report_input(sr);
         let m = self
             .store
-            .apply_status_report(self.modem, &input, self.report_window, now)?;
+            .writer()
+            .apply_status_report(self.modem, input, self.report_window, now)
+            .wait()
+            .await?;
         self.store.durable().await?;
         debug!(target: "smsgw::modem", modem = self.modem, mr = sr.mr, st = sr.status, result = ?m, "status report");
         Ok(Handled::Report(m))

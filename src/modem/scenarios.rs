@@ -336,6 +336,8 @@ async fn an_unknown_outcome_under_resend_should_go_out_through_another_modem_mar
         matches!(report.parts[0].1, PartOutcome::Sent { .. }),
         "{report:?}"
     );
+    // The pool queued the duplicate mark before it reported.
+    e.store.writer().applied().wait().await.unwrap();
     let stored = e.store.get(id).unwrap().unwrap();
     assert!(stored.parts[0].possible_duplicate);
     assert!(

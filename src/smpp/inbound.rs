@@ -16,15 +16,15 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
-use super::link_writer::Stored;
 use super::pdu::values::{MessageState, data_coding, esm_class};
 use super::pdu::{Body, CommandStatus, Tlvs};
 use super::receipt;
 use super::session::Link;
 use crate::config::DefaultCoding;
 use crate::gsm;
-use crate::model::{NumberType, PartStatus, Timestamp};
-use crate::store::{InboundPart, PartRef, SmppReceiptMatch, SmscReceipt, Store};
+use crate::model::{MessageId, NumberType, PartStatus, Timestamp};
+use crate::store::writer::Pending;
+use crate::store::{InboundPart, PartRef, ReceiptStored, Received, Rematched, SmscReceipt, Store};
 
 /// How many parked receipts one retry pass looks at.
 const PARKED_BATCH: usize = 1000;
@@ -75,8 +75,64 @@ struct Incoming<'a> {
 pub enum Answer {
     /// The status to answer with now.
     Now(CommandStatus),
-    /// Queued on the link's writer: ESME_ROK once stored, an error status otherwise.
+    /// Queued on the store's writer: ESME_ROK once stored durably, an error status otherwise.
     Stored(Stored),
+}
+
+/// A receipt or MO part queued on the store's writer, for the link that received it.
+#[must_use = "the SMSC is answered once the write is durable"]
+#[derive(Debug)]
+pub struct Stored {
+    link: Arc<Link>,
+    store: Arc<Store>,
+    write: Write,
+}
+
+#[derive(Debug)]
+enum Write {
+    Receipt(Pending<ReceiptStored>),
+    Mo(Pending<Received>),
+}
+
+impl Stored {
+    /// Waits for the write and for it to be durable; whether it is (the SMSC is then
+    /// answered with success, else with an error so that it sends the PDU again).
+    pub async fn wait(self) -> bool {
+        let Stored { link, store, write } = self;
+        let stored = match write {
+            Write::Receipt(p) => match p.wait().await {
+                Ok(ReceiptStored::Applied(_)) => {
+                    Link::count(&link.stats.receipts);
+                    Ok(())
+                }
+                Ok(ReceiptStored::Parked) => {
+                    tracing::debug!(target: "smsgw::smpp", link = %link.name, "receipt matches no recorded submit yet; parked");
+                    Link::count(&link.stats.receipts_parked);
+                    Link::count(&link.stats.receipts_parked_now);
+                    Ok(())
+                }
+                Err(e) => Err(("a receipt", e)),
+            },
+            Write::Mo(p) => match p.wait().await {
+                Ok(_) => {
+                    Link::count(&link.stats.mo);
+                    Ok(())
+                }
+                Err(e) => Err(("an inbound PDU", e)),
+            },
+        };
+        if let Err((what, e)) = stored {
+            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot store {what}; the SMSC will resend it");
+            return false;
+        }
+        match store.durable().await {
+            Ok(()) => true,
+            Err(e) => {
+                warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot make a receipt or MO durable; the SMSC will resend it");
+                false
+            }
+        }
+    }
 }
 
 impl Answer {
@@ -95,10 +151,11 @@ impl Answer {
     }
 }
 
-/// Takes one deliver_sm / data_sm body: queues its receipt or MO part on the link's writer.
+/// Takes one deliver_sm / data_sm body: queues its receipt or MO part on the store's writer.
 /// Synchronous, so the session queues PDUs in the order it read them (inbox order is wire
-/// order) and only the waits for the writes run in tasks of their own.
-pub fn accept(link: &Arc<Link>, body: Body) -> Answer {
+/// order, and a receipt queued after its submit's SMSC id finds it) and only the waits for
+/// the writes run in tasks of their own.
+pub fn accept(link: &Arc<Link>, store: &Arc<Store>, body: Body) -> Answer {
     let inc = match &body {
         Body::DeliverSm(d) => Incoming {
             esm_class: d.esm_class,
@@ -123,13 +180,28 @@ pub fn accept(link: &Arc<Link>, body: Body) -> Answer {
         _ => return Answer::Now(CommandStatus::InvalidCommandId),
     };
     let now = Timestamp::now();
-    if esm_class::is_receipt(inc.esm_class) {
-        // The link's writer stores it with the others that came meanwhile, durably.
-        return Answer::Stored(link.writer.receipt(receipt_of(&inc, now)));
-    }
-    // Through the link's writer too: in the order the SMSC sent them, after the conversation
-    // records of messages handed over before (so a reply finds them), durably.
-    Answer::Stored(link.writer.mo(mo_part(link, &inc), now))
+    let write = if esm_class::is_receipt(inc.esm_class) {
+        Write::Receipt(
+            store
+                .writer()
+                .apply_receipt(&link.name, receipt_of(&inc, now), now),
+        )
+    } else {
+        // Every deliver_sm is a new part: the SMSC resends only what we did not answer, and
+        // we answer after the write is durable. SMPP has no per-PDU identity: a fresh id
+        // stands in for one.
+        let unique = MessageId::new_at(now.as_millis()).to_bytes().to_vec();
+        Write::Mo(
+            store
+                .writer()
+                .receive_part(unique, mo_part(link, &inc), now),
+        )
+    };
+    Answer::Stored(Stored {
+        link: link.clone(),
+        store: store.clone(),
+        write,
+    })
 }
 
 /// The receipt a deliver_sm / data_sm carries, as the store takes it.
@@ -268,18 +340,13 @@ pub async fn retry_parked(
         if purge {
             last_purge = now;
         }
-        let (link2, store2, from) = (link.clone(), store.clone(), cursor.take());
-        let pass = tokio::task::spawn_blocking(move || {
-            let next = retry_pass(&link2, &store2, from, now);
-            if housekeeping {
-                tidy(&link2, &store2, now);
-            }
-            if purge {
-                forget_old_receipt_state(&link2, &store2, keep, now);
-            }
-            next
-        });
-        cursor = pass.await.unwrap_or(None);
+        cursor = retry_pass(&link, &store, cursor.take(), now).await;
+        if housekeeping {
+            tidy(&link, &store, now).await;
+        }
+        if purge {
+            forget_old_receipt_state(&link, &store, keep, now).await;
+        }
     }
 }
 
@@ -294,22 +361,28 @@ pub fn receipt_keep(max_validity: Duration) -> Duration {
 /// submit_sm_resp was recorded matches now), and the next page of the older ones after
 /// `cursor`, so that every parked receipt is tried again in turn however many never match.
 /// Returns where the next page starts.
-fn retry_pass(
-    link: &Link,
-    store: &Store,
+async fn retry_pass(
+    link: &Arc<Link>,
+    store: &Arc<Store>,
     cursor: Option<Vec<u8>>,
     now: Timestamp,
 ) -> Option<Vec<u8>> {
-    let read = store
-        .newest_parked_smpp_receipts(&link.name, PARKED_BATCH)
-        .and_then(|newest| {
-            let page = store.parked_smpp_receipts(&link.name, cursor.as_deref(), PARKED_BATCH)?;
-            Ok((newest, page))
-        });
+    // Reading walks sled's pages: off the runtime.
+    let (name, reader, from) = (link.name.clone(), store.clone(), cursor.clone());
+    let read = tokio::task::spawn_blocking(move || {
+        let newest = reader.newest_parked_smpp_receipts(&name, PARKED_BATCH)?;
+        let page = reader.parked_smpp_receipts(&name, from.as_deref(), PARKED_BATCH)?;
+        Ok::<_, crate::store::StoreError>((newest, page))
+    })
+    .await;
     let (mut parked, page) = match read {
-        Ok(p) => p,
-        Err(e) => {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
             warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot read parked receipts");
+            return cursor;
+        }
+        Err(e) => {
+            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "reading parked receipts failed");
             return cursor;
         }
     };
@@ -320,21 +393,34 @@ fn retry_pass(
     let newest: std::collections::HashSet<Vec<u8>> =
         parked.iter().map(|(k, _)| k.clone()).collect();
     parked.extend(page.into_iter().filter(|(k, _)| !newest.contains(k)));
-    let (keys, receipts): (Vec<Vec<u8>>, Vec<SmscReceipt>) = parked.into_iter().unzip();
-    let matched = store.apply_smpp_receipts_each(&link.name, &receipts, now);
-    for (key, m) in keys.iter().zip(matched) {
+    if parked.is_empty() {
+        return next;
+    }
+    let matched = match store
+        .writer()
+        .rematch_parked(&link.name, parked, now)
+        .wait()
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => {
+            warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot apply parked receipts");
+            return next;
+        }
+    };
+    for m in matched {
         match m {
-            Ok(SmppReceiptMatch::Applied { .. }) => {
+            Ok(Rematched::Applied { unparked }) => {
                 Link::count(&link.stats.receipts_matched_late);
                 Link::count(&link.stats.receipts);
-                match store.unpark_smpp_receipt(key) {
+                match unparked {
                     Ok(()) => Link::uncount(&link.stats.receipts_parked_now),
                     Err(e) => {
                         warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot unpark a receipt")
                     }
                 }
             }
-            Ok(SmppReceiptMatch::NoMatch) => {}
+            Ok(Rematched::NoMatch) => {}
             Err(e) => {
                 warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot apply a parked receipt")
             }
@@ -345,22 +431,36 @@ fn retry_pass(
 
 /// Once a minute: releases MO messages whose parts stopped coming, forgets day-old dedup
 /// marks.
-fn tidy(link: &Link, store: &Store, now: Timestamp) {
+async fn tidy(link: &Link, store: &Store, now: Timestamp) {
     let window = link.config.reassembly.get();
     let older = Timestamp(now.as_millis().saturating_sub(window.as_millis() as u64));
-    let _ = store.release_incomplete(&link.name, older, now);
+    if let Err(e) = store
+        .writer()
+        .release_incomplete(&link.name, older, now)
+        .wait()
+        .await
+    {
+        warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot release incomplete MO messages");
+    }
     let day = Timestamp(
         now.as_millis()
             .saturating_sub(Duration::from_secs(86_400).as_millis() as u64),
     );
-    let _ = store.purge_seen(&link.name, day);
+    if let Err(e) = store.writer().purge_seen(&link.name, day).wait().await {
+        warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot forget old dedup marks");
+    }
 }
 
 /// Forgets SMSC ids and parked receipts older than `keep`, counting the receipts, and counts
 /// those still parked (for the gauge).
-fn forget_old_receipt_state(link: &Link, store: &Store, keep: Duration, now: Timestamp) {
+async fn forget_old_receipt_state(link: &Link, store: &Arc<Store>, keep: Duration, now: Timestamp) {
     let before = Timestamp(now.as_millis().saturating_sub(keep.as_millis() as u64));
-    match store.purge_smpp_receipt_state(&link.name, before) {
+    match store
+        .writer()
+        .purge_smpp_receipt_state(&link.name, before)
+        .wait()
+        .await
+    {
         Ok((ids, parked)) => {
             if parked > 0 {
                 Link::add(&link.stats.receipts_expired, parked as u64);
@@ -374,16 +474,148 @@ fn forget_old_receipt_state(link: &Link, store: &Store, keep: Duration, now: Tim
             warn!(target: "smsgw::smpp", link = %link.name, cause = %e, "cannot forget old SMSC ids and parked receipts")
         }
     }
-    link.stats.receipts_parked_now.store(
-        store.count_parked_smpp_receipts(&link.name),
-        Ordering::Relaxed,
-    );
+    // Counting walks every parked key: off the runtime.
+    let (name, reader) = (link.name.clone(), store.clone());
+    if let Ok(parked) =
+        tokio::task::spawn_blocking(move || reader.count_parked_smpp_receipts(&name)).await
+    {
+        link.stats
+            .receipts_parked_now
+            .store(parked, Ordering::Relaxed);
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::smpp::link_writer::tests::{receipt, setup};
+    use crate::api::submit::{SubmitRequest, SubmitRules};
+    use crate::config::Config;
+    use crate::model::Status;
+    use crate::store::{Conversation, Inserted, NewMessage, SmscIdRecord};
+
+    /// A store with one message `sending` over link `op`, and the link.
+    pub(crate) fn setup() -> (tempfile::TempDir, Arc<Store>, Arc<Link>, MessageId) {
+        let config = Config::from_toml(
+            "[messages]\ndefault_country = \"358\"\n[[routes]]\nname = \"op\"\ntype = \"smpp\"\n\
+             [[smpp]]\nroute = \"op\"\nhost = \"h\"\nsystem_id = \"a\"\npassword = \"b\"\n",
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let req: SubmitRequest =
+            serde_json::from_value(serde_json::json!({"to": "+358401234567", "text": "hi"}))
+                .unwrap();
+        let message = SubmitRules::new(&config.messages)
+            .validate(req, Timestamp::now(), |_| true)
+            .unwrap();
+        let Inserted::New(m) = store
+            .insert_outbound(vec![NewMessage {
+                message,
+                idempotency_key: None,
+            }])
+            .unwrap()
+            .remove(0)
+        else {
+            panic!("a new message");
+        };
+        // As the dispatcher leaves it while the route works on it.
+        store
+            .update(m.id, |m| {
+                m.set_status(Status::Sending, Timestamp::now(), None);
+                true
+            })
+            .unwrap();
+        let link = Link::new("op", config.smpp[0].clone());
+        (dir, store, link, m.id)
+    }
+
+    /// A `DELIVRD` receipt for `smsc_id`, received now.
+    pub(crate) fn receipt(smsc_id: &str) -> SmscReceipt {
+        SmscReceipt {
+            smsc_id: smsc_id.into(),
+            part_status: PartStatus::Delivered,
+            stat: "DELIVRD".into(),
+            err: None,
+            done_date: None,
+            raw: format!("id:{smsc_id} stat:DELIVRD"),
+            received_at: Timestamp::now(),
+        }
+    }
+
+    /// A receipt or MO part as a session queues it: in a deliver_sm's place, waited for.
+    fn deliver(link: &Arc<Link>, store: &Arc<Store>, write: Write) -> Stored {
+        Stored {
+            link: link.clone(),
+            store: store.clone(),
+            write,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_receipt_queued_right_behind_its_id_should_find_it_and_one_matching_nothing_be_parked()
+     {
+        let (_dir, store, link, id) = setup();
+        let cancel = CancellationToken::new();
+        tokio::spawn(store.group_commit().run(cancel.clone()));
+        let w = store.writer();
+        w.record_smsc_id(
+            "op",
+            SmscIdRecord {
+                id,
+                part: 1,
+                at: Timestamp::now(),
+                smsc_id: "7f".into(),
+            },
+        );
+        let now = Timestamp::now();
+        let known = deliver(
+            &link,
+            &store,
+            Write::Receipt(w.apply_receipt("op", receipt("7F"), now)),
+        );
+        let unknown = deliver(
+            &link,
+            &store,
+            Write::Receipt(w.apply_receipt("op", receipt("nothing"), now)),
+        );
+        let (known, unknown) = tokio::join!(known.wait(), unknown.wait());
+        assert!(known && unknown, "both stored");
+        let m = store.get(id).unwrap().unwrap();
+        assert_eq!(m.parts[0].status, PartStatus::Delivered);
+        assert_eq!(m.parts[0].receipt.as_deref(), Some("id:7F stat:DELIVRD"));
+        assert_eq!(store.count_parked_smpp_receipts("op"), 1);
+        assert_eq!(link.stats.receipts_parked_now.load(Ordering::Relaxed), 1);
+        assert_eq!(link.stats.receipts_parked.load(Ordering::Relaxed), 1);
+
+        // A reply queued after a conversation record is written after it.
+        w.record_conversation(
+            m.to.as_str(),
+            Conversation::handed_to(&m, "op", Timestamp::now()),
+        );
+        let reply = InboundPart {
+            modem: "op".into(),
+            route: "op".into(),
+            from: m.to.as_str().into(),
+            from_type: crate::model::NumberType::Unknown,
+            to: None,
+            to_type: crate::model::NumberType::Unknown,
+            sent_at: None,
+            concat: None,
+            text: "Yes".into(),
+        };
+        let mo = w.receive_part(vec![1, 2, 3], reply, Timestamp::now());
+        assert!(deliver(&link, &store, Write::Mo(mo)).wait().await);
+        let inbox = store.list_inbox(None, 10).unwrap();
+        assert_eq!(inbox.items.len(), 1);
+        assert_eq!(
+            inbox.items[0].in_reply_to.as_ref().map(|r| r.id),
+            Some(id),
+            "{:?}",
+            inbox.items[0]
+        );
+        assert_eq!(link.stats.mo.load(Ordering::Relaxed), 1);
+        cancel.cancel();
+    }
 
     /// Parks `n` receipts for ids nobody sent (`junk0`…), oldest first, a millisecond apart,
     /// before `t0`.
@@ -399,8 +631,9 @@ mod tests {
         store.get(id).unwrap().unwrap().parts[0].status
     }
 
-    #[test]
-    fn a_receipt_parked_behind_thousands_that_never_match_should_match_once_its_id_is_recorded() {
+    #[tokio::test]
+    async fn a_receipt_parked_behind_thousands_that_never_match_should_match_once_its_id_is_recorded()
+     {
         let (_dir, store, link, id) = setup();
         let t0 = Timestamp::now();
         park_junk(&store, 2 * PARKED_BATCH as u64, t0);
@@ -408,10 +641,10 @@ mod tests {
         store.park_smpp_receipt("op", &receipt("ours")).unwrap();
         store.record_smsc_id("op", "ours", id, 1, t0).unwrap();
         // The hourly recount sets the gauge; the match takes one off.
-        forget_old_receipt_state(&link, &store, Duration::from_secs(86_400), t0);
+        forget_old_receipt_state(&link, &store, Duration::from_secs(86_400), t0).await;
         let parked_now = || link.stats.receipts_parked_now.load(Ordering::Relaxed);
         assert_eq!(parked_now(), 2 * PARKED_BATCH as u64 + 1);
-        retry_pass(&link, &store, None, t0);
+        retry_pass(&link, &store, None, t0).await;
         assert_eq!(part_status_of(&store, id), PartStatus::Delivered);
         assert_eq!(
             store.count_parked_smpp_receipts("op"),
@@ -420,21 +653,21 @@ mod tests {
         assert_eq!(parked_now(), 2 * PARKED_BATCH as u64);
     }
 
-    #[test]
-    fn every_parked_receipt_should_be_tried_again_in_turn_however_many_never_match() {
+    #[tokio::test]
+    async fn every_parked_receipt_should_be_tried_again_in_turn_however_many_never_match() {
         let (_dir, store, link, id) = setup();
         let t0 = Timestamp::now();
         // Neither among the newest nor on the first page of the oldest.
         park_junk(&store, 2 * PARKED_BATCH as u64 + 500, t0);
         store.record_smsc_id("op", "junk1200", id, 1, t0).unwrap();
-        let next = retry_pass(&link, &store, None, t0);
+        let next = retry_pass(&link, &store, None, t0).await;
         assert_eq!(part_status_of(&store, id), PartStatus::Pending);
         assert!(next.is_some());
-        let next = retry_pass(&link, &store, next, t0);
+        let next = retry_pass(&link, &store, next, t0).await;
         assert_eq!(part_status_of(&store, id), PartStatus::Delivered);
         // The third page is short: the pass after it starts from the oldest again.
-        let next = retry_pass(&link, &store, next, t0);
-        assert!(retry_pass(&link, &store, next, t0).is_some());
+        let next = retry_pass(&link, &store, next, t0).await;
+        assert!(retry_pass(&link, &store, next, t0).await.is_some());
     }
 
     #[test]

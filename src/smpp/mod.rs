@@ -11,7 +11,6 @@
 pub mod codec;
 pub mod encode;
 pub mod inbound;
-pub mod link_writer;
 pub mod pdu;
 pub mod receipt;
 pub mod route;

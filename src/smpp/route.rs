@@ -22,7 +22,6 @@ use futures::future::join_all;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::warn;
 
 use super::encode::{self, SubmitPart};
 use super::pdu::{Body, CommandStatus};
@@ -106,13 +105,9 @@ impl Route for SmppRoute {
         // Replies come back through this link: reply matching looks for its name (one sender
         // id, so no sticky senders here; see ARCHITECTURE.md).
         let conversation = Conversation::handed_to(&job.message, &link.name, Timestamp::now());
-        if let Err(c) = link
-            .writer
-            .conversation(job.message.to.as_str(), conversation)
-            && let Err(e) = store.record_conversations(&[(job.message.to.as_str(), c)])
-        {
-            tracing::warn!(target: "smsgw::smpp", cause = %e, "cannot record the conversation; a reply to this message will not be matched");
-        }
+        store
+            .writer()
+            .record_conversation(job.message.to.as_str(), conversation);
         Box::pin(async move {
             let _guard = guard;
             let parts = match encoded {
@@ -206,9 +201,7 @@ async fn submit_part(
             SubmitResult::Lost => {
                 if link.wait_bound(link.config.rebind_wait.get()).await {
                     Link::count(&link.stats.possible_duplicates);
-                    if let Err(e) = store.mark_possible_duplicate(id, part.index) {
-                        warn!(target: "smsgw::smpp", %id, cause = %e, "cannot mark a possible duplicate");
-                    }
+                    store.writer().mark_possible_duplicate(id, part.index);
                     front = true;
                     continue;
                 }
@@ -269,11 +262,6 @@ pub fn start(
                 cancel.clone(),
             )));
         }
-        out.tasks.push(tokio::spawn(super::link_writer::run(
-            link.clone(),
-            store.clone(),
-            cancel.clone(),
-        )));
         out.tasks.push(tokio::spawn(super::inbound::retry_parked(
             link.clone(),
             store.clone(),

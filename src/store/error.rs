@@ -30,6 +30,9 @@ pub enum StoreError {
         /// Highest version this build migrates to.
         supported: u32,
     },
+    /// The writer's thread could not be started.
+    #[error("cannot start the store's writer thread: {0}")]
+    Start(std::io::Error),
     /// The store is shutting down.
     #[error("the store is closed")]
     Closed,

@@ -31,6 +31,7 @@ pub mod sync;
 mod value;
 pub mod wal;
 pub mod webhook;
+pub mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -44,6 +45,7 @@ pub use inbound_hook::{InboundHook, InboundTx};
 pub use reassembly::{InboundPart, PartRef, Received};
 pub use sent_parts::{ReportInput, ReportMatch};
 pub use smpp_ids::{ALL_PARTS, SmppReceiptMatch, SmscIdRecord, SmscReceipt};
+pub use writer::{Handing, OutcomePolicy, Pending, ReceiptStored, Rematched, Setback, Writer};
 
 use crate::model::{
     Event, EventKind, InboundMessage, MessageId, OutboundMessage, PartStatus, Status, Timestamp,
@@ -89,6 +91,8 @@ pub struct Store {
     status_counts: status_counts::StatusCounts,
     /// The newest event sequence number handed out ([`Store::next_event_seq`]).
     last_event: std::sync::atomic::AtomicU64,
+    /// The queue of the one writer ([`writer`]), whose thread holds the other end.
+    writer: writer::Writer,
 }
 
 /// A message to insert, with the client's idempotency key if it sent one.
@@ -167,7 +171,9 @@ impl Store {
                  changes after it were never acknowledged as durable"
             );
         }
+        let (writer, queue) = writer::channel();
         let store = Store {
+            writer,
             commit: GroupCommit::new(tree.clone()),
             db,
             tree,
@@ -190,7 +196,14 @@ impl Store {
             tracing::info!(target: "smsgw::store", records = recovered.replayed, "journal replayed");
             store.tree.checkpoint()?;
         }
-        Ok(Arc::new(store))
+        let store = Arc::new(store);
+        writer::start(Arc::downgrade(&store), queue).map_err(StoreError::Start)?;
+        Ok(store)
+    }
+
+    /// The store's one writer: every change from outside the store goes through it.
+    pub fn writer(&self) -> &writer::Writer {
+        &self.writer
     }
 
     /// Reads the stored status totals, or counts the status index when there are none (a

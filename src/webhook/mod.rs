@@ -226,7 +226,7 @@ impl Webhooks {
 
     /// Moves dead letters of target `name` back to its queue (the one with event id `seq`, or
     /// all) and wakes its worker. `None` when there is no such target.
-    pub fn replay(
+    pub async fn replay(
         &self,
         store: &Store,
         name: &str,
@@ -236,7 +236,7 @@ impl Webhooks {
         let Some(t) = self.targets.iter().find(|t| t.name == name) else {
             return Ok(None);
         };
-        let revived = store.webhook_revive(name, seq, now)?;
+        let revived = store.writer().webhook_revive(name, seq, now).wait().await?;
         t.reload.notify_one();
         Ok(Some(revived))
     }

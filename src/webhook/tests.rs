@@ -259,6 +259,7 @@ async fn an_event_failing_for_longer_than_retry_for_should_be_dead_lettered_and_
     receiver.fail_all.store(false, Ordering::SeqCst);
     let revived = hooks
         .replay(&f.store, "crm", None, f.clock.now())
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(revived.len(), 3);

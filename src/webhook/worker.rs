@@ -25,7 +25,7 @@ use crate::config::{DeliveryConfig, Template};
 use crate::dispatch::Clock;
 use crate::model::{Event, EventKind, MessageId, Timestamp};
 use crate::store::webhook::Delivery;
-use crate::store::{Store, StoreError};
+use crate::store::{Pending, Store, StoreError};
 
 /// Events read from the log per store read.
 const FAN_OUT_BATCH: usize = 256;
@@ -210,8 +210,12 @@ impl Worker {
                     deliveries.push(d);
                 }
             }
-            self.store
-                .webhook_enqueue(&self.target.name, &deliveries, last)?;
+            let deliveries = self
+                .store
+                .writer()
+                .webhook_enqueue(&self.target.name, deliveries, last)
+                .wait()
+                .await?;
             state.cursor = last;
             any |= !deliveries.is_empty();
             state
@@ -332,9 +336,11 @@ impl Worker {
                 state.pending.remove(&seq);
                 self.stats.delivered.fetch_add(1, Ordering::Relaxed);
                 debug!(target: "smsgw::webhook", webhook = %name, event = seq, "delivered");
-                if let Err(e) = self.store.webhook_done(name, seq) {
-                    warn!(target: "smsgw::webhook", webhook = %name, cause = %e, "cannot record a delivery; it will be sent again");
-                }
+                warn_if_unwritten(
+                    self.store.writer().webhook_done(name, seq),
+                    name,
+                    "cannot record a delivery; it will be sent again",
+                );
             }
             Err(err) => {
                 self.stats.failed_attempts.fetch_add(1, Ordering::Relaxed);
@@ -352,21 +358,37 @@ impl Worker {
                     let dead = d.clone();
                     state.pending.remove(&seq);
                     self.stats.dead_lettered.fetch_add(1, Ordering::Relaxed);
-                    if let Err(e) = self.store.webhook_bury(name, &dead) {
-                        warn!(target: "smsgw::webhook", webhook = %name, cause = %e, "cannot move an event to the dead-letter list");
-                    }
+                    warn_if_unwritten(
+                        self.store.writer().webhook_bury(name, dead),
+                        name,
+                        "cannot move an event to the dead-letter list",
+                    );
                 } else {
                     let wait = backoff::delay(cfg, d.attempts, fastrand::f64());
                     d.next_at = now.plus(wait);
                     info!(target: "smsgw::webhook", webhook = %name, event = seq, attempts = d.attempts, cause = %err,
                         retry_in = %crate::telemetry::Short(wait), "webhook delivery failed");
-                    if let Err(e) = self.store.webhook_retry_later(name, d) {
-                        warn!(target: "smsgw::webhook", webhook = %name, cause = %e, "cannot record a failed attempt");
-                    }
+                    warn_if_unwritten(
+                        self.store.writer().webhook_retry_later(name, d.clone()),
+                        name,
+                        "cannot record a failed attempt",
+                    );
                 }
             }
         }
     }
+}
+
+/// Logs a delivery's bookkeeping write that failed, without holding the worker's loop for
+/// it: the writer applies changes in the order they were queued, and a lost one only means
+/// the event is sent again.
+fn warn_if_unwritten(write: Pending<()>, webhook: &str, what: &'static str) {
+    let webhook = webhook.to_string();
+    tokio::spawn(async move {
+        if let Err(e) = write.wait().await {
+            warn!(target: "smsgw::webhook", webhook = %webhook, cause = %e, "{what}");
+        }
+    });
 }
 
 async fn sleep_for(d: Option<Duration>) {

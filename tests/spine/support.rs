@@ -7,8 +7,10 @@ use smsgw::config::Config;
 use smsgw::model::{OutboundMessage, Timestamp};
 use smsgw::store::{Inserted, NewMessage, Store};
 
-/// A store in a fresh temporary directory (kept alive by the returned guard).
+/// A store in a fresh temporary directory (kept alive by the returned guard). In-process
+/// tests run on tokio's paused clock, which must not jump while the store's writer works.
 pub fn temp_store() -> (tempfile::TempDir, Arc<Store>) {
+    smsgw::store::writer::hold_paused_clock_while_writing();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db"), 16 << 20).unwrap();
     (dir, store)
@@ -18,6 +20,7 @@ pub fn temp_store() -> (tempfile::TempDir, Arc<Store>) {
 /// I/O threads can hold its file lock for a moment after the last handle is gone (a process
 /// restart never sees that), so the open is retried for up to two seconds.
 pub fn reopen(dir: &tempfile::TempDir) -> Arc<Store> {
+    smsgw::store::writer::hold_paused_clock_while_writing();
     let path = dir.path().join("db");
     let mut tries = 0;
     loop {

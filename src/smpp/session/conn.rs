@@ -373,7 +373,7 @@ impl Session {
             body @ (Body::DeliverSm(_) | Body::DataSm(_)) => {
                 let is_data = matches!(body, Body::DataSm(_));
                 // Queued here, in the order read; only the wait for the write is spawned.
-                let answer = crate::smpp::inbound::accept(&self.link, body);
+                let answer = crate::smpp::inbound::accept(&self.link, &self.store, body);
                 let tx = self.responses.0.clone();
                 tokio::spawn(async move {
                     let status = answer.status().await;
@@ -414,8 +414,8 @@ impl Session {
                 .map(|r| r.message_id.to_string_lossy())
                 .unwrap_or_default();
             // Here rather than in the task waiting for the reply: a receipt that follows on
-            // this connection then always finds its message instead of being parked.
-            // Queued to the link's writer, which writes it before any receipt queued after.
+            // this connection then always finds its message instead of being parked (it is
+            // queued on the store's writer after this).
             if let Some((id, part)) = part {
                 let rec = SmscIdRecord {
                     id,
@@ -423,11 +423,7 @@ impl Session {
                     at: Timestamp::now(),
                     smsc_id: message_id.clone(),
                 };
-                if let Err(rec) = self.link.writer.smsc_id(rec)
-                    && let Err(e) = self.store.record_smsc_ids(&self.link.name, &[rec])
-                {
-                    warn!(target: "smsgw::smpp", link = %self.link.name, %id, cause = %e, "cannot record the SMSC id; its receipt will stay parked");
-                }
+                self.store.writer().record_smsc_id(&self.link.name, rec);
             }
             SubmitResult::Accepted { message_id }
         } else {

@@ -181,9 +181,6 @@ pub struct Link {
     pub waker: Mutex<Option<Arc<Notify>>>,
     /// Counters.
     pub stats: LinkStats,
-    /// Where SMSC ids, conversation records and receipts go to be stored
-    /// ([`crate::smpp::link_writer`]).
-    pub writer: crate::smpp::link_writer::LinkWriter,
 }
 
 impl Link {
@@ -215,7 +212,6 @@ impl Link {
             reserved: AtomicUsize::new(0),
             waker: Mutex::new(None),
             stats: LinkStats::default(),
-            writer: Default::default(),
         })
     }
 
