@@ -155,13 +155,29 @@ enum Change {
         at: Timestamp,
         done: Reply<Received>,
     },
-    /// One of the store's other writes (intake, consent, webhook queues, housekeeping),
-    /// applied where it stands in the queue; the typed methods of [`Writer`] make these.
+    /// One of the store's other writes (intake, consent, housekeeping), applied where it
+    /// stands in the queue; the typed methods of [`Writer`] make these.
     Other(Job),
+    /// A write of state no other kind of change touches (webhook queues, the audit trail):
+    /// applied after the wake-up's other changes, in queue order among its kind, so that
+    /// the bookkeeping of every delivered callback does not cut the batches of receipts
+    /// and outcomes into pieces.
+    Apart(Job),
 }
 
 /// A write of the store's own, with its answer's sender inside.
 struct Job(Box<dyn FnOnce(&Store) + Send>);
+
+impl Job {
+    fn answering<T: Send + 'static>(
+        done: Reply<T>,
+        write: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Self {
+        Job(Box::new(move |store| {
+            let _ = done.send(write(store));
+        }))
+    }
+}
 
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -237,6 +253,7 @@ fn apply(store: &Store, changes: Vec<Change>) {
                 phased.apply(store);
                 (job.0)(store)
             }
+            Change::Apart(job) => phased.apart.push(job),
             Change::Conversation {
                 number,
                 conversation,
@@ -265,6 +282,7 @@ struct Phased {
     settles: Vec<Change>,
     reports: Vec<Change>,
     inbound: Vec<Change>,
+    apart: Vec<Job>,
 }
 
 impl Phased {
@@ -321,6 +339,9 @@ impl Phased {
             {
                 let _ = done.send(store.receive_part(&pdu, part, at));
             }
+        }
+        for job in self.apart.drain(..) {
+            (job.0)(store);
         }
     }
 }
@@ -554,11 +575,15 @@ impl Writer {
         &self,
         write: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Pending<T> {
-        self.ask(|done| {
-            Change::Other(Job(Box::new(move |store| {
-                let _ = done.send(write(store));
-            })))
-        })
+        self.ask(|done| Change::Other(Job::answering(done, write)))
+    }
+
+    /// Queues a write of state only writes of its own kind touch (see [`Change::Apart`]).
+    fn job_apart<T: Send + 'static>(
+        &self,
+        write: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Pending<T> {
+        self.ask(|done| Change::Apart(Job::answering(done, write)))
     }
 
     /// Answers once every change queued before it is applied (not yet durable): to read
@@ -799,7 +824,7 @@ impl Writer {
 
     /// Appends an entry to the audit trail; the entry as stored (with its id).
     pub fn append_audit(&self, entry: AuditEntry) -> Pending<AuditEntry> {
-        self.job(move |s| s.append_audit(entry))
+        self.job_apart(move |s| s.append_audit(entry))
     }
 
     /// Adds or replaces suppression-list entries; how many are new.
@@ -942,7 +967,7 @@ impl Writer {
         cursor: u64,
     ) -> Pending<Vec<Delivery>> {
         let target = target.to_string();
-        self.job(move |s| {
+        self.job_apart(move |s| {
             s.webhook_enqueue(&target, &deliveries, cursor)?;
             Ok(deliveries)
         })
@@ -951,19 +976,19 @@ impl Writer {
     /// A delivery went through.
     pub fn webhook_done(&self, target: &str, seq: u64) -> Pending<()> {
         let target = target.to_string();
-        self.job(move |s| s.webhook_done(&target, seq))
+        self.job_apart(move |s| s.webhook_done(&target, seq))
     }
 
     /// A delivery failed for good: a dead letter.
     pub fn webhook_bury(&self, target: &str, d: Delivery) -> Pending<()> {
         let target = target.to_string();
-        self.job(move |s| s.webhook_bury(&target, &d))
+        self.job_apart(move |s| s.webhook_bury(&target, &d))
     }
 
     /// A delivery failed for now: kept with its next attempt.
     pub fn webhook_retry_later(&self, target: &str, d: Delivery) -> Pending<()> {
         let target = target.to_string();
-        self.job(move |s| s.webhook_retry_later(&target, &d))
+        self.job_apart(move |s| s.webhook_retry_later(&target, &d))
     }
 
     /// Puts dead letters back in the queue (one, or all with `None`); those revived.
