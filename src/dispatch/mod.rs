@@ -289,7 +289,7 @@ impl Dispatcher {
         now: Timestamp,
         in_flight: &mut JoinSet<Finished>,
     ) -> Result<Option<Timestamp>, StoreError> {
-        let mut next = self.store.next_due_after(now)?;
+        let mut next = self.store.next_due_after(now);
         let mut earliest = |t: Timestamp| next = Some(next.map_or(t, |n: Timestamp| n.min(t)));
         // A route out of shaping tokens can take nothing now either: it counts as full until
         // its next token.
@@ -324,7 +324,6 @@ impl Dispatcher {
         self.scans.fetch_add(1, Ordering::Relaxed);
         let mut picks = Vec::new();
         for id in self.store.due_iter(now).take(SCAN_LIMIT) {
-            let id = id?;
             if free.iter().all(|&f| f == 0) && !picks.is_empty() {
                 break;
             }

@@ -13,6 +13,7 @@ use std::ops::{Deref, DerefMut};
 
 use super::wal::Batch;
 
+use super::due_index;
 use super::status_counts::{self, StatusDelta};
 use super::value::{decode, encode_item, encode_list};
 use super::{Store, StoreError, keys};
@@ -119,10 +120,12 @@ impl Store {
         if let Some(t) = &totals {
             batch.insert(keys::STATUS_COUNTS_KEY, status_counts::encode(t));
         }
+        let due = due_index::DueIndex::changes_of(batch.ops());
         self.tree.apply_batch(batch)?;
         if let Some(t) = &totals {
             self.status_counts.set_all(t);
         }
+        self.due_index.apply(due);
         let n = events.len() as u64;
         if n > 0 {
             self.events_written.send_modify(|w| *w += n);

@@ -16,6 +16,7 @@ mod audit;
 pub mod commit;
 mod consent;
 pub mod conversations;
+pub mod due_index;
 mod error;
 mod events;
 mod inbound_hook;
@@ -89,6 +90,9 @@ pub struct Store {
     count_frequency: std::sync::atomic::AtomicBool,
     /// Messages per status, beside the status index (`store::status_counts`).
     status_counts: status_counts::StatusCounts,
+    /// The due keys in memory, for the dispatcher (`store::due_index`); loaded after the
+    /// migration, then moved by every applied write.
+    due_index: due_index::DueIndex,
     /// The newest event sequence number handed out ([`Store::next_event_seq`]).
     last_event: std::sync::atomic::AtomicU64,
     /// The queue of the one writer ([`writer`]), whose thread holds the other end.
@@ -185,9 +189,14 @@ impl Store {
             inbound_hook: std::sync::OnceLock::new(),
             count_frequency: std::sync::atomic::AtomicBool::new(true),
             status_counts: Default::default(),
+            due_index: Default::default(),
             last_event: Default::default(),
         };
         store.migrate()?;
+        let store = Store {
+            due_index: due_index::DueIndex::load(&store.tree)?,
+            ..store
+        };
         store.load_status_counts()?;
         store.load_event_seq()?;
         if recovered.replayed > 0 {
@@ -533,47 +542,27 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` ids of messages due at `now`, most urgent priority first, then oldest.
-    pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<MessageId>, StoreError> {
-        self.due_iter(now).take(limit).collect()
+    /// Up to `limit` ids of messages due at `now`, most urgent priority first, then oldest
+    /// (from the due index in memory, `store::due_index`).
+    pub fn due(&self, now: Timestamp, limit: usize) -> Vec<MessageId> {
+        self.due_index.due(now, limit)
+    }
+
+    /// Whether the store answers reads (its schema version), for readiness probes.
+    pub fn answers(&self) -> Result<(), StoreError> {
+        self.tree.get(keys::SCHEMA_VERSION_KEY)?;
+        Ok(())
     }
 
     /// [`Store::due`] read lazily: the dispatcher stops as soon as its routes are full, so a
-    /// pass that has room for a few messages reads a few index entries, not a whole page.
-    pub fn due_iter(
-        &self,
-        now: Timestamp,
-    ) -> impl Iterator<Item = Result<MessageId, StoreError>> + '_ {
-        let end_ms = now.as_millis().saturating_add(1).to_be_bytes();
-        crate::model::Priority::MOST_URGENT_FIRST
-            .into_iter()
-            .flat_map(move |p| {
-                let start = keys::due_prefix(p);
-                let mut end = start.to_vec();
-                end.extend_from_slice(&end_ms);
-                self.tree.range(start.as_slice()..end.as_slice())
-            })
-            .filter_map(|kv| match kv {
-                Ok((k, _)) => keys::parse_due(&k).map(|(_, id)| Ok(id)),
-                Err(e) => Some(Err(e.into())),
-            })
+    /// pass that has room for a few messages reads a few index entries.
+    pub fn due_iter(&self, now: Timestamp) -> due_index::DueIter<'_> {
+        self.due_index.iter(now)
     }
 
     /// The earliest due time after `now` of any waiting message, for the dispatcher's sleep.
-    pub fn next_due_after(&self, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
-        let mut best: Option<Timestamp> = None;
-        for p in crate::model::Priority::MOST_URGENT_FIRST {
-            let mut start = keys::due_prefix(p).to_vec();
-            start.extend_from_slice(&now.as_millis().saturating_add(1).to_be_bytes());
-            let end = keys::prefix_end(&keys::due_prefix(p));
-            if let Some(kv) = self.tree.range(start..end).next() {
-                let (k, _) = kv?;
-                if let Some((due, _)) = keys::parse_due(&k) {
-                    best = Some(best.map_or(due, |b| b.min(due)));
-                }
-            }
-        }
-        Ok(best)
+    pub fn next_due_after(&self, now: Timestamp) -> Option<Timestamp> {
+        self.due_index.next_after(now)
     }
 
     /// Lists outbound messages newest first, using the status or recipient index when filtered.

@@ -23,6 +23,7 @@ pub mod egress;
 pub mod inbound_routes;
 pub mod kannel_dlr;
 pub mod payload;
+pub mod queue;
 pub mod sign;
 pub mod transport;
 pub mod worker;

@@ -6,7 +6,7 @@
 //! In memory it holds at most [`MAX_IN_MEMORY`] deliveries; beyond that the events simply wait
 //! in the log after the cursor.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -19,6 +19,7 @@ use tracing::{debug, info, warn};
 use super::backoff;
 use super::kannel_dlr;
 use super::payload::{received_document, status_document, type_name};
+use super::queue::Queue;
 use super::sign::{EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use super::transport::{HttpMethod, HttpRequest, Transport};
 use crate::config::{DeliveryConfig, Template};
@@ -116,8 +117,7 @@ type Attempt = (Delivery, Result<(), String>, Timestamp);
 
 struct State {
     cursor: u64,
-    pending: BTreeMap<u64, Delivery>,
-    busy: HashSet<MessageId>,
+    pending: Queue,
     tasks: JoinSet<Attempt>,
     task_message: HashMap<tokio::task::Id, (u64, MessageId)>,
 }
@@ -166,17 +166,18 @@ impl Worker {
 
     fn load(&self) -> Result<State, StoreError> {
         let cursor = self.store.webhook_cursor(&self.target.name)?;
-        let pending = self
+        let mut pending = Queue::default();
+        for d in self
             .store
             .webhook_pending(&self.target.name)?
             .into_iter()
             .take(MAX_IN_MEMORY)
-            .map(|d| (d.seq, d))
-            .collect();
+        {
+            pending.insert(d);
+        }
         Ok(State {
             cursor,
             pending,
-            busy: HashSet::new(),
             tasks: JoinSet::new(),
             task_message: HashMap::new(),
         })
@@ -186,7 +187,7 @@ impl Worker {
         match self.store.webhook_pending(&self.target.name) {
             Ok(all) => {
                 for d in all.into_iter().take(MAX_IN_MEMORY) {
-                    state.pending.entry(d.seq).or_insert(d);
+                    state.pending.insert(d);
                 }
             }
             Err(e) => {
@@ -218,9 +219,9 @@ impl Worker {
                 .await?;
             state.cursor = last;
             any |= !deliveries.is_empty();
-            state
-                .pending
-                .extend(deliveries.into_iter().map(|d| (d.seq, d)));
+            for d in deliveries {
+                state.pending.insert(d);
+            }
         }
         if any {
             // Never announce a change that a crash could still undo.
@@ -279,33 +280,21 @@ impl Worker {
 
     /// Starts every delivery that may go now; returns when the next waiting one is due.
     fn start_due(&self, state: &mut State) -> Option<Timestamp> {
-        let now = self.clock.now();
-        let mut first_of_message = HashSet::new();
-        let mut wake: Option<Timestamp> = None;
-        let max = self.target.delivery.max_in_flight;
-        for d in state.pending.values() {
-            // Only the oldest pending event of a message may go: order per message.
-            if !first_of_message.insert(d.message_id) || state.busy.contains(&d.message_id) {
-                continue;
-            }
-            if d.next_at > now {
-                wake = Some(wake.map_or(d.next_at, |w| w.min(d.next_at)));
-                continue;
-            }
-            if state.tasks.len() >= max {
-                // A finishing request wakes the loop.
-                continue;
-            }
-            state.busy.insert(d.message_id);
+        let room = self
+            .target
+            .delivery
+            .max_in_flight
+            .saturating_sub(state.tasks.len());
+        let (starting, wake) = state.pending.start_due(self.clock.now(), room);
+        for d in starting {
+            let (seq, message) = (d.seq, d.message_id);
             let handle = state.tasks.spawn(attempt(
                 self.target.clone(),
                 self.transport.clone(),
                 self.clock.clone(),
-                d.clone(),
+                d,
             ));
-            state
-                .task_message
-                .insert(handle.id(), (d.seq, d.message_id));
+            state.task_message.insert(handle.id(), (seq, message));
         }
         wake
     }
@@ -322,7 +311,6 @@ impl Worker {
         let Some((seq, message)) = state.task_message.remove(&id) else {
             return;
         };
-        state.busy.remove(&message);
         let name = &self.target.name;
         let (result, started) = match outcome {
             Some((_, r, started)) => (r, started),
@@ -333,7 +321,7 @@ impl Worker {
         };
         match result {
             Ok(()) => {
-                state.pending.remove(&seq);
+                state.pending.finish(seq);
                 self.stats.delivered.fetch_add(1, Ordering::Relaxed);
                 debug!(target: "smsgw::webhook", webhook = %name, event = seq, "delivered");
                 warn_if_unwritten(
@@ -344,30 +332,37 @@ impl Worker {
             }
             Err(err) => {
                 self.stats.failed_attempts.fetch_add(1, Ordering::Relaxed);
-                let Some(d) = state.pending.get_mut(&seq) else {
+                let now = self.clock.now();
+                let cfg = &self.target.delivery;
+                let mut gave_up = false;
+                let Some(d) = state.pending.retry(seq, |d| {
+                    d.attempts += 1;
+                    let first = *d.first_attempt_at.get_or_insert(started);
+                    d.last_error = Some(err.clone());
+                    gave_up = backoff::exhausted(cfg, first, now);
+                    if !gave_up {
+                        d.next_at = now.plus(backoff::delay(cfg, d.attempts, fastrand::f64()));
+                    }
+                }) else {
+                    // Not held any more (reloaded away): its message may go on all the same.
+                    state.pending.release(message);
                     return;
                 };
-                let now = self.clock.now();
-                d.attempts += 1;
-                let first = *d.first_attempt_at.get_or_insert(started);
-                d.last_error = Some(err.clone());
-                let cfg = &self.target.delivery;
-                if backoff::exhausted(cfg, first, now) {
+                if gave_up {
                     warn!(target: "smsgw::webhook", webhook = %name, event = seq, attempts = d.attempts, cause = %err,
                         "giving up on an event after retry_for; it is in the dead-letter list");
-                    let dead = d.clone();
-                    state.pending.remove(&seq);
+                    let dead = state.pending.finish(seq);
                     self.stats.dead_lettered.fetch_add(1, Ordering::Relaxed);
-                    warn_if_unwritten(
-                        self.store.writer().webhook_bury(name, dead),
-                        name,
-                        "cannot move an event to the dead-letter list",
-                    );
+                    if let Some(dead) = dead {
+                        warn_if_unwritten(
+                            self.store.writer().webhook_bury(name, dead),
+                            name,
+                            "cannot move an event to the dead-letter list",
+                        );
+                    }
                 } else {
-                    let wait = backoff::delay(cfg, d.attempts, fastrand::f64());
-                    d.next_at = now.plus(wait);
                     info!(target: "smsgw::webhook", webhook = %name, event = seq, attempts = d.attempts, cause = %err,
-                        retry_in = %crate::telemetry::Short(wait), "webhook delivery failed");
+                        retry_in = %crate::telemetry::Short(now.until(d.next_at)), "webhook delivery failed");
                     warn_if_unwritten(
                         self.store.writer().webhook_retry_later(name, d.clone()),
                         name,

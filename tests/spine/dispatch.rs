@@ -45,10 +45,17 @@ fn start(store: &Arc<Store>, routes: Vec<Arc<dyn Route>>, config: &Config) -> Ru
     }
 }
 
-/// Waits (in paused tokio time) until `cond` holds, at most `limit`.
-async fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) {
+/// Waits (in paused tokio time) until `cond` holds, at most `limit`. Each look first lets
+/// the store's writer apply what was queued before it: the writer runs on a thread of its
+/// own, which the paused clock does not wait for, so without this a slow machine would see
+/// paused time run out while an outcome is still on its way to the store.
+async fn wait_for(store: &Store, limit: Duration, mut cond: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + limit;
-    while !cond() {
+    loop {
+        store.writer().applied().wait().await.unwrap();
+        if cond() {
+            return;
+        }
         assert!(
             tokio::time::Instant::now() < deadline,
             "condition not met within {limit:?}"
@@ -113,7 +120,10 @@ async fn a_route_at_10_per_second_should_never_exceed_rate_plus_burst_in_any_sec
     insert(&store, many(&config, 100));
     let route = Arc::new(FakeRoute::accepting("r", 1000));
     let run = start(&store, vec![route.clone()], &config);
-    wait_for(Duration::from_secs(60), || route.sends().len() == 100).await;
+    wait_for(&store, Duration::from_secs(60), || {
+        route.sends().len() == 100
+    })
+    .await;
     run.stop().await;
 
     let times: Vec<_> = route.sends().iter().map(|s| s.at).collect();
@@ -136,7 +146,7 @@ async fn the_daily_limit_should_hold_across_a_restart() {
     let msgs = insert(&store, many(&config, 5));
     let route = Arc::new(FakeRoute::accepting("r", 10));
     let run = start(&store, vec![route.clone()], &config);
-    wait_for(Duration::from_secs(10), || route.sends().len() == 3).await;
+    wait_for(&store, Duration::from_secs(10), || route.sends().len() == 3).await;
     tokio::time::sleep(Duration::from_secs(30)).await;
     assert_eq!(route.sends().len(), 3);
     run.stop().await;
@@ -176,7 +186,7 @@ async fn temporary_errors_should_be_retried_with_growing_delays_until_sent() {
         }),
     ));
     let run = start(&store, vec![route.clone()], &config);
-    wait_for(Duration::from_secs(300), || {
+    wait_for(&store, Duration::from_secs(300), || {
         status(&store, m.id) == Status::Sent
     })
     .await;
@@ -217,7 +227,7 @@ async fn a_message_should_fail_after_max_attempts_with_the_last_error() {
         }),
     ));
     let run = start(&store, vec![route.clone()], &config);
-    wait_for(Duration::from_secs(600), || {
+    wait_for(&store, Duration::from_secs(600), || {
         status(&store, m.id) == Status::Failed
     })
     .await;
@@ -252,7 +262,7 @@ async fn a_permanent_error_should_fail_at_once_with_its_reason() {
         }),
     ));
     let run = start(&store, vec![route.clone()], &config);
-    wait_for(Duration::from_secs(10), || {
+    wait_for(&store, Duration::from_secs(10), || {
         status(&store, m.id) == Status::Failed
     })
     .await;
@@ -301,7 +311,7 @@ async fn a_route_that_is_down_should_fail_over_to_the_next_one() {
     a.set_down(true);
     let b = Arc::new(FakeRoute::accepting("b", 1));
     let run = start(&store, vec![a.clone(), b.clone()], &config);
-    wait_for(Duration::from_secs(10), || {
+    wait_for(&store, Duration::from_secs(10), || {
         status(&store, m.id) == Status::Sent
     })
     .await;
@@ -328,7 +338,7 @@ async fn a_retry_after_a_temporary_refusal_should_try_the_next_route_first() {
     ));
     let b = Arc::new(FakeRoute::accepting("b", 1));
     let run = start(&store, vec![a.clone(), b.clone()], &config);
-    wait_for(Duration::from_secs(120), || {
+    wait_for(&store, Duration::from_secs(120), || {
         status(&store, m.id) == Status::Sent
     })
     .await;
@@ -355,7 +365,7 @@ async fn a_message_that_cannot_be_sent_in_its_validity_should_expire_unsent() {
     let run = start(&store, vec![route.clone()], &config);
     tokio::time::sleep(Duration::from_secs(60)).await;
     assert_eq!(status(&store, m.id), Status::Queued);
-    wait_for(Duration::from_secs(60), || {
+    wait_for(&store, Duration::from_secs(60), || {
         status(&store, m.id) == Status::Expired
     })
     .await;
@@ -382,7 +392,7 @@ async fn scheduled_messages_should_wait_for_send_at() {
     let run = start(&store, vec![route.clone()], &config);
     tokio::time::sleep(Duration::from_secs(3590)).await;
     assert!(route.sends().is_empty());
-    wait_for(Duration::from_secs(30), || {
+    wait_for(&store, Duration::from_secs(30), || {
         status(&store, m.id) == Status::Sent
     })
     .await;
@@ -406,7 +416,7 @@ async fn due_messages_should_go_highest_priority_first_then_oldest() {
     insert(&store, vec![normal1, normal2, low, high]);
     let route = Arc::new(FakeRoute::accepting("r", 1));
     let run = start(&store, vec![route.clone()], &config);
-    wait_for(Duration::from_secs(10), || route.sends().len() == 4).await;
+    wait_for(&store, Duration::from_secs(10), || route.sends().len() == 4).await;
     run.stop().await;
     let order: Vec<_> = route.sends().iter().map(|s| s.id).collect();
     assert_eq!(order, ids);
@@ -431,7 +441,7 @@ async fn an_unknown_outcome_should_be_resent_marked_as_a_possible_duplicate() {
         }),
     ));
     let run = start(&store, vec![route.clone()], &config);
-    wait_for(Duration::from_secs(120), || {
+    wait_for(&store, Duration::from_secs(120), || {
         status(&store, m.id) == Status::Sent
     })
     .await;
@@ -458,7 +468,7 @@ async fn messages_without_a_matching_rule_should_fail_with_the_reason() {
     let m = insert(&store, vec![message(&config, "+358401234567", "hi", T0)]).remove(0);
     let route = Arc::new(FakeRoute::accepting("r", 1));
     let run = start(&store, vec![route.clone()], &config);
-    wait_for(Duration::from_secs(10), || {
+    wait_for(&store, Duration::from_secs(10), || {
         status(&store, m.id) == Status::Failed
     })
     .await;
@@ -501,7 +511,7 @@ async fn submissions_while_every_route_is_full_should_not_each_cost_a_queue_scan
     route.hold = Some(hold.clone());
     let route = Arc::new(route);
     let run = start(&store, vec![route.clone()], &config);
-    wait_for(Duration::from_secs(5), || route.sends().len() == 1).await;
+    wait_for(&store, Duration::from_secs(5), || route.sends().len() == 1).await;
     // Under heavy intake a full scan per wake-up used to starve the sends themselves.
     let scans = scans_during_intake(&store, &config, &run).await;
     assert!(
@@ -510,7 +520,10 @@ async fn submissions_while_every_route_is_full_should_not_each_cost_a_queue_scan
     );
     // Room again: the backlog goes at once, not at the next idle scan.
     hold.add_permits(1_000);
-    wait_for(Duration::from_millis(500), || route.sends().len() == 201).await;
+    wait_for(&store, Duration::from_millis(500), || {
+        route.sends().len() == 201
+    })
+    .await;
     run.stop().await;
     assert_eq!(status(&store, first.id), Status::Sent);
 }
@@ -522,14 +535,14 @@ async fn submissions_while_every_route_waits_for_a_token_should_not_each_cost_a_
     insert(&store, many(&config, 1));
     let route = Arc::new(FakeRoute::accepting("r", 10));
     let run = start(&store, vec![route.clone()], &config);
-    wait_for(Duration::from_secs(5), || route.sends().len() == 1).await;
+    wait_for(&store, Duration::from_secs(5), || route.sends().len() == 1).await;
     let scans = scans_during_intake(&store, &config, &run).await;
     assert!(
         scans <= 2,
         "{scans} scans for 200 submissions to a shaped route"
     );
     // The next token still sends the next message.
-    wait_for(Duration::from_secs(2), || route.sends().len() == 2).await;
+    wait_for(&store, Duration::from_secs(2), || route.sends().len() == 2).await;
     run.stop().await;
 }
 
@@ -546,7 +559,7 @@ async fn sends_waiting_for_their_hand_over_flush_should_count_against_the_route_
     let routes: Vec<Arc<dyn Route>> = vec![route.clone()];
     let (dispatcher, handle) = Dispatcher::new(store.clone(), routes, &config, clock).unwrap();
     let dispatch = tokio::spawn(dispatcher.run(stop.clone(), Duration::from_secs(5)));
-    wait_for(Duration::from_secs(10), || {
+    wait_for(&store, Duration::from_secs(10), || {
         store.count_in_status(Status::Sending) >= 4
     })
     .await;
@@ -558,7 +571,7 @@ async fn sends_waiting_for_their_hand_over_flush_should_count_against_the_route_
     assert!(route.sends().is_empty());
 
     let commit = tokio::spawn(store.group_commit().run(stop.clone()));
-    wait_for(Duration::from_secs(60), || {
+    wait_for(&store, Duration::from_secs(60), || {
         msgs.iter().all(|m| status(&store, m.id) == Status::Sent)
     })
     .await;
@@ -593,11 +606,11 @@ async fn a_brand_sender_should_go_to_the_link_that_can_carry_it_never_to_a_modem
     let a = Arc::new(FakeRoute::accepting("a", 4));
     let b = Arc::new(FakeRoute::accepting("b", 4));
     let run = start(&store, vec![a.clone(), b.clone()], &config);
-    wait_for(Duration::from_secs(10), || {
+    wait_for(&store, Duration::from_secs(10), || {
         status(&store, ms[0].id) == Status::Sent && status(&store, ms[1].id) == Status::Sent
     })
     .await;
-    wait_for(Duration::from_secs(10), || {
+    wait_for(&store, Duration::from_secs(10), || {
         status(&store, ms[2].id) == Status::Failed
     })
     .await;

@@ -207,6 +207,11 @@ impl Batch {
         self.ops.push((key.into(), None));
     }
 
+    /// The changes, in order.
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
     /// Whether the batch changes nothing.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
