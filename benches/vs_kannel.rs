@@ -5,10 +5,10 @@
 //! smsbox, `smsc = smpp`, `/cgi-bin/sendsms`), smsgw through `POST /v1/messages` and smsgw
 //! through its Kannel-compatible `/cgi-bin/sendsms`. 50 keep-alive clients send one request
 //! per message; messages rotate short GSM-7, UCS-2 and 3-part GSM-7. With receipts, each
-//! message carries its own dlr-url (dlr-mask 3) / callback_url to a local receiver that
-//! counts callbacks. Also: the simulator's own ceiling (a raw SMPP client, receipts
-//! included), 1% and 10% ESME_RTHROTTLED, and one request at a time (bytes written to disk
-//! per message).
+//! message carries its own dlr-url (dlr-mask 3) / callback_url (`callback_events`: the final
+//! outcomes) to a local receiver that counts callbacks. Also: the simulator's own ceiling (a
+//! raw SMPP client, receipts included), 1% and 10% ESME_RTHROTTLED, and one request at a time
+//! (bytes written to disk per message).
 //!
 //! Kannel runs as packaged (`/usr/sbin/bearerbox`, `/usr/sbin/smsbox`) with a generated
 //! kannel.conf: every port (admin, smsbox, sendsms) bound to 127.0.0.1, log level 2
@@ -585,6 +585,9 @@ fn request(
             let mut body = serde_json::json!({"to": number(i), "text": text});
             if receipts {
                 body["callback_url"] = format!("http://127.0.0.1:{receiver}/cb?m={i}").into();
+                // What Kannel's dlr-mask 3 asks for, with the other final outcomes.
+                body["callback_events"] =
+                    serde_json::json!(["delivered", "undelivered", "failed", "expired"]);
             }
             client
                 .post(format!("http://127.0.0.1:{http}/v1/messages"))

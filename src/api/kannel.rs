@@ -319,6 +319,7 @@ async fn submit_as(
             reference: None,
             route: smsc.clone(),
             callback_url: None,
+            callback_events: None,
             expects_reply: None,
             urgent: false,
             transactional: false,

@@ -150,6 +150,7 @@ fn schemas() -> Value {
                 "reference": { "type": ["string", "null"], "maxLength": 256 },
                 "route": { "type": ["string", "null"] },
                 "callback_url": { "type": ["string", "null"], "format": "uri" },
+                "callback_events": { "type": ["array", "null"], "minItems": 1, "items": { "$ref": "#/components/schemas/Status" }, "description": "Which status changes go to callback_url (e.g. the final ones); every change when absent. Needs callback_url." },
                 "expects_reply": { "type": ["boolean", "null"], "description": "Opens a conversation: replies match it, and a modem pool sends the next one to the same number from another SIM. Default from [conversations]." },
                 "urgent": { "type": "boolean", "description": "Send even during the recipient's quiet hours." },
                 "transactional": { "type": "boolean", "description": "Needed whatever the recipient's consent (one-time code, receipt): exempt from frequency caps; reaches opted-out numbers only when consent.allow_transactional_to_opted_out is set." }
@@ -198,6 +199,7 @@ fn schemas() -> Value {
                 "priority": { "type": "string", "enum": ["low", "normal", "high"] },
                 "reference": { "type": "string" }, "route": { "type": "string" },
                 "callback_url": { "type": "string" },
+                "callback_events": { "type": "array", "items": { "$ref": "#/components/schemas/Status" } },
                 "expects_reply": { "type": "boolean" }, "urgent": { "type": "boolean" },
                 "transactional": { "type": "boolean" },
                 "dlr": { "type": "object", "required": ["url", "mask"], "properties": {

@@ -57,6 +57,10 @@ pub struct SubmitRequest {
     /// `[callbacks]` secret). Refused when the gateway has no `[callbacks]` table.
     #[serde(default)]
     pub callback_url: Option<String>,
+    /// Which status changes go to `callback_url` (e.g. `["delivered", "undelivered",
+    /// "failed", "expired"]`); every change when absent. Needs `callback_url`.
+    #[serde(default)]
+    pub callback_events: Option<Vec<Status>>,
     /// The client waits for an answer (opens a conversation for reply matching and sticky
     /// senders); `[conversations] expects_reply` when absent.
     #[serde(default)]
@@ -406,6 +410,28 @@ impl SubmitRules {
                 ));
             }
         }
+        let callback_events = match req.callback_events {
+            None => Vec::new(),
+            Some(_) if req.callback_url.is_none() => {
+                return Err(ApiError::field(
+                    "callback_events_without_url",
+                    "callback_events",
+                    "callback_events says which events go to callback_url; give a callback_url",
+                ));
+            }
+            Some(events) if events.is_empty() => {
+                return Err(ApiError::field(
+                    "invalid_callback_events",
+                    "callback_events",
+                    "name at least one status, or leave callback_events out for every change",
+                ));
+            }
+            Some(mut events) => {
+                events.sort();
+                events.dedup();
+                events
+            }
+        };
         let starts = send_at.unwrap_or(now);
         let status = if send_at.is_some() {
             Status::Scheduled
@@ -429,6 +455,7 @@ impl SubmitRules {
             reference: req.reference,
             route: req.route,
             callback_url: req.callback_url,
+            callback_events,
             dlr: None,
             expects_reply: req.expects_reply.unwrap_or(self.expects_reply_default),
             urgent: req.urgent,

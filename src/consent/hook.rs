@@ -153,6 +153,7 @@ fn confirmation(
         reference: None,
         route: None,
         callback_url: None,
+        callback_events: Vec::new(),
         dlr: None,
         transactional: true,
         expects_reply: false,

@@ -208,6 +208,10 @@ pub struct OutboundMessage {
     /// webhooks (the client's own `callback_url`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+    /// The statuses whose events go to `callback_url`; empty means every status change
+    /// (a Kannel client's `dlr-mask`, for the JSON API: most want only the final ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callback_events: Vec<Status>,
     /// A Kannel-style delivery report request (`dlr-url`, `dlr-mask`) from the Kannel-compatible
     /// `sendsms` interface.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -455,6 +455,7 @@ mod tests {
             reference: None,
             route: None,
             callback_url: None,
+            callback_events: Vec::new(),
             dlr: None,
             expects_reply: false,
             urgent: false,

@@ -24,7 +24,7 @@ use super::sign::{EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, TIMESTAM
 use super::transport::{HttpMethod, HttpRequest, Transport};
 use crate::config::{DeliveryConfig, Template};
 use crate::dispatch::Clock;
-use crate::model::{Event, EventKind, MessageId, Timestamp};
+use crate::model::{Event, EventKind, MessageId, Status, Timestamp};
 use crate::store::webhook::Delivery;
 use crate::store::{Pending, Store, StoreError};
 
@@ -242,8 +242,8 @@ impl Worker {
                 let url = match self.target.kind {
                     TargetKind::Webhook => None,
                     TargetKind::Callback => match &m.callback_url {
-                        Some(u) => Some(u.clone()),
-                        None => return Ok(None),
+                        Some(u) if asked_for(&m.callback_events, e.status) => Some(u.clone()),
+                        _ => return Ok(None),
                     },
                     TargetKind::KannelDlr => match kannel_dlr_url(e, &m) {
                         Some(u) => Some(u),
@@ -391,6 +391,11 @@ async fn sleep_for(d: Option<Duration>) {
         Some(d) => tokio::time::sleep(d).await,
         None => std::future::pending().await,
     }
+}
+
+/// Whether a message's `callback_events` (empty: every change) ask for an event of `status`.
+fn asked_for(events: &[Status], status: Option<Status>) -> bool {
+    events.is_empty() || status.is_some_and(|s| events.contains(&s))
 }
 
 /// The `dlr-url` to fetch for this status event, if the message asked for this report type.

@@ -135,6 +135,84 @@ async fn a_callback_url_should_receive_only_its_own_messages_events() {
     api.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_url_should_receive_only_the_events_its_message_asked_for() {
+    let receiver = Receiver::start(CB_SECRET, 0).await;
+    let route = Arc::new(FakeRoute::accepting("r", 8));
+    let api = Api::start(&hook_config(&receiver, true), vec![route]).await;
+    let (s, body) = api
+        .post(
+            "/v1/messages",
+            json!({"to": "+358401234567", "text": "a", "callback_url": format!("{}/cb", receiver.base),
+                   "callback_events": ["sent", "failed", "sent"]}),
+        )
+        .await;
+    assert_eq!(s, 202, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    receiver
+        .wait_for(Duration::from_secs(30), |r| {
+            statuses_by_message(r, "/cb").contains_key(&id)
+        })
+        .await;
+    // A target delivers one message's events one at a time, in order: had `queued` or
+    // `sending` been queued for the callback, it would have arrived before `sent`.
+    assert_eq!(statuses_by_message(&receiver, "/cb")[&id], ["sent"]);
+    // The configured webhook still gets every change.
+    receiver
+        .wait_for(Duration::from_secs(30), |r| {
+            statuses_by_message(r, "/hook")
+                .get(&id)
+                .is_some_and(|s| s.len() == 3)
+        })
+        .await;
+    let (s, m) = api.get(&format!("/v1/messages/{id}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(m["callback_events"], json!(["sent", "failed"]));
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn callback_events_should_be_refused_without_a_callback_url_or_when_empty_or_unknown() {
+    let api = Api::start(
+        "[callbacks]\nsecret = \"callback-secret-0123456789\"\nallow = [\"127.0.0.1\"]\n",
+        vec![],
+    )
+    .await;
+    let cases = [
+        (
+            json!({"to": "+358401234567", "text": "a", "callback_events": ["delivered"]}),
+            "callback_events_without_url",
+        ),
+        (
+            json!({"to": "+358401234567", "text": "a", "callback_url": "http://127.0.0.1:1/cb",
+                   "callback_events": []}),
+            "invalid_callback_events",
+        ),
+    ];
+    for (body, code) in cases {
+        let (s, answer) = api.post("/v1/messages", body).await;
+        assert_eq!((s, answer["error"]["code"].as_str()), (400, Some(code)));
+    }
+    let (s, answer) = api
+        .post(
+            "/v1/messages",
+            json!({"to": "+358401234567", "text": "a", "callback_url": "http://127.0.0.1:1/cb",
+                   "callback_events": ["arrived"]}),
+        )
+        .await;
+    assert_eq!(s, 400, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("arrived")),
+        "{answer}"
+    );
+    let (s, answer) = api.get("/v1/messages").await;
+    assert_eq!(s, 200);
+    assert_eq!(answer["messages"], json!([]), "nothing was accepted");
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn a_callback_url_should_be_refused_without_callbacks_or_when_not_http() {
     let api = Api::start("", vec![]).await;
