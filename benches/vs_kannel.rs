@@ -34,7 +34,7 @@
 //! what it did deliver. The report is printed and written to target/vs-kannel/report.md.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -492,6 +492,32 @@ async fn metric(http: u16, name: &str) -> Option<f64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// smsgw's checkpoint figures by kind of key: keys set, keys removed, bytes (`/metrics`).
+async fn checkpoint_kinds(http: u16) -> BTreeMap<String, [f64; 3]> {
+    let mut out: BTreeMap<String, [f64; 3]> = BTreeMap::new();
+    let Ok(answer) = reqwest::get(format!("http://127.0.0.1:{http}/metrics")).await else {
+        return out;
+    };
+    let text = answer.text().await.unwrap_or_default();
+    let families = [
+        "smsgw_store_checkpoint_sets_total{kind=\"",
+        "smsgw_store_checkpoint_removes_total{kind=\"",
+        "smsgw_store_checkpoint_bytes_total{kind=\"",
+    ];
+    for line in text.lines() {
+        for (i, family) in families.iter().enumerate() {
+            let Some((kind, value)) = line.strip_prefix(family).and_then(|r| r.split_once("\"} "))
+            else {
+                continue;
+            };
+            if let Ok(v) = value.trim().parse::<f64>() {
+                out.entry(kind.to_string()).or_default()[i] = v;
+            }
+        }
+    }
+    out
+}
+
 /// Waits (at most 15 s) until smsgw's checkpoint has written to sled everything journalled so
 /// far; returns its journal byte count then.
 async fn checkpointed(http: u16) -> f64 {
@@ -558,6 +584,9 @@ struct Round {
     /// smsgw: journal record bytes per message (the rest of `disk_per_msg` is page rounding
     /// of the journal's syncs and sled's checkpoints).
     journal_per_msg: f64,
+    /// smsgw: what its checkpoints handed to sled per message, by kind of key (the key's
+    /// first byte): keys set, keys removed, bytes.
+    sled_per_msg: BTreeMap<String, [f64; 3]>,
     throttled: u64,
     /// Receipts (deliver_sm) the simulator sent during the round.
     receipts: u64,
@@ -636,13 +665,14 @@ async fn round(gw: Gw, env: &Env, smsc: &mut Smsc, cbs: &Shared, p: &Params) -> 
     let before = smsc.stats().await;
     let pids = running.pids();
     let proc0 = proc_of(&pids);
-    let journal0 = match gw {
-        Gw::Kannel => 0.0,
-        Gw::SmsgwJson | Gw::SmsgwKannelApi => {
+    let (journal0, sled0) = match gw {
+        Gw::Kannel => (0.0, BTreeMap::new()),
+        Gw::SmsgwJson | Gw::SmsgwKannelApi => (
             metric(running.http, "smsgw_store_journal_bytes_total")
                 .await
-                .unwrap_or(0.0)
-        }
+                .unwrap_or(0.0),
+            checkpoint_kinds(running.http).await,
+        ),
     };
 
     let client = reqwest::Client::builder()
@@ -784,9 +814,12 @@ async fn round(gw: Gw, env: &Env, smsc: &mut Smsc, cbs: &Shared, p: &Params) -> 
     tokio::time::sleep(Duration::from_millis(200)).await;
     // smsgw writes sled only at checkpoints, every few seconds: a round shorter than that
     // would leave its sled writes out of the figure. Wait for one that covers the round.
-    let journal1 = match gw {
-        Gw::Kannel => 0.0,
-        Gw::SmsgwJson | Gw::SmsgwKannelApi => checkpointed(running.http).await,
+    let (journal1, sled1) = match gw {
+        Gw::Kannel => (0.0, BTreeMap::new()),
+        Gw::SmsgwJson | Gw::SmsgwKannelApi => (
+            checkpointed(running.http).await,
+            checkpoint_kinds(running.http).await,
+        ),
     };
     let proc1 = proc_of(&pids);
     let after = smsc.stats().await;
@@ -831,6 +864,14 @@ async fn round(gw: Gw, env: &Env, smsc: &mut Smsc, cbs: &Shared, p: &Params) -> 
             .saturating_sub(proc1.cancelled - proc0.cancelled) as f64
             / n_acc.max(1) as f64,
         journal_per_msg: (journal1 - journal0) / n_acc.max(1) as f64,
+        sled_per_msg: sled1
+            .into_iter()
+            .map(|(kind, after)| {
+                let before = sled0.get(&kind).copied().unwrap_or_default();
+                let per = |i: usize| (after[i] - before[i]) / n_acc.max(1) as f64;
+                (kind, [per(0), per(1), per(2)])
+            })
+            .collect(),
         throttled: after.throttled - before.throttled,
         receipts: after.receipts - before.receipts,
         first_refusal: first_refusal.lock().clone(),
@@ -1091,6 +1132,25 @@ fn journal_line(out: &mut String, gws: &[Gw], rounds: impl Fn(usize) -> Vec<Roun
         "\nsmsgw's journal records per message (of the bytes written): {}",
         parts.join(", ")
     );
+    // From the last round: which keys sled was handed, each `kind sets+removes/bytes`.
+    for (g, gw) in gws.iter().enumerate().skip(1) {
+        let Some(last) = rounds(g).pop() else {
+            continue;
+        };
+        let kinds: Vec<String> = last
+            .sled_per_msg
+            .iter()
+            .filter(|(_, f)| f[0] + f[1] >= 0.005)
+            .map(|(k, f)| format!("{k} {:.2}+{:.2}/{:.0} B", f[0], f[1], f[2]))
+            .collect();
+        let total: f64 = last.sled_per_msg.values().map(|f| f[2]).sum();
+        let _ = writeln!(
+            out,
+            "\n{}: keys handed to sled per message, by kind (set+removed/bytes), {total:.0} B in all: {}",
+            gw.name(),
+            kinds.join(", ")
+        );
+    }
 }
 
 fn loadavg() -> String {

@@ -160,6 +160,33 @@ struct Counters {
     checkpoints: AtomicU64,
     checkpoint_micros: AtomicU64,
     syncs: AtomicU64,
+    /// What checkpoints handed to sled, by the key's first byte (its kind, `store::keys`):
+    /// where sled's writes go, as keys and bytes, without a profiler.
+    applied: Mutex<BTreeMap<u8, Applied>>,
+}
+
+/// Changes of one kind of key that checkpoints applied to sled.
+#[derive(Debug, Default, Clone, Copy)]
+struct Applied {
+    sets: u64,
+    removes: u64,
+    /// Keys and values of the sets; keys of the removes.
+    bytes: u64,
+}
+
+impl Applied {
+    fn add(&mut self, key: &[u8], value: Option<&[u8]>) {
+        match value {
+            Some(v) => {
+                self.sets += 1;
+                self.bytes += (key.len() + v.len()) as u64;
+            }
+            None => {
+                self.removes += 1;
+                self.bytes += key.len() as u64;
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -410,9 +437,13 @@ impl Tree {
         // between two leaves sled behind its marker's word, never ahead: the start replays
         // from the old position, and records of absolute changes replay to the same state.
         let mut changes = frozen.iter().peekable();
+        let mut applied: BTreeMap<u8, Applied> = BTreeMap::new();
         loop {
             let mut batch = sled::Batch::default();
             for (k, v) in changes.by_ref().take(CHECKPOINT_CHUNK) {
+                if let Some(&kind) = k.first() {
+                    applied.entry(kind).or_default().add(k, v.as_deref());
+                }
                 match v {
                     Some(v) => batch.insert(k, v),
                     None => batch.remove(k),
@@ -443,6 +474,15 @@ impl Tree {
             self.inner.journal.lock().add_spare(spare);
         }
         let c = &self.inner.counters;
+        {
+            let mut total = c.applied.lock();
+            for (kind, a) in applied {
+                let t = total.entry(kind).or_default();
+                t.sets += a.sets;
+                t.removes += a.removes;
+                t.bytes += a.bytes;
+            }
+        }
         c.checkpoints.fetch_add(1, Ordering::Relaxed);
         c.checkpoint_micros
             .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
@@ -517,6 +557,33 @@ impl crate::metrics::Collector for Tree {
             &[],
             c.journalled.load(Ordering::Relaxed) as f64,
         );
+        for (kind, a) in c.applied.lock().iter() {
+            let kind = if kind.is_ascii_graphic() {
+                char::from(*kind).to_string()
+            } else {
+                format!("0x{kind:02x}")
+            };
+            let labels: &[(&str, &str)] = &[("kind", &kind)];
+            out.counter(
+                "smsgw_store_checkpoint_sets_total",
+                "Keys checkpoints wrote to sled, by kind (the key's first byte).",
+                labels,
+                a.sets as f64,
+            );
+            out.counter(
+                "smsgw_store_checkpoint_removes_total",
+                "Keys checkpoints removed from sled, by kind (the key's first byte); a key \
+                 written and removed between two checkpoints never reaches sled.",
+                labels,
+                a.removes as f64,
+            );
+            out.counter(
+                "smsgw_store_checkpoint_bytes_total",
+                "Bytes of keys and values checkpoints handed to sled, by kind.",
+                labels,
+                a.bytes as f64,
+            );
+        }
         out.gauge(
             "smsgw_store_journal_segments",
             "Journal segment files on disk.",
