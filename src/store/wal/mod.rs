@@ -572,8 +572,8 @@ impl crate::metrics::Collector for Tree {
             );
             out.counter(
                 "smsgw_store_checkpoint_removes_total",
-                "Keys checkpoints removed from sled, by kind (the key's first byte); a key \
-                 written and removed between two checkpoints never reaches sled.",
+                "Removals checkpoints handed to sled, by kind (the key's first byte); that of a \
+                 key written and removed since the checkpoint before costs sled nothing.",
                 labels,
                 a.removes as f64,
             );

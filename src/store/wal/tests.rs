@@ -371,6 +371,46 @@ fn journal_byte_gauges_should_follow_writes_and_finished_checkpoints() {
     assert_eq!(metric(&t, pending), first);
 }
 
+/// The figure of the sample of `name` for kind `kind` in `tree`'s metrics, 0 when absent.
+fn kind_metric(tree: &Tree, name: &str, kind: &str) -> f64 {
+    use crate::metrics::Collector;
+    let mut out = crate::metrics::Exposition::new();
+    tree.collect(&mut out);
+    let series = format!("{name}{{kind=\"{kind}\"}} ");
+    out.render()
+        .lines()
+        .find_map(|l| l.strip_prefix(&series)?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// What a checkpoint hands to sled is counted by the key's first byte, after the overlay
+/// has collapsed every change to a key into its last.
+#[test]
+fn checkpoints_should_count_what_they_hand_to_sled_by_kind_of_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (t, _) = open(dir.path());
+    t.insert(b"Ma", b"1234".as_slice()).unwrap();
+    t.insert(b"Ma", b"123456".as_slice()).unwrap();
+    t.insert(b"Mb", b"x".as_slice()).unwrap();
+    t.remove(b"Mb").unwrap();
+    t.insert(b"E1", b"ev".as_slice()).unwrap();
+    t.checkpoint().unwrap();
+    let sets = "smsgw_store_checkpoint_sets_total";
+    let removes = "smsgw_store_checkpoint_removes_total";
+    let bytes = "smsgw_store_checkpoint_bytes_total";
+    assert_eq!(kind_metric(&t, sets, "M"), 1.0);
+    assert_eq!(kind_metric(&t, removes, "M"), 1.0);
+    assert_eq!(kind_metric(&t, bytes, "M"), (2 + 6 + 2) as f64);
+    assert_eq!(kind_metric(&t, sets, "E"), 1.0);
+    assert_eq!(kind_metric(&t, removes, "E"), 0.0);
+    // Counters add up across checkpoints.
+    t.remove(b"E1").unwrap();
+    t.checkpoint().unwrap();
+    assert_eq!(kind_metric(&t, sets, "E"), 1.0);
+    assert_eq!(kind_metric(&t, removes, "E"), 1.0);
+    assert_eq!(kind_metric(&t, bytes, "E"), (4 + 2) as f64);
+}
+
 /// A tree that nobody runs `run_checkpoints` for (a tool, a bench filling a store) still
 /// checkpoints once the journal has grown by the policy's size, so its overlay stays bounded.
 #[test]
