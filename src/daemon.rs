@@ -86,6 +86,25 @@ pub async fn run(
     .await
 }
 
+/// What the store applies inside its writes under `config`: consent keywords (`consent`),
+/// reply matching and inbound routing act inside its inbox writes (issues 7, 8), so they are
+/// the store's from its first write on; frequency counters are kept only when caps are set.
+pub fn store_policies(
+    config: &Config,
+    consent: Arc<crate::consent::ConsentHook>,
+) -> crate::store::Policies {
+    let plan = config.messages.number_plan();
+    let rules = crate::webhook::inbound_routes::InboundRules::new(&config.inbound_routes, &plan);
+    crate::store::Policies {
+        inbound_hook: Some(consent),
+        inbound_classifier: (!rules.is_empty())
+            .then(|| Arc::new(rules) as Arc<dyn crate::store::InboundClassifier>),
+        reply_window: config.conversations.window.get(),
+        number_plan: plan,
+        count_frequency: config.consent.caps.any(),
+    }
+}
+
 /// Runs the gateway on an already bound listener; `on_ready` runs once the store is open and
 /// the API accepts requests (in-process tests use it to know when to start).
 pub async fn serve(
@@ -101,28 +120,18 @@ pub async fn serve(
     let data_dir = config.store.data_dir.clone();
     let cache = config.store.cache_bytes;
     let dir = data_dir.clone();
-    let store = tokio::task::spawn_blocking(move || {
+    let for_store = config.clone();
+    let (store, consent) = tokio::task::spawn_blocking(move || {
+        // Loaded here, off the runtime: every number plan below reads it.
         crate::model::load_numbering_plans();
-        Store::open(&dir, cache)
+        let consent = crate::consent::ConsentHook::new(&for_store.consent, &for_store.messages);
+        let policies = store_policies(&for_store, consent.clone());
+        Store::open_with(&dir, cache, policies).map(|store| (store, consent))
     })
     .await
     .context("store open task failed")?
     .with_context(|| format!("cannot open the store in {}", data_dir.display()))?;
-    // Consent keywords act on every received message, so the hook is in before drivers start.
-    let consent = crate::consent::ConsentHook::new(&config.consent, &config.messages);
-    store.set_inbound_hook(consent.clone());
-    store.set_frequency_counting(config.consent.caps.any());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    // Reply matching and inbound routing happen in the store's inbox writes (issue 7).
-    store.set_reply_window(config.conversations.window.get());
-    store.set_number_plan(config.messages.number_plan());
-    let inbound_rules = crate::webhook::inbound_routes::InboundRules::new(
-        &config.inbound_routes,
-        &config.messages.number_plan(),
-    );
-    if !inbound_rules.is_empty() {
-        store.set_inbound_classifier(Arc::new(inbound_rules));
-    }
     let requeued = store
         .writer()
         .requeue_in_flight(clock.now())

@@ -78,14 +78,6 @@ fn read_u64(v: Option<&[u8]>) -> u64 {
 pub const MAX_PER_REFERENCE: usize = 10_000;
 
 impl Store {
-    /// Keeps (or stops keeping) the per-recipient daily counters that frequency caps read. A
-    /// daemon without caps turns them off: one key less per accepted message. Caps configured
-    /// later count the messages accepted from then on.
-    pub fn set_frequency_counting(&self, on: bool) {
-        self.count_frequency
-            .store(on, std::sync::atomic::Ordering::Relaxed);
-    }
-
     /// The entry for `number` in `scope`, if any.
     pub fn suppression(
         &self,

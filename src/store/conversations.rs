@@ -13,11 +13,9 @@
 //! grow with traffic to other numbers.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::wal::Batch;
-use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
 use super::value::{decode, encode};
@@ -40,21 +38,25 @@ pub trait InboundClassifier: Send + Sync + std::fmt::Debug {
     fn classify(&self, msg: &InboundMessage) -> Option<String>;
 }
 
-/// The store's conversation settings, set once by the daemon.
+/// The store's conversation settings, from its [`super::Policies`], fixed at open.
 #[derive(Debug)]
 pub(super) struct Settings {
-    window_ms: AtomicU64,
-    classifier: RwLock<Option<Arc<dyn InboundClassifier>>>,
+    window_ms: u64,
+    classifier: Option<Arc<dyn InboundClassifier>>,
     /// How received addresses are read (`[messages] default_country`).
-    pub(super) number_plan: RwLock<crate::model::NumberPlan>,
+    pub(super) number_plan: crate::model::NumberPlan,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
+impl Settings {
+    pub(super) fn new(
+        window: Duration,
+        classifier: Option<Arc<dyn InboundClassifier>>,
+        number_plan: crate::model::NumberPlan,
+    ) -> Self {
         Self {
-            window_ms: AtomicU64::new(DEFAULT_REPLY_WINDOW.as_millis() as u64),
-            classifier: RwLock::new(None),
-            number_plan: RwLock::new(crate::model::NumberPlan::default()),
+            window_ms: window.as_millis() as u64,
+            classifier,
+            number_plan,
         }
     }
 }
@@ -157,26 +159,8 @@ pub fn match_reply(candidates: &[Conversation], via: &str) -> (Option<usize>, Ma
 }
 
 impl Store {
-    /// Sets how long after sending a reply is matched (`[conversations] window`).
-    pub fn set_reply_window(&self, window: Duration) {
-        self.conversations
-            .window_ms
-            .store(window.as_millis() as u64, Ordering::Relaxed);
-    }
-
-    /// Sets how the addresses of received messages are read (`[messages] default_country`):
-    /// as submissions' numbers are, so that a reply from a national-format sender matches.
-    pub fn set_number_plan(&self, plan: crate::model::NumberPlan) {
-        *self.conversations.number_plan.write() = plan;
-    }
-
-    /// Installs the `[[inbound_routes]]` classifier applied to every received message.
-    pub fn set_inbound_classifier(&self, c: Arc<dyn InboundClassifier>) {
-        *self.conversations.classifier.write() = Some(c);
-    }
-
     fn reply_window_ms(&self) -> u64 {
-        self.conversations.window_ms.load(Ordering::Relaxed)
+        self.conversations.window_ms
     }
 
     /// Records that `m` is handed to `via` (a modem or link) at `now`. Called again for a
@@ -278,8 +262,7 @@ impl Store {
                 batch.insert(key(&msg.from, c.id), encode(&closed)?);
             }
         }
-        let classifier = self.conversations.classifier.read().clone();
-        if let Some(cl) = classifier {
+        if let Some(cl) = &self.conversations.classifier {
             msg.inbound_rule = cl.classify(msg);
         }
         Ok(())
@@ -344,8 +327,11 @@ mod tests {
     #[test]
     fn a_stored_reply_should_carry_its_match_and_close_the_conversation() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path(), 1 << 20).unwrap();
-        s.set_reply_window(Duration::from_secs(3600));
+        let policies = crate::store::Policies {
+            reply_window: Duration::from_secs(3600),
+            ..Default::default()
+        };
+        let s = Store::open_with(dir.path(), 1 << 20, policies).unwrap();
         let (a, b) = (outbound(1_000, "appt-1"), outbound(2_000, "appt-2"));
         s.record_conversation(&a, "m1", Timestamp(1_000)).unwrap();
         s.record_conversation(&b, "m2", Timestamp(2_000)).unwrap();

@@ -73,19 +73,13 @@ impl InboundTx<'_> {
 }
 
 impl Store {
-    /// Installs the inbound hook; the first installation wins (returns false afterwards).
-    /// Call it right after opening the store, before drivers start.
-    pub fn set_inbound_hook(&self, hook: std::sync::Arc<dyn InboundHook>) -> bool {
-        self.inbound_hook.set(hook).is_ok()
-    }
-
     /// Runs the hook on `msg` (write lock held) and returns what it queued.
     pub(super) fn run_inbound_hook(
         &self,
         batch: &mut Batch,
         msg: &mut InboundMessage,
     ) -> Result<Vec<OutboundMessage>, StoreError> {
-        let Some(hook) = self.inbound_hook.get() else {
+        let Some(hook) = self.inbound_hook.as_ref() else {
             return Ok(Vec::new());
         };
         let mut tx = InboundTx {
@@ -99,7 +93,7 @@ impl Store {
 
     /// Tells the hook that `msgs` are applied.
     pub(super) fn inbound_committed<'m>(&self, msgs: impl IntoIterator<Item = &'m InboundMessage>) {
-        if let Some(hook) = self.inbound_hook.get() {
+        if let Some(hook) = self.inbound_hook.as_ref() {
             for m in msgs {
                 hook.committed(m);
             }

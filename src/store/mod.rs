@@ -84,10 +84,10 @@ pub struct Store {
     /// Reply window and inbound routing (`store::conversations`).
     conversations: conversations::Settings,
     /// The policy run on every received message inside its write ([`InboundHook`]).
-    inbound_hook: std::sync::OnceLock<Arc<dyn InboundHook>>,
+    inbound_hook: Option<Arc<dyn InboundHook>>,
     /// Whether `insert_outbound` keeps the per-recipient daily counters (`F`) that frequency
-    /// caps read: on unless [`Store::set_frequency_counting`] turned it off.
-    count_frequency: std::sync::atomic::AtomicBool,
+    /// caps read ([`Policies::count_frequency`]).
+    count_frequency: bool,
     /// Messages per status, beside the status index (`store::status_counts`).
     status_counts: status_counts::StatusCounts,
     /// The due keys in memory, for the dispatcher (`store::due_index`); loaded after the
@@ -147,6 +147,38 @@ pub struct Page<T> {
 /// back ("failed to deserialize data"), in its recovery, which we cannot catch or repair.
 /// The journal's records are compressed instead (`wal::ops`), by code that is fuzzed and
 /// crash-tested here.
+/// What the store applies inside its own writes, handed over once when it opens: no policy
+/// is installed afterwards, so no write ever runs without the policies the daemon has.
+#[derive(Debug, Clone)]
+pub struct Policies {
+    /// Run on every received message inside the write that stores it (consent keywords).
+    pub inbound_hook: Option<Arc<dyn InboundHook>>,
+    /// The `[[inbound_routes]]` rule of every received message.
+    pub inbound_classifier: Option<Arc<dyn conversations::InboundClassifier>>,
+    /// How long after sending a reply is matched (`[conversations] window`).
+    pub reply_window: std::time::Duration,
+    /// How received addresses are read (`[messages] default_country`), as submissions'
+    /// numbers are, so a reply from a national-format sender matches.
+    pub number_plan: crate::model::NumberPlan,
+    /// Keep the per-recipient daily counters that frequency caps read. A daemon without
+    /// caps turns them off: one key less per accepted message; caps configured later count
+    /// the messages accepted from then on.
+    pub count_frequency: bool,
+}
+
+impl Default for Policies {
+    /// No inbound policy, the default reply window and number plan, frequency counting on.
+    fn default() -> Self {
+        Self {
+            inbound_hook: None,
+            inbound_classifier: None,
+            reply_window: conversations::DEFAULT_REPLY_WINDOW,
+            number_plan: crate::model::NumberPlan::default(),
+            count_frequency: true,
+        }
+    }
+}
+
 pub fn sled_config(dir: &Path) -> sled::Config {
     sled::Config::new()
         .path(dir)
@@ -154,8 +186,19 @@ pub fn sled_config(dir: &Path) -> sled::Config {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`, migrating its schema if needed.
+    /// Opens (or creates) the store in `dir` with the default [`Policies`], migrating its
+    /// schema if needed (tools, tests and benches; the daemon uses [`Store::open_with`]).
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Arc<Store>, StoreError> {
+        Self::open_with(dir, cache_bytes, Policies::default())
+    }
+
+    /// Opens (or creates) the store in `dir`, migrating its schema if needed, applying
+    /// `policies` to every write from the first.
+    pub fn open_with(
+        dir: &Path,
+        cache_bytes: u64,
+        policies: Policies,
+    ) -> Result<Arc<Store>, StoreError> {
         let db = sled_config(dir).cache_capacity(cache_bytes).open()?;
         let (tree, recovered) = wal::Tree::open(
             db.clone(),
@@ -185,9 +228,13 @@ impl Store {
             last_inbound: Mutex::new(None),
             last_audit: Mutex::new(None),
             events_written: tokio::sync::watch::Sender::new(0),
-            conversations: conversations::Settings::default(),
-            inbound_hook: std::sync::OnceLock::new(),
-            count_frequency: std::sync::atomic::AtomicBool::new(true),
+            conversations: conversations::Settings::new(
+                policies.reply_window,
+                policies.inbound_classifier,
+                policies.number_plan,
+            ),
+            inbound_hook: policies.inbound_hook,
+            count_frequency: policies.count_frequency,
             status_counts: Default::default(),
             due_index: Default::default(),
             last_event: Default::default(),
@@ -321,9 +368,7 @@ impl Store {
         let mut out = Vec::with_capacity(items.len());
         let mut keys_in_batch: Vec<(String, OutboundMessage)> = Vec::new();
         let mut frequency = consent::FrequencyTally::default();
-        let count_frequency = self
-            .count_frequency
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let count_frequency = self.count_frequency;
         for item in items {
             let msg = item.message;
             if let Some(key) = &item.idempotency_key {
@@ -417,9 +462,7 @@ impl Store {
         let mut out = Vec::with_capacity(ids.len());
         let mut changed = false;
         let mut frequency = consent::FrequencyTally::default();
-        let count_frequency = self
-            .count_frequency
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let count_frequency = self.count_frequency;
         for (i, &id) in ids.iter().enumerate() {
             let Some(old) = self.get(id)? else {
                 out.push(None);

@@ -149,12 +149,12 @@ impl Store {
         // Every received address is read as a submission's number is, so that replies,
         // opt-outs and inbound rules compare E.164 with E.164 (issue 13 item 5).
         // Read before the write lock: a national number takes the plan's patterns.
-        let plan = self.conversations.number_plan.read().clone();
-        let from = ReceivedAddress::read(&part.from, part.from_type, &plan);
+        let plan = &self.conversations.number_plan;
+        let from = ReceivedAddress::read(&part.from, part.from_type, plan);
         let to = part
             .to
             .as_deref()
-            .map(|t| ReceivedAddress::read(t, part.to_type, &plan));
+            .map(|t| ReceivedAddress::read(t, part.to_type, plan));
         let (to, to_original) = match to {
             Some(t) => (Some(t.normalised), t.original),
             None => (None, None),

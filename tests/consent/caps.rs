@@ -34,17 +34,20 @@ fn a_recipient_over_the_daily_cap_should_be_refused_but_transactional_should_pas
 }
 
 #[test]
-fn without_caps_the_store_should_keep_no_counters_once_told() {
-    // What the daemon does when `[consent.caps]` sets nothing: one key less per message.
-    let env = Env::new(&config(""));
+fn without_caps_the_store_should_keep_no_counters() {
+    // When `[consent.caps]` sets nothing the store is opened without counters: one key less
+    // per message.
     let to = "+358401000003";
-    env.submit(json!({"to": to, "text": "Counted"}), T0)
+    let capped = Env::new(&config("[consent.caps]\nper_day = 5\n"));
+    capped
+        .submit(json!({"to": to, "text": "Counted"}), T0)
         .unwrap();
-    assert_eq!(env.store.frequency(to, T0.utc_day()).unwrap(), 1);
-    env.store.set_frequency_counting(false);
-    env.submit(json!({"to": to, "text": "Not counted"}), T0)
+    assert_eq!(capped.store.frequency(to, T0.utc_day()).unwrap(), 1);
+    let uncapped = Env::new(&config(""));
+    uncapped
+        .submit(json!({"to": to, "text": "Not counted"}), T0)
         .unwrap();
-    assert_eq!(env.store.frequency(to, T0.utc_day()).unwrap(), 1);
+    assert_eq!(uncapped.store.frequency(to, T0.utc_day()).unwrap(), 0);
 }
 
 #[test]

@@ -97,11 +97,11 @@ impl Env {
     }
 }
 
-/// Opens the store in `dir` with `cfg`'s consent hook (as the daemon does).
+/// Opens the store in `dir` with `cfg`'s policies, consent hook included, as the daemon does.
 pub fn open(dir: &tempfile::TempDir, cfg: &Config) -> Arc<Store> {
-    let store = Store::open(&dir.path().join("db"), 16 << 20).unwrap();
-    store.set_inbound_hook(ConsentHook::new(&cfg.consent, &cfg.messages));
-    store
+    let hook = ConsentHook::new(&cfg.consent, &cfg.messages);
+    let policies = smsgw::daemon::store_policies(cfg, hook);
+    Store::open_with(&dir.path().join("db"), 16 << 20, policies).unwrap()
 }
 
 /// The error code of a refusal.
