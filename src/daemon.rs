@@ -193,9 +193,18 @@ pub async fn serve(
     routes.extend(links.routes.iter().map(|r| r.clone() as Arc<dyn Route>));
 
     let route_names: Vec<String> = routes.iter().map(|r| r.name().to_string()).collect();
+    let targets = webhook::targets_from(&config);
+    let activity = crate::metrics::activity::Activity::new();
+    let counted = activity.clone();
+    tracker.spawn(webhook::prune_events(
+        store.clone(),
+        targets.iter().map(|t| t.name.clone()).collect(),
+        vec![Arc::new(move || counted.events_read())],
+        work.clone(),
+    ));
     let webhooks = Webhooks::start(
         store.clone(),
-        webhook::targets_from(&config),
+        targets,
         Arc::new(HttpTransport::new().map_err(anyhow::Error::msg)?),
         clock.clone(),
         &tracker,
@@ -215,7 +224,6 @@ pub async fn serve(
             .run(store.clone(), config.store.data_dir.clone(), work.clone()),
     );
     let metrics = crate::metrics::Registry::new();
-    let activity = crate::metrics::activity::Activity::new();
     metrics.register(activity.clone());
     metrics.register(store.group_commit());
     metrics.register(Arc::new(store.checkpointer()));

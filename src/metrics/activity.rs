@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use serde::Serialize;
@@ -41,6 +42,9 @@ struct Inner {
 #[derive(Debug, Default)]
 pub struct Activity {
     inner: Mutex<Inner>,
+    /// The newest event counted; 0 until [`Activity::run`] starts (the event log is kept
+    /// for it until then).
+    read: AtomicU64,
 }
 
 fn minute_of(t: Timestamp) -> Timestamp {
@@ -115,10 +119,16 @@ impl Activity {
             .collect()
     }
 
+    /// The newest event counted: those up to it may be pruned as far as this reader goes.
+    pub fn events_read(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+
     /// Follows the event log from its newest event until `stop`.
     pub async fn run(self: Arc<Self>, store: Arc<Store>, stop: CancellationToken) {
         let mut events = store.subscribe_events();
         let mut cursor = store.last_event_seq().unwrap_or(0);
+        self.read.store(cursor, Ordering::Relaxed);
         loop {
             events.borrow_and_update();
             loop {
@@ -132,6 +142,7 @@ impl Activity {
                             self.record(e);
                         }
                         cursor = batch.last().map_or(cursor, |e| e.seq);
+                        self.read.store(cursor, Ordering::Relaxed);
                     }
                     Ok(_) => break,
                     Err(e) => {

@@ -107,15 +107,25 @@ pub fn targets_from(config: &Config) -> Vec<Target> {
     out
 }
 
-/// How long events are kept after every target has read them (for diagnosis and for targets
-/// added later, which start at the newest event anyway).
-pub const EVENT_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
-/// How often old events are pruned.
-const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How often the events every reader has read are removed. Within a checkpoint interval
+/// (`store::wal`, 5 s), so most events never reach sled at all: kept there, they were two
+/// fifths of what a message cost sled to write (BENCHMARKS.md). What they say stays in each
+/// message's history and, for every target, in its queued deliveries and dead letters.
+pub const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Hourly: removes events older than [`EVENT_RETENTION`] that every target in `targets` has
-/// read (all of them when there are no targets). Runs until `stop`.
-pub async fn prune_events(store: Arc<Store>, targets: Vec<String>, stop: CancellationToken) {
+/// How far a reader of the event log other than a webhook target has read (the metrics'
+/// activity counter): events after it are kept for it.
+pub type EventReader = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// Every [`PRUNE_EVERY`]: removes the events that every target in `targets` (by its durable
+/// cursor) and every one of `readers` has read. Runs until `stop`.
+pub async fn prune_events(
+    store: Arc<Store>,
+    targets: Vec<String>,
+    readers: Vec<EventReader>,
+    stop: CancellationToken,
+) {
+    let mut pruned_upto = 0;
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
@@ -123,27 +133,40 @@ pub async fn prune_events(store: Arc<Store>, targets: Vec<String>, stop: Cancell
         }
         let s = store.clone();
         let t = targets.clone();
-        let pruned = tokio::task::spawn_blocking(move || -> Result<usize, StoreError> {
+        // Cursor reads are store reads: off the runtime.
+        let read = tokio::task::spawn_blocking(move || -> Result<u64, StoreError> {
             let mut upto = s.last_event_seq()?;
             for name in &t {
                 upto = upto.min(s.webhook_cursor(name)?);
             }
-            let before = Timestamp::now()
-                .as_millis()
-                .saturating_sub(EVENT_RETENTION.as_millis() as u64);
-            s.prune_events(upto, Timestamp(before))
+            Ok(upto)
         })
         .await;
-        match pruned {
-            Ok(Ok(n)) if n > 0 => {
-                tracing::info!(target: "smsgw::webhook", pruned = n, "old events removed")
-            }
-            Ok(Ok(_)) => {}
+        let upto = match read {
+            Ok(Ok(upto)) => readers.iter().fold(upto, |upto, r| upto.min(r())),
             Ok(Err(e)) => {
-                tracing::warn!(target: "smsgw::webhook", cause = %e, "cannot prune events")
+                tracing::warn!(target: "smsgw::webhook", cause = %e, "cannot read the event cursors");
+                continue;
             }
             Err(e) => {
-                tracing::warn!(target: "smsgw::webhook", cause = %e, "event pruning task failed")
+                tracing::warn!(target: "smsgw::webhook", cause = %e, "event cursor task failed");
+                continue;
+            }
+        };
+        if upto <= pruned_upto {
+            continue;
+        }
+        // Every reader has read them, whenever they were written.
+        let any_time = Timestamp(u64::MAX);
+        match store.writer().prune_events(upto, any_time).wait().await {
+            Ok(n) => {
+                pruned_upto = upto;
+                if n > 0 {
+                    tracing::debug!(target: "smsgw::webhook", pruned = n, upto, "read events removed");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(target: "smsgw::webhook", cause = %e, "cannot prune events")
             }
         }
     }
@@ -181,11 +204,6 @@ impl Webhooks {
         stop: CancellationToken,
     ) -> Arc<Self> {
         let mut handles = Vec::with_capacity(targets.len());
-        tracker.spawn(prune_events(
-            store.clone(),
-            targets.iter().map(|t| t.name.clone()).collect(),
-            stop.clone(),
-        ));
         for target in targets {
             // The cursor is fixed now, before the API takes requests, so a new target starts
             // exactly after the events that existed before it (and misses none after).

@@ -339,6 +339,50 @@ async fn pruning_should_remove_only_old_events_that_every_target_has_read() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_pruner_should_remove_events_once_every_target_and_reader_has_read_them() {
+    let f = fixture();
+    // A target whose cursor is fixed before the events: it has read none of them.
+    assert_eq!(f.store.webhook_cursor("crm").unwrap(), 0);
+    f.message_with_three_events();
+    f.message_with_three_events();
+    let head = f.store.last_event_seq().unwrap();
+    let reader = Arc::new(std::sync::atomic::AtomicU64::new(head));
+    let read = reader.clone();
+    tokio::spawn(super::prune_events(
+        f.store.clone(),
+        vec!["crm".into()],
+        vec![Arc::new(move || read.load(Ordering::SeqCst))],
+        f.stop.clone(),
+    ));
+    let remaining = || f.store.events_after(0, 100).unwrap().len();
+    tokio::time::sleep(super::PRUNE_EVERY * 3).await;
+    f.store.writer().applied().wait().await.unwrap();
+    assert_eq!(remaining(), 6, "the target has read nothing");
+    // The target reads everything; the other reader only the first message's events.
+    reader.store(head - 3, Ordering::SeqCst);
+    f.store
+        .writer()
+        .webhook_enqueue("crm", Vec::new(), head)
+        .wait()
+        .await
+        .unwrap();
+    tokio::time::sleep(super::PRUNE_EVERY * 3).await;
+    f.store.writer().applied().wait().await.unwrap();
+    assert_eq!(remaining(), 3);
+    assert!(f.store.events_after(0, 100).unwrap()[0].seq > head - 3);
+    reader.store(head, Ordering::SeqCst);
+    tokio::time::sleep(super::PRUNE_EVERY * 3).await;
+    f.store.writer().applied().wait().await.unwrap();
+    assert_eq!(remaining(), 0);
+    // New events after that are kept until read.
+    f.message_with_three_events();
+    tokio::time::sleep(super::PRUNE_EVERY * 3).await;
+    f.store.writer().applied().wait().await.unwrap();
+    assert_eq!(remaining(), 3);
+    f.stop.cancel();
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_client_chosen_url_into_the_gateways_network_should_never_be_requested() {
     let f = fixture();
     let receiver = Arc::new(Receiver::default());
