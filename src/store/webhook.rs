@@ -82,20 +82,37 @@ impl Store {
         }
     }
 
-    /// `target`'s cursor. A target seen for the first time starts after the newest event, so
-    /// a webhook added to a running gateway is not flooded with history.
+    /// `target`'s cursor; for a target not started yet, the newest event (where
+    /// [`Store::start_webhook_cursor`] would put it).
     pub fn webhook_cursor(&self, target: &str) -> Result<u64, StoreError> {
+        match self.stored_webhook_cursor(target)? {
+            Some(c) => Ok(c),
+            None => self.last_event_seq(),
+        }
+    }
+
+    fn stored_webhook_cursor(&self, target: &str) -> Result<Option<u64>, StoreError> {
         let key = cursor_key(target);
-        if let Some(v) = self.tree.get(&key)? {
-            return v.as_ref().try_into().map(u64::from_be_bytes).map_err(|_| {
-                StoreError::Corrupt {
-                    key: hex::encode(&key),
-                    reason: "webhook cursor is not 8 bytes".into(),
-                }
-            });
+        let Some(v) = self.tree.get(&key)? else {
+            return Ok(None);
+        };
+        v.as_ref()
+            .try_into()
+            .map(|b| Some(u64::from_be_bytes(b)))
+            .map_err(|_| StoreError::Corrupt {
+                key: hex::encode(&key),
+                reason: "webhook cursor is not 8 bytes".into(),
+            })
+    }
+
+    /// Gives `target` its cursor if it has none: after the newest event, so a webhook added
+    /// to a running gateway is not flooded with history. Returns the cursor.
+    pub fn start_webhook_cursor(&self, target: &str) -> Result<u64, StoreError> {
+        if let Some(c) = self.stored_webhook_cursor(target)? {
+            return Ok(c);
         }
         let head = self.last_event_seq()?;
-        self.tree.insert(&key, &head.to_be_bytes())?;
+        self.tree.insert(cursor_key(target), &head.to_be_bytes())?;
         Ok(head)
     }
 

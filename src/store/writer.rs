@@ -973,6 +973,13 @@ impl Writer {
         })
     }
 
+    /// Fixes `target`'s cursor at the newest event if it has none, in order with every change
+    /// queued before (a target started before the API starts misses nothing after); the cursor.
+    pub fn webhook_start(&self, target: &str) -> Pending<u64> {
+        let target = target.to_string();
+        self.job(move |s| s.start_webhook_cursor(&target))
+    }
+
     /// A delivery went through.
     pub fn webhook_done(&self, target: &str, seq: u64) -> Pending<()> {
         let target = target.to_string();
@@ -1093,6 +1100,7 @@ mod tests {
         "append_audit",
         "purge_audit_before",
         "prune_events",
+        "start_webhook_cursor",
         "receive_part",
         "purge_seen",
         "release_incomplete",

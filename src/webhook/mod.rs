@@ -206,10 +206,9 @@ impl Webhooks {
         let mut handles = Vec::with_capacity(targets.len());
         for target in targets {
             // The cursor is fixed now, before the API takes requests, so a new target starts
-            // exactly after the events that existed before it (and misses none after).
-            if let Err(e) = store.webhook_cursor(&target.name) {
-                tracing::warn!(target: "smsgw::webhook", webhook = %target.name, cause = %e, "cannot read the webhook cursor");
-            }
+            // exactly after the events that existed before it (and misses none after); the
+            // worker reads it once the writer has.
+            let started = store.writer().webhook_start(&target.name);
             let stats = Arc::new(TargetStats::default());
             let reload = Arc::new(Notify::new());
             handles.push(TargetHandle {
@@ -225,7 +224,7 @@ impl Webhooks {
                 stats,
                 reload,
             };
-            tracker.spawn(worker.run(stop.clone()));
+            tracker.spawn(worker.run(started, stop.clone()));
         }
         Arc::new(Self { targets: handles })
     }

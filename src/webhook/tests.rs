@@ -146,15 +146,20 @@ fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    fn start(&self, target: Target, receiver: Arc<Receiver>) -> Arc<Webhooks> {
-        Webhooks::start(
+    /// Starts `target` and waits until the writer has fixed its cursor: the fixture's own
+    /// writes go to the store directly, not through the writer, so one made before that
+    /// would land before the cursor.
+    async fn start(&self, target: Target, receiver: Arc<Receiver>) -> Arc<Webhooks> {
+        let hooks = Webhooks::start(
             self.store.clone(),
             vec![target],
             receiver,
             self.clock.clone(),
             &TaskTracker::new(),
             self.stop.clone(),
-        )
+        );
+        self.store.writer().applied().wait().await.unwrap();
+        hooks
     }
 
     /// Stores a message and moves it through `sending` and `sent`: three events.
@@ -202,7 +207,7 @@ async fn a_receiver_failing_the_first_attempts_should_get_every_event_in_order_p
         fail_first: 2,
         ..Default::default()
     });
-    let hooks = f.start(target(pacing()), receiver.clone());
+    let hooks = f.start(target(pacing()), receiver.clone()).await;
     let ids: Vec<MessageId> = (0..5).map(|_| f.message_with_three_events()).collect();
     let acked = || {
         receiver
@@ -240,13 +245,15 @@ async fn an_event_failing_for_longer_than_retry_for_should_be_dead_lettered_and_
     let f = fixture();
     let receiver = Arc::new(Receiver::default());
     receiver.fail_all.store(true, Ordering::SeqCst);
-    let hooks = f.start(
-        target(DeliveryConfig {
-            retry_for: Duration::from_secs(60),
-            ..pacing()
-        }),
-        receiver.clone(),
-    );
+    let hooks = f
+        .start(
+            target(DeliveryConfig {
+                retry_for: Duration::from_secs(60),
+                ..pacing()
+            }),
+            receiver.clone(),
+        )
+        .await;
     f.message_with_three_events();
     until(Duration::from_secs(600), || {
         f.store.webhook_counts("crm").unwrap() == (0, 3)
@@ -292,7 +299,8 @@ async fn a_hanging_target_should_hold_at_most_max_in_flight_requests_and_time_th
             ..pacing()
         }),
         receiver.clone(),
-    );
+    )
+    .await;
     for _ in 0..6 {
         f.message_with_three_events();
     }
@@ -309,7 +317,7 @@ async fn a_new_target_should_start_after_existing_events_and_skip_unwanted_kinds
     let receiver = Arc::new(Receiver::default());
     let mut t = target(pacing());
     t.events = vec![EventKind::MessageReceived];
-    f.start(t, receiver.clone());
+    f.start(t, receiver.clone()).await;
     f.message_with_three_events();
     tokio::time::sleep(Duration::from_secs(30)).await;
     assert!(receiver.log.lock().is_empty());
@@ -342,7 +350,8 @@ async fn pruning_should_remove_only_old_events_that_every_target_has_read() {
 async fn the_pruner_should_remove_events_once_every_target_and_reader_has_read_them() {
     let f = fixture();
     // A target whose cursor is fixed before the events: it has read none of them.
-    assert_eq!(f.store.webhook_cursor("crm").unwrap(), 0);
+    let fixed = f.store.writer().webhook_start("crm").wait().await.unwrap();
+    assert_eq!(fixed, 0);
     f.message_with_three_events();
     f.message_with_three_events();
     let head = f.store.last_event_seq().unwrap();
@@ -395,7 +404,7 @@ async fn a_client_chosen_url_into_the_gateways_network_should_never_be_requested
     refused.egress = Some(Arc::new(super::egress::EgressPolicy::new(&[
         "crm.lan".to_string()
     ])));
-    f.start(refused, receiver.clone());
+    f.start(refused, receiver.clone()).await;
     f.message_with_three_events();
     until(Duration::from_secs(600), || {
         f.store.webhook_counts("crm").unwrap() == (0, 3)
@@ -416,7 +425,7 @@ async fn an_allow_listed_client_url_should_be_delivered() {
     allowed.egress = Some(Arc::new(super::egress::EgressPolicy::new(&[
         "127.0.0.1".to_string()
     ])));
-    let hooks = f.start(allowed, receiver.clone());
+    let hooks = f.start(allowed, receiver.clone()).await;
     f.message_with_three_events();
     until(Duration::from_secs(60), || receiver.log.lock().len() == 3).await;
     until(Duration::from_secs(5), || hooks.backlog() == 0).await;

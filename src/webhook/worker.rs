@@ -125,7 +125,11 @@ struct State {
 impl Worker {
     /// Runs until `stop`. Requests in flight at that moment are abandoned: they were not
     /// acknowledged, so they are sent again after the restart (at least once).
-    pub async fn run(self, stop: CancellationToken) {
+    /// `started` is the fixing of the target's cursor ([`crate::store::Writer::webhook_start`]).
+    pub async fn run(self, started: Pending<u64>, stop: CancellationToken) {
+        if let Err(e) = started.wait().await {
+            warn!(target: "smsgw::webhook", webhook = %self.target.name, cause = %e, "cannot fix the webhook cursor");
+        }
         let mut events = self.store.subscribe_events();
         let mut state = loop {
             match self.load() {
