@@ -27,16 +27,21 @@ use support::{env_num, median, proc_field};
 
 const BATCH: u64 = 100;
 
-/// Messages per second writing `keys` keys per message, values of `value_len` bytes.
-fn round(messages: u64, keys: usize, value_len: usize) -> f64 {
-    let dir = tempfile::tempdir_in(".").unwrap();
-    let db = sled::Config::new()
-        .path(dir.path())
+/// sled in `dir` configured as the store configures it (`store::sled_config`), its 256 MiB
+/// default cache, and the store's tree.
+fn open_as_the_store(dir: &std::path::Path) -> (sled::Db, sled::Tree) {
+    let db = smsgw::store::sled_config(dir)
         .cache_capacity(256 << 20)
-        .mode(sled::Mode::HighThroughput)
         .open()
         .unwrap();
     let tree = db.open_tree("smsgw").unwrap();
+    (db, tree)
+}
+
+/// Messages per second writing `keys` keys per message, values of `value_len` bytes.
+fn round(messages: u64, keys: usize, value_len: usize) -> f64 {
+    let dir = tempfile::tempdir_in(".").unwrap();
+    let (db, tree) = open_as_the_store(dir.path());
     let value = vec![7u8; value_len];
     let start = Instant::now();
     let mut seq = 0u64;
@@ -133,13 +138,7 @@ fn written() -> u64 {
 /// would; returns (bytes handed to sled, bytes written to disk) per message.
 fn checkpoints(messages: u64, per_checkpoint: u64, mix: &[Kind]) -> (f64, f64) {
     let dir = tempfile::tempdir_in(".").unwrap();
-    let db = sled::Config::new()
-        .path(dir.path())
-        .cache_capacity(256 << 20)
-        .mode(sled::Mode::HighThroughput)
-        .open()
-        .unwrap();
-    let tree = db.open_tree("smsgw").unwrap();
+    let (db, tree) = open_as_the_store(dir.path());
     db.flush().unwrap();
     // Values that do not compress, as msgpack with text and ids mostly does not either.
     let noise: Vec<u8> = (0..4096u32)

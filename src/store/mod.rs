@@ -139,14 +139,6 @@ pub struct Page<T> {
     pub next_cursor: Option<MessageId>,
 }
 
-/// How the store opens sled in `dir` (tools and tests that open its sled directly use this
-/// too, so they open it as the store does).
-///
-/// sled's own page compression (its `compression` feature) was tried: it wrote a third of
-/// the bytes at checkpoints, but after a simulated power cut sled panicked reading a page
-/// back ("failed to deserialize data"), in its recovery, which we cannot catch or repair.
-/// The journal's records are compressed instead (`wal::ops`), by code that is fuzzed and
-/// crash-tested here.
 /// What the store applies inside its own writes, handed over once when it opens: no policy
 /// is installed afterwards, so no write ever runs without the policies the daemon has.
 #[derive(Debug, Clone)]
@@ -179,6 +171,14 @@ impl Default for Policies {
     }
 }
 
+/// How the store opens sled in `dir` (tools and tests that open its sled directly use this
+/// too, so they open it as the store does).
+///
+/// sled's own page compression (its `compression` feature) was tried: it wrote a third of
+/// the bytes at checkpoints, but after a simulated power cut sled panicked reading a page
+/// back ("failed to deserialize data"), in its recovery, which we cannot catch or repair.
+/// The journal's records are compressed instead (`wal::ops`), by code that is fuzzed and
+/// crash-tested here.
 pub fn sled_config(dir: &Path) -> sled::Config {
     sled::Config::new()
         .path(dir)

@@ -175,6 +175,12 @@ struct Applied {
 }
 
 impl Applied {
+    fn absorb(&mut self, other: Applied) {
+        self.sets += other.sets;
+        self.removes += other.removes;
+        self.bytes += other.bytes;
+    }
+
     fn add(&mut self, key: &[u8], value: Option<&[u8]>) {
         match value {
             Some(v) => {
@@ -477,10 +483,7 @@ impl Tree {
         {
             let mut total = c.applied.lock();
             for (kind, a) in applied {
-                let t = total.entry(kind).or_default();
-                t.sets += a.sets;
-                t.removes += a.removes;
-                t.bytes += a.bytes;
+                total.entry(kind).or_default().absorb(a);
             }
         }
         c.checkpoints.fetch_add(1, Ordering::Relaxed);
