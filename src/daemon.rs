@@ -238,6 +238,12 @@ pub async fn serve(
     metrics.register(pressure.clone());
     let auth_failures = Arc::new(api::auth_limit::AuthFailures::new());
     metrics.register(auth_failures.clone());
+    let console = Arc::new(api::console::Console::new(config.server.tls.is_some()));
+    tracker.spawn(api::console::signals::sample(
+        console.signals.clone(),
+        modems.clone(),
+        work.clone(),
+    ));
     let state = AppState {
         store: store.clone(),
         dispatch: handle,
@@ -251,6 +257,7 @@ pub async fn serve(
         activity,
         stop: work.clone(),
         modems,
+        console,
     };
     let app = api::router(state);
     match &config.server.tls {

@@ -27,7 +27,9 @@ pub fn required_scope(method: &Method, route: &str) -> Scope {
         | (&Method::DELETE, "/v1/messages/{id}" | "/v1/messages")
         | (_, "/cgi-bin/sendsms") => Scope::Send,
         (_, r) if r.starts_with("/v1/webhooks") || r == "/v1/audit" => Scope::Admin,
-        (&Method::POST, "/v1/inbox/ack") => Scope::Read,
+        (&Method::POST, "/v1/inbox/ack")
+        | (&Method::PUT, "/v1/conversations/{number}/marks")
+        | (&Method::POST, "/v1/console/sign-out") => Scope::Read,
         (&Method::GET | &Method::HEAD, _) => Scope::Read,
         _ => Scope::Admin,
     }
@@ -61,23 +63,21 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         );
         return resp;
     }
-    let presented = req
+    let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .or_else(|| page_token(&req));
-    let matched = presented.and_then(|p| {
-        state.tokens.iter().enumerate().fold(None, |found, (i, t)| {
-            let eq = constant_time_eq(t.secret.0.as_bytes(), p.as_bytes());
-            if eq && found.is_none() {
-                Some((i, t))
-            } else {
-                found
-            }
-        })
-    });
+        .map(str::trim);
+    // A browser signed in to the console carries a session cookie instead of a token; a
+    // bearer header, when present, wins (API clients never depend on cookies).
+    if bearer.is_none()
+        && let Some(session) = console_session(&state, &req, now)
+    {
+        return run_session(&state, session, client, now, req, next).await;
+    }
+    let presented = bearer;
+    let matched = presented.and_then(|p| find_token(&state.tokens, p));
     let Some((index, token)) = matched else {
         let failure = if presented.is_some() {
             Failure::UnknownToken
@@ -89,7 +89,7 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         let mut resp = ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "send a configured token as `Authorization: Bearer <token>`",
+            "send a configured token as `Authorization: Bearer <token>`, or sign in to the console at /console/sign-in",
         )
         .into_response();
         resp.headers_mut().insert(
@@ -98,11 +98,7 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         );
         return resp;
     };
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| req.uri().path().to_string());
+    let route = matched_route(&req);
     let needed = required_scope(req.method(), &route);
     if !token.allows(needed) {
         state
@@ -120,15 +116,99 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         )
         .into_response();
     }
-    // Who it is, for the audit trail and message histories: the token's name, or its place
-    // in `server.tokens` — never the secret.
-    let actor = Actor(
+    run_as(actor_of(token, index), req, next).await
+}
+
+/// The configured token `presented` is, and its place in `server.tokens`. Every token is
+/// compared, in constant time, whatever matches.
+pub(super) fn find_token<'a>(
+    tokens: &'a [crate::config::ApiToken],
+    presented: &str,
+) -> Option<(usize, &'a crate::config::ApiToken)> {
+    tokens.iter().enumerate().fold(None, |found, (i, t)| {
+        let eq = constant_time_eq(t.secret.0.as_bytes(), presented.as_bytes());
+        if eq && found.is_none() {
+            Some((i, t))
+        } else {
+            found
+        }
+    })
+}
+
+/// Who a token is, for the audit trail and message histories: its name, or its place in
+/// `server.tokens` — never the secret.
+pub(super) fn actor_of(token: &crate::config::ApiToken, index: usize) -> Actor {
+    Actor(
         token
             .name
             .clone()
             .unwrap_or_else(|| format!("server.tokens[{index}]")),
-    );
-    run_as(actor, req, next).await
+    )
+}
+
+/// The open console session named by the request's cookie.
+fn console_session(
+    state: &AppState,
+    req: &Request,
+    now: std::time::Instant,
+) -> Option<super::console::session::Session> {
+    let cookies = req.headers().get(header::COOKIE)?.to_str().ok()?;
+    let id = super::console::session::cookie_value(cookies)?;
+    state.console.sessions.get(id, now)
+}
+
+/// Runs a request made with a console session: the session's scopes apply, and a write must
+/// echo the session's CSRF token in `X-CSRF-Token` (a page of another site cannot read it).
+async fn run_session(
+    state: &AppState,
+    session: super::console::session::Session,
+    client: IpAddr,
+    now: std::time::Instant,
+    req: Request,
+    next: Next,
+) -> Response {
+    let route = matched_route(&req);
+    let needed = required_scope(req.method(), &route);
+    if !session.allows(needed) {
+        state
+            .auth_failures
+            .record(client, Failure::MissingScope, now);
+        warn!(%client, path = req.uri().path(), actor = %session.actor.0, "refused: console session lacks the scope");
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "you are signed in with a token that lacks the `{}` scope that {} {route} needs",
+                scope_name(needed),
+                req.method()
+            ),
+        )
+        .into_response();
+    }
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let echoed = req
+        .headers()
+        .get(super::console::session::CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| constant_time_eq(v.as_bytes(), session.csrf.as_bytes()));
+    if !safe && !echoed {
+        warn!(%client, path = req.uri().path(), actor = %session.actor.0, "refused: console write without its CSRF token");
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf_token_mismatch",
+            "a write made with the console's session cookie must carry the session's `X-CSRF-Token`",
+        )
+        .into_response();
+    }
+    run_as(session.actor, req, next).await
+}
+
+/// The route pattern the request matched (`/v1/messages/{id}`), else its path.
+fn matched_route(req: &Request) -> String {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| req.uri().path().to_string())
 }
 
 /// Who made a request on an API without tokens (loopback only, enforced by validation).
@@ -151,25 +231,12 @@ pub(super) fn client_address(req: &Request) -> IpAddr {
         .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
 }
 
-fn scope_name(s: Scope) -> &'static str {
+pub(super) fn scope_name(s: Scope) -> &'static str {
     match s {
         Scope::Send => "send",
         Scope::Read => "read",
         Scope::Admin => "admin",
     }
-}
-
-/// The status page (`GET /`) may carry its token as `?access_token=` (RFC 6750 §2.3), since a
-/// browser cannot send a bearer header when navigating; nowhere else is a token in a URL
-/// accepted.
-fn page_token(req: &Request) -> Option<&str> {
-    if req.method() != Method::GET || req.uri().path() != "/" {
-        return None;
-    }
-    req.uri()
-        .query()?
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("access_token="))
 }
 
 /// Compares without an early exit, so timing does not reveal how much of a token matched.

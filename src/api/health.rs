@@ -14,11 +14,10 @@ pub async fn healthz() -> Response {
     Json(json!({ "status": "ok" })).into_response()
 }
 
-/// `GET /readyz`: 200 when the store answers and at least one route is up; 503 otherwise,
-/// with each route's state so an operator sees why.
-pub async fn readyz(State(state): State<AppState>) -> Response {
-    let store_ok = state.store.answers().is_ok();
-    let routes: Vec<_> = state
+/// Each route's readiness as JSON: `{name, ready: true, free}` or `{name, ready: false,
+/// reason}` (`/readyz` and the console's overview).
+pub(super) fn route_states(state: &AppState) -> Vec<serde_json::Value> {
+    state
         .dispatch
         .readiness()
         .into_iter()
@@ -26,7 +25,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             Readiness::Ready { free } => json!({ "name": name, "ready": true, "free": free }),
             Readiness::Down(why) => json!({ "name": name, "ready": false, "reason": why }),
         })
-        .collect();
+        .collect()
+}
+
+/// `GET /readyz`: 200 when the store answers and at least one route is up; 503 otherwise,
+/// with each route's state so an operator sees why.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let store_ok = state.store.answers().is_ok();
+    let routes = route_states(&state);
     let any_route = routes.iter().any(|r| r["ready"] == true);
     let ready = store_ok && any_route;
     let reason = if !store_ok {

@@ -236,6 +236,23 @@ pub struct ListQuery {
     cursor: Option<String>,
     limit: Option<usize>,
     reference: Option<String>,
+    route: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+}
+
+/// An RFC 3339 time of a listing's `since`/`until`.
+fn list_time(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => Timestamp::parse_rfc3339(t).map(Some).ok_or_else(|| {
+            ApiError::field(
+                "invalid_time",
+                field,
+                format!("{t:?} is not an RFC 3339 time (2026-12-06T09:30:00+02:00)"),
+            )
+        }),
+    }
 }
 
 /// `GET /v1/messages?status=&to=&cursor=&limit=`, newest first.
@@ -270,11 +287,25 @@ pub async fn list(
                 .to_string(),
         ),
     };
-    let before = page_cursor(q.cursor.as_deref())?;
+    let cursor = page_cursor(q.cursor.as_deref())?;
+    let since = list_time("since", q.since.as_deref())?;
+    // Up to `until`: ids before the first one of the next millisecond.
+    let until = list_time("until", q.until.as_deref())?
+        .map(|t| MessageId::first_at(t.as_millis().saturating_add(1)));
+    let before = match (cursor, until) {
+        (Some(c), Some(u)) => Some(c.min(u)),
+        (c, u) => c.or(u),
+    };
+    let route = q
+        .route
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
     let page = state.store.list(&ListFilter {
         status,
         to,
         before,
+        since,
+        route,
         limit,
     })?;
     Ok(Json(json!({

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 pub mod auth_limit;
 pub mod backpressure;
+pub mod console;
 pub mod error;
 mod health;
 mod inbox;
@@ -18,7 +19,6 @@ mod messages;
 mod metrics;
 mod modems;
 pub mod openapi;
-mod status_page;
 pub mod submit;
 mod suppressions;
 pub mod tls;
@@ -58,7 +58,7 @@ pub struct AppState {
     pub kannel: Arc<crate::config::KannelConfig>,
     /// The metrics registry (collectors, submit latency).
     pub metrics: Arc<crate::metrics::Registry>,
-    /// Recent activity from the event log (rates for the status page).
+    /// Recent activity from the event log (the console's rates and live feed).
     pub activity: Arc<crate::metrics::activity::Activity>,
     /// Queue limit and disk floor for submissions.
     pub pressure: Arc<backpressure::Pressure>,
@@ -66,6 +66,8 @@ pub struct AppState {
     pub stop: tokio_util::sync::CancellationToken,
     /// The modem pools, for `GET /v1/modems`.
     pub modems: crate::modem::build::ModemRegistry,
+    /// The operator console's sessions and signal history.
+    pub console: Arc<console::Console>,
 }
 
 /// Builds the router.
@@ -90,8 +92,6 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/inbox/ack", post(inbox::ack))
         .route("/v1/webhooks", get(webhooks::list))
         .route("/metrics", get(metrics::metrics))
-        .route("/v1/status", get(status_page::status))
-        .route("/", get(status_page::page))
         .route(
             "/v1/webhooks/{name}/dead-letters",
             get(webhooks::dead_letters),
@@ -119,11 +119,13 @@ pub fn router(state: AppState) -> Router {
                 .put(suppressions::put_one)
                 .delete(suppressions::delete_one),
         )
+        .merge(console::protected_routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
         ));
     let mut open = Router::new()
+        .merge(console::open_routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/v1/openapi.json", get(openapi::openapi));

@@ -299,16 +299,58 @@ fn schemas() -> Value {
                 "routes": { "type": "array", "items": { "type": "object" } }, "reason": { "type": ["string", "null"] } }
         },
         "StatusSummary": {
-            "type": "object", "required": ["queue", "rates", "recent", "routes", "modems", "links"], "additionalProperties": false,
+            "type": "object", "required": ["at", "queue", "rates", "recent", "routes", "modems", "links", "webhooks"], "additionalProperties": false,
             "properties": {
+                "at": ts.clone(),
                 "queue": { "type": "object", "additionalProperties": { "type": "integer" } },
-                "rates": { "type": "array", "items": { "type": "object", "required": ["minute", "sent", "received"],
-                    "properties": { "minute": ts.clone(), "sent": { "type": "integer" }, "received": { "type": "integer" } } } },
+                "rates": { "type": "array", "items": { "type": "object", "required": ["minute", "sent", "receipts", "received"],
+                    "properties": { "minute": ts.clone(), "sent": { "type": "integer" }, "receipts": { "type": "integer" }, "received": { "type": "integer" } } } },
                 "recent": { "type": "array", "items": { "$ref": "#/components/schemas/Message" } },
                 "routes": { "type": "array", "items": { "type": "object" } },
                 "modems": { "type": "array", "items": { "type": "object" } },
-                "links": { "type": "array", "items": { "type": "object" } }
+                "links": { "type": "array", "items": { "type": "object" } },
+                "webhooks": { "type": "array", "items": { "type": "object", "required": ["name", "backlog", "dead"],
+                    "properties": { "name": { "type": "string" }, "backlog": { "type": "integer" }, "dead": { "type": "integer" },
+                        "delivered": { "type": "integer" }, "failed_attempts": { "type": "integer" } } } }
             }
+        },
+        "ConsoleSession": {
+            "type": "object", "required": ["actor", "scopes", "csrf", "sign_in_needed"],
+            "properties": {
+                "actor": { "type": "string" },
+                "scopes": { "type": "array", "items": { "enum": ["send", "read", "admin"] } },
+                "csrf": { "type": ["string", "null"], "description": "Echo it in `X-CSRF-Token` on writes made with the session cookie; null for bearer tokens." },
+                "sign_in_needed": { "type": "boolean" }
+            }
+        },
+        "ThreadMarks": {
+            "type": "object",
+            "properties": { "read_upto": { "type": "string" }, "handled_upto": { "type": "string" }, "by": { "type": "string" }, "at": ts.clone() }
+        },
+        "ConversationList": {
+            "type": "object", "required": ["conversations"],
+            "properties": { "conversations": { "type": "array", "items": { "type": "object", "required": ["number", "unread", "handled", "marks"],
+                "properties": { "number": { "type": "string" }, "unread": { "type": "integer" }, "handled": { "type": "boolean" },
+                    "marks": { "$ref": "#/components/schemas/ThreadMarks" },
+                    "newest": { "oneOf": [{ "$ref": "#/components/schemas/InboundMessage" }, { "type": "null" }] } } } } }
+        },
+        "Conversation": {
+            "type": "object", "required": ["number", "marks", "handled", "unread", "items"],
+            "properties": {
+                "number": { "type": "string" }, "marks": { "$ref": "#/components/schemas/ThreadMarks" },
+                "handled": { "type": "boolean" }, "unread": { "type": "integer" },
+                "reply_route": { "type": ["string", "null"] }, "reply_modem": { "type": ["string", "null"] },
+                "items": { "type": "array", "items": { "type": "object", "required": ["direction", "message"],
+                    "properties": { "direction": { "enum": ["out", "in"] }, "message": { "type": "object" } } } }
+            }
+        },
+        "MarkRequest": {
+            "type": "object", "additionalProperties": false,
+            "properties": { "read": { "type": "boolean" }, "handled": { "type": "boolean" } }
+        },
+        "MarkResult": {
+            "type": "object", "required": ["number", "marks", "handled"],
+            "properties": { "number": { "type": "string" }, "marks": { "$ref": "#/components/schemas/ThreadMarks" }, "handled": { "type": "boolean" } }
         }
     });
     // Added apart: one more entry would pass serde_json's macro recursion limit.
@@ -420,6 +462,9 @@ pub fn document() -> Value {
                     "parameters": [query("status", "Only this status.", json!({ "$ref": "#/components/schemas/Status" })),
                         query("to", "Only this recipient.", json!({ "type": "string" })),
                         query("reference", "Every message with this client reference, newest first (other filters are ignored; one page).", json!({ "type": "string" })),
+                        query("route", "Only messages asked for or sent through this route (a page may come back short, with a cursor, after 20,000 messages looked at).", json!({ "type": "string" })),
+                        query("since", "Only messages created at or after this RFC 3339 time.", json!({ "type": "string", "format": "date-time" })),
+                        query("until", "Only messages created at or before this RFC 3339 time.", json!({ "type": "string", "format": "date-time" })),
                         cursor.clone(), limit.clone()],
                     "responses": with(json!({ "200": ok("A page.", "MessagePage", json!({"messages": [message_example()], "next_cursor": null})) }),
                         error_responses(&[400, 401, 403, 503]))
@@ -530,11 +575,62 @@ pub fn document() -> Value {
                 "parameters": [path_param("name", "Webhook name."), path_param("event", "Event id.")],
                 "responses": with(json!({ "200": ok("Replayed.", "Replayed", json!({"replayed": 1})) }), error_responses(&[401, 403, 404, 503]))
             }},
+            "/v1/conversations": { "get": {
+                "summary": "Threads with the newest replies first (the console's conversations)", "operationId": "listConversations",
+                "parameters": [query("q", "A number (its thread) or a client reference (the threads of its messages).", json!({ "type": "string", "maxLength": 256 })), limit.clone()],
+                "responses": with(json!({ "200": ok("Threads.", "ConversationList", json!({"conversations": [{"number": "+358401234567", "unread": 1, "handled": false, "marks": {}, "newest": inbound_example()}]})) }),
+                    error_responses(&[400, 401, 403, 503]))
+            }},
+            "/v1/conversations/{number}": { "get": {
+                "summary": "One customer's thread: both directions, oldest first", "operationId": "getConversation",
+                "parameters": [path_param("number", "The customer's number (or sender name)."), limit.clone()],
+                "responses": with(json!({ "200": ok("The thread.", "Conversation", json!({"number": "+358401234567", "marks": {}, "handled": false, "unread": 1,
+                    "reply_route": "sims", "reply_modem": "sim1", "items": [{"direction": "out", "message": message_example()}, {"direction": "in", "message": inbound_example()}]})) }),
+                    error_responses(&[400, 401, 403, 503]))
+            }},
+            "/v1/conversations/{number}/marks": { "put": {
+                "summary": "Mark a thread read and/or handled (kept in the store)", "operationId": "markConversation",
+                "parameters": [path_param("number", "The customer's number (or sender name).")],
+                "requestBody": with(json!({ "required": true }), json_body("MarkRequest", json!({"read": true, "handled": true}))),
+                "responses": with(json!({ "200": ok("The marks as stored.", "MarkResult", json!({"number": "+358401234567", "handled": true, "marks": {"read_upto": ID, "handled_upto": ID, "by": "front desk", "at": "2026-11-23T08:00:00Z"}})) }),
+                    error_responses(&[400, 401, 403, 413, 415, 503]))
+            }},
+            "/v1/console/session": { "get": {
+                "summary": "Who the caller is, its scopes, and the CSRF token of its console session", "operationId": "consoleSession",
+                "responses": with(json!({ "200": ok("The session.", "ConsoleSession", json!({"actor": "front desk", "scopes": ["read", "send"], "csrf": "9f2c…", "sign_in_needed": true})) }),
+                    error_responses(&[401, 403]))
+            }},
+            "/v1/console/sign-out": { "post": {
+                "summary": "End the console session and clear its cookie", "operationId": "consoleSignOut",
+                "responses": with(json!({ "204": { "description": "Signed out." } }), error_responses(&[401, 403]))
+            }},
+            "/v1/console/stream": { "get": {
+                "summary": "The console's live feed (server-sent events: overview, message, lagged)", "operationId": "consoleStream",
+                "responses": with(json!({ "200": { "description": "`event: overview` (a StatusSummary without `recent`) at once and every 3 s; `event: message` per store event ({seq, at, kind, message_id, status}); `event: lagged` when the reader fell behind.",
+                    "content": { "text/event-stream": { "schema": { "type": "string" } } } } }), error_responses(&[401, 403]))
+            }},
+            "/console/sign-in": {
+                "get": { "summary": "The console's sign-in form (HTML)", "operationId": "consoleSignInForm", "security": [],
+                    "responses": { "200": { "description": "The form.", "content": { "text/html": { "schema": { "type": "string" } } } },
+                        "303": { "description": "No tokens configured: no sign-in needed." } } },
+                "post": { "summary": "Sign in with a token; sets an HttpOnly, SameSite=Strict session cookie", "operationId": "consoleSignIn", "security": [],
+                    "requestBody": { "required": true, "content": { "application/x-www-form-urlencoded": { "schema": { "type": "object", "properties": { "token": { "type": "string" } } } } } },
+                    "responses": { "303": { "description": "Signed in (Set-Cookie), to the console." },
+                        "401": { "description": "The form again, saying the token is not accepted.", "content": { "text/html": { "schema": { "type": "string" } } } },
+                        "403": { "description": "Posted from another site.", "content": { "text/html": { "schema": { "type": "string" } } } },
+                        "429": { "description": "Too many failed attempts from this address.", "content": { "text/html": { "schema": { "type": "string" } } } },
+                        "503": { "description": "No session could be opened.", "content": { "text/html": { "schema": { "type": "string" } } } } } }
+            },
+            "/console/app.js": { "get": { "summary": "The console's script", "operationId": "consoleScript", "security": [],
+                "responses": { "200": { "description": "JavaScript.", "content": { "text/javascript": { "schema": { "type": "string" } } } } } } },
+            "/console/app.css": { "get": { "summary": "The console's style sheet", "operationId": "consoleStyle", "security": [],
+                "responses": { "200": { "description": "CSS.", "content": { "text/css": { "schema": { "type": "string" } } } } } } },
             "/v1/status": { "get": {
-                "summary": "What the status page shows, as JSON", "operationId": "status",
+                "summary": "What the console's overview shows, with the last messages, as JSON", "operationId": "status",
                 "responses": with(json!({ "200": ok("Queue depths, rates over the last hour, recent messages, routes, modems, links.", "StatusSummary",
-                    json!({"queue": {"queued": 3, "sending": 1}, "rates": [{"minute": "2026-11-23T08:00:00Z", "sent": 12, "received": 2}],
-                        "recent": [message_example()], "routes": [{"name": "sims", "ready": true}], "modems": [], "links": []})) }),
+                    json!({"at": "2026-11-23T08:00:30Z", "queue": {"queued": 3, "sending": 1}, "rates": [{"minute": "2026-11-23T08:00:00Z", "sent": 12, "receipts": 10, "received": 2}],
+                        "recent": [message_example()], "routes": [{"name": "sims", "ready": true}], "modems": [], "links": [],
+                        "webhooks": [{"name": "crm", "backlog": 0, "dead": 1, "delivered": 42, "failed_attempts": 3}]})) }),
                     error_responses(&[401, 403, 503]))
             }},
             "/metrics": { "get": {
@@ -544,9 +640,8 @@ pub fn document() -> Value {
                     error_responses(&[401, 403, 503]))
             }},
             "/": { "get": {
-                "summary": "Status page (HTML, refreshes itself)", "operationId": "statusPage",
-                "responses": with(json!({ "200": { "description": "A self-contained page.", "content": { "text/html": { "schema": { "type": "string" } } } } }),
-                    error_responses(&[401, 403]))
+                "summary": "The operator console (HTML; signs in first when tokens are configured)", "operationId": "console", "security": [],
+                "responses": { "200": { "description": "The page shell; its data comes from the API.", "content": { "text/html": { "schema": { "type": "string" } } } } }
             }},
             "/v1/openapi.json": { "get": {
                 "summary": "This document", "operationId": "openapi", "security": [],

@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer};
 pub enum Scope {
     /// Submit and cancel messages (`POST /v1/messages`, batch, `DELETE`, Kannel `sendsms`).
     Send,
-    /// Read messages, the inbox (and acknowledge it), metrics and the status page.
+    /// Read messages, the inbox (and acknowledge it), metrics and the console.
     Read,
     /// Everything, including webhook dead-letter replay.
     Admin,

@@ -60,6 +60,12 @@ impl Shaper {
         }
     }
 
+    /// Messages sent today and the daily limit, as of `now` (the console's "today" figure).
+    pub fn today(&mut self, now: Timestamp) -> (u64, Option<u64>) {
+        self.refill(now);
+        (self.sent_today, self.daily_limit)
+    }
+
     /// The UTC day whose count is held, so the caller knows which counter to load.
     pub fn day(&self) -> u32 {
         self.day

@@ -27,9 +27,32 @@ pub struct MinuteRate {
     pub minute: Timestamp,
     /// Messages that became `sent` in it.
     pub sent: u32,
+    /// Receipts in it: messages that became `delivered` or `undelivered`.
+    pub receipts: u32,
     /// Messages received in it.
     pub received: u32,
 }
+
+/// What a live view hears of one event (the console's stream): enough to know what to
+/// refresh, not the event itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveEvent {
+    /// The event's sequence number.
+    pub seq: u64,
+    /// When it happened.
+    pub at: Timestamp,
+    /// `message.status` or `message.received`.
+    pub kind: EventKind,
+    /// The message it is about.
+    pub message_id: crate::model::MessageId,
+    /// The new status, for `message.status`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+}
+
+/// Live events buffered per listener; one that falls further behind is told it lagged and
+/// reloads what it shows.
+pub const LIVE_BUFFER: usize = 1024;
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -39,12 +62,24 @@ struct Inner {
 }
 
 /// Counters fed from the event log.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Activity {
     inner: Mutex<Inner>,
     /// The newest event counted; 0 until [`Activity::run`] starts (the event log is kept
     /// for it until then).
     read: AtomicU64,
+    /// Every event counted, to live views ([`Activity::listen`]).
+    live: tokio::sync::broadcast::Sender<LiveEvent>,
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::default(),
+            read: AtomicU64::new(0),
+            live: tokio::sync::broadcast::channel(LIVE_BUFFER).0,
+        }
+    }
 }
 
 fn minute_of(t: Timestamp) -> Timestamp {
@@ -57,8 +92,23 @@ impl Activity {
         Arc::new(Self::default())
     }
 
-    /// Counts one event.
+    /// Hears every event counted from now on.
+    pub fn listen(&self) -> tokio::sync::broadcast::Receiver<LiveEvent> {
+        self.live.subscribe()
+    }
+
+    /// Counts one event, and tells live views.
     pub fn record(&self, e: &Event) {
+        if self.live.receiver_count() > 0 {
+            // No listener is not an error: the console may just be closed.
+            let _ = self.live.send(LiveEvent {
+                seq: e.seq,
+                at: e.at,
+                kind: e.kind,
+                message_id: e.message_id,
+                status: e.status,
+            });
+        }
         let mut inner = self.inner.lock();
         let minute = minute_of(e.at);
         let slot = match inner.minutes.iter().position(|m| m.minute == minute) {
@@ -87,8 +137,10 @@ impl Activity {
                     .find_map(|p| p.route.clone())
                     .unwrap_or_default();
                 *inner.changes.entry((status, route)).or_default() += 1;
-                if status == Status::Sent {
-                    inner.minutes[slot].sent += 1;
+                match status {
+                    Status::Sent => inner.minutes[slot].sent += 1,
+                    Status::Delivered | Status::Undelivered => inner.minutes[slot].receipts += 1,
+                    _ => {}
                 }
             }
             EventKind::MessageReceived => {

@@ -1,11 +1,11 @@
 //! Metrics: a small registry rendered in the Prometheus text format (exposition format 0.0.4)
-//! at `GET /metrics`, and the status page's live figures.
+//! at `GET /metrics`, and the console overview's live figures.
 //!
 //! Extension point for drivers: a modem pool or SMPP link implements [`Collector`] and is
 //! registered once with [`Registry::register`] (the daemon hands the registry to the drivers it
 //! builds). At every scrape the registry asks each collector to write its samples
 //! (`smsgw_modem_signal_dbm{modem="…"}`, `smsgw_smpp_window_used{link="…"}`, …) and, for the
-//! status page, to describe itself as [`Panel`]s in the `modems` or `links` section.
+//! console's overview, to describe itself as [`Panel`]s in the `modems` or `links` section.
 //!
 //! - [`exposition`]: metric families and the text format.
 //! - [`histogram`]: a fixed-bucket histogram (submit latency).
@@ -30,13 +30,13 @@ pub trait Collector: Send + Sync + Debug + 'static {
     /// Writes this collector's samples.
     fn collect(&self, out: &mut Exposition);
 
-    /// What the status page shows for it (one panel per modem or link); none by default.
+    /// What the console's overview shows for it (one panel per modem or link); none by default.
     fn panels(&self) -> Vec<Panel> {
         Vec::new()
     }
 }
 
-/// One box on the status page.
+/// One box on the console's overview.
 #[derive(Debug, Clone, Serialize)]
 pub struct Panel {
     /// `modems` or `links`.

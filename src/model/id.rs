@@ -17,6 +17,12 @@ impl MessageId {
         Self(Ulid::from_parts(at_ms, fastrand::u128(..)))
     }
 
+    /// The smallest id of millisecond `at_ms`: every id created at or after it sorts at or
+    /// after this one (a listing's time bound).
+    pub fn first_at(at_ms: u64) -> Self {
+        Self(Ulid::from_parts(at_ms, 0))
+    }
+
     /// A fresh id for a message created at `at_ms` that sorts strictly after `last`: the clock's
     /// id when it is later, else `last` plus one (same millisecond, or a clock that stepped
     /// back). Lists read with a cursor then never miss an entry written after the cursor.

@@ -13,6 +13,7 @@ mod inbound;
 mod message;
 mod outcome;
 mod status;
+mod thread;
 mod time;
 
 pub use address::{
@@ -26,4 +27,5 @@ pub use inbound::{InboundMessage, MatchRule, MatchedBy, ReplyTo};
 pub use message::{Attempt, DlrRequest, OutboundMessage, Part, PartStatus, Priority, StatusChange};
 pub use outcome::{PartOutcome, SendEnded, SendReport};
 pub use status::Status;
+pub use thread::ThreadMarks;
 pub use time::Timestamp;

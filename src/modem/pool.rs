@@ -176,6 +176,8 @@ impl ModemPool {
             .map(|m| {
                 let mut v = m.view.lock().clone();
                 v.busy = m.busy.load(Ordering::Acquire);
+                let (sent, limit) = m.shaper.lock().today(Timestamp::now());
+                v.today = Some(crate::modem::status::DailyUse { sent, limit });
                 v
             })
             .collect()

@@ -102,6 +102,18 @@ pub struct ModemView {
     pub storage_full: Option<String>,
     /// Set while the pool keeps this modem out of rotation (its sends kept failing).
     pub out_of_rotation: Option<OutOfRotation>,
+    /// Messages this SIM sent today (UTC) and its `daily_limit`, filled in by the pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub today: Option<DailyUse>,
+}
+
+/// A SIM's count for the day against its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DailyUse {
+    /// Messages sent today (UTC).
+    pub sent: u64,
+    /// The configured `daily_limit`, if any.
+    pub limit: Option<u64>,
 }
 
 /// One storage's occupancy (`+CPMS`, TS 27.005 §3.2.2).
@@ -151,6 +163,7 @@ impl ModemView {
             storages: Vec::new(),
             storage_full: None,
             out_of_rotation: None,
+            today: None,
         }
     }
 

@@ -59,6 +59,12 @@ pub const FREQUENCY: u8 = b'F';
 /// canceling by reference without a scan.
 pub const REFERENCE: u8 = b'N';
 
+/// `J | sender | 0 | id` → (): received messages by sender, for a customer's thread in the
+/// console (`store::threads`).
+pub const SENDER: u8 = b'J';
+/// `G | number` → the console's marks on a customer's thread (JSON `ThreadMarks`).
+pub const THREAD_MARKS: u8 = b'G';
+
 /// `L | entry id` → an audit entry (JSON): one write made through the API (`store::audit`).
 pub const AUDIT: u8 = b'L';
 
@@ -140,6 +146,21 @@ pub fn recipient_prefix(to: &str) -> Vec<u8> {
     k.push(RECIPIENT);
     k.extend_from_slice(to.as_bytes());
     k.push(0);
+    k
+}
+
+/// `J | sender | 0 | id`.
+pub fn sender(from: &str, id: MessageId) -> Vec<u8> {
+    let mut k = text_prefix(SENDER, from);
+    k.extend_from_slice(&id.to_bytes());
+    k
+}
+
+/// `G | number`.
+pub fn thread_marks(number: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(number.len() + 1);
+    k.push(THREAD_MARKS);
+    k.extend_from_slice(number.as_bytes());
     k
 }
 
@@ -261,6 +282,9 @@ mod tests {
             SUPPRESSION,
             FREQUENCY,
             REFERENCE,
+            SENDER,
+            THREAD_MARKS,
+            AUDIT,
         ];
         let distinct: std::collections::BTreeSet<u8> = all.iter().copied().collect();
         assert_eq!(distinct.len(), all.len(), "two trees share a key prefix");

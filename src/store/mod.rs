@@ -29,6 +29,7 @@ mod sent_parts;
 mod smpp_ids;
 mod status_counts;
 pub mod sync;
+pub mod threads;
 mod value;
 pub mod wal;
 pub mod webhook;
@@ -60,7 +61,9 @@ use value::{decode, encode};
 /// misread the one and not keep the other, so they must not open such a store).
 /// 4: the newest changes are in the write-ahead journal (`journal/`, [`wal`]) and reach sled
 /// only at checkpoints; builds before it would not read the journal and would lose them.
-pub const SCHEMA_VERSION: u32 = 4;
+/// 5: received messages are indexed by sender (`J`, the console's threads); builds before it
+/// would not keep the index.
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// How long an idempotency key maps to its message.
 pub const IDEMPOTENCY_WINDOW_MS: u64 = 24 * 3600 * 1000;
@@ -126,9 +129,17 @@ pub struct ListFilter {
     pub to: Option<String>,
     /// Continue after this id (ids are listed newest first).
     pub before: Option<MessageId>,
+    /// Only messages created at or after this time.
+    pub since: Option<Timestamp>,
+    /// Only messages asked for or sent through this route.
+    pub route: Option<String>,
     /// At most this many.
     pub limit: usize,
 }
+
+/// Messages a filtered listing looks at per page, at most: a filter that matches little
+/// answers a short page with a cursor instead of reading the whole store.
+pub const LIST_SCAN: usize = 20_000;
 
 /// One page of a listing.
 #[derive(Debug, Clone)]
@@ -310,6 +321,11 @@ impl Store {
             // 3 → 4: nothing to rewrite; from here on changes go through the journal. The
             // new version is checkpointed into sled at once, so that an older build refuses
             // the store even before anything else was checkpointed.
+            if (1..5).contains(&found) {
+                // 4 → 5: received messages get their sender index.
+                let n = self.build_sender_index()?;
+                tracing::info!(target: "smsgw::store", received = n, "indexed received messages by sender");
+            }
             self.tree
                 .insert(keys::SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
             self.flush_blocking()?;
@@ -626,8 +642,17 @@ impl Store {
         };
         let mut items = Vec::with_capacity(limit);
         let mut more = false;
+        let (mut scanned, mut last_seen) = (0usize, None);
         for kv in self.tree.range(prefix.clone()..end).rev() {
             let (k, v) = kv?;
+            if filter.route.is_some() && scanned >= LIST_SCAN && items.len() < limit {
+                // Cut short: the next page goes on from the last message looked at.
+                return Ok(Page {
+                    items,
+                    next_cursor: last_seen,
+                });
+            }
+            scanned += 1;
             let msg = if id_at_end {
                 let Some(id) = keys::trailing_id(&k) else {
                     continue;
@@ -639,7 +664,23 @@ impl Store {
             } else {
                 decode(&k, &v)?
             };
+            last_seen = Some(msg.id);
+            if filter
+                .since
+                .is_some_and(|t| msg.id.timestamp_ms() < t.as_millis())
+            {
+                break;
+            }
             if filter.status.is_some_and(|s| s != msg.status) {
+                continue;
+            }
+            if let Some(route) = &filter.route
+                && msg.route.as_deref() != Some(route.as_str())
+                && !msg
+                    .parts
+                    .iter()
+                    .any(|p| p.route.as_deref() == Some(route.as_str()))
+            {
                 continue;
             }
             if items.len() == limit {
@@ -687,6 +728,7 @@ impl Store {
         drop(last);
         let queued = self.run_inbound_hook(batch, msg)?;
         batch.insert(&keys::inbound(msg.id), encode(msg)?);
+        batch.insert(keys::sender(&msg.from, msg.id), Vec::new());
         let seq = self.next_event_seq()?;
         let event = Event {
             seq,

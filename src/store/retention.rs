@@ -9,7 +9,7 @@
 use super::events::Writes;
 use super::value::decode;
 use super::{Store, StoreError, keys};
-use crate::model::{MessageId, OutboundMessage, Status, Timestamp};
+use crate::model::{InboundMessage, MessageId, OutboundMessage, Status, Timestamp};
 
 /// Messages removed per write (each write holds the store's write lock).
 const CHUNK: usize = 500;
@@ -31,8 +31,23 @@ impl Store {
         }
         let mut end = vec![keys::INBOX];
         end.extend_from_slice(&MessageId::new_at(cutoff.as_millis()).to_bytes()[..6]);
-        let inbound =
-            self.remove_in_chunks(self.tree.range(vec![keys::INBOX]..end).map(|kv| Ok(kv?.0)))?;
+        let mut inbound = 0;
+        // Each received message goes with its sender-index entry (an unreadable one alone).
+        let with_index = self.tree.range(vec![keys::INBOX]..end).flat_map(
+            |kv| -> Vec<Result<sled::IVec, StoreError>> {
+                match kv {
+                    Err(e) => vec![Err(e.into())],
+                    Ok((k, v)) => {
+                        inbound += 1;
+                        match decode::<InboundMessage>(&k, &v) {
+                            Ok(m) => vec![Ok(k), Ok(keys::sender(&m.from, m.id).into())],
+                            Err(_) => vec![Ok(k)],
+                        }
+                    }
+                }
+            },
+        );
+        self.remove_in_chunks(with_index)?;
         Ok((outbound, inbound))
     }
 

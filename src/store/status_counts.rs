@@ -1,6 +1,6 @@
 //! How many messages are in each status, kept beside the status index.
 //!
-//! Metrics scrapes, the status page and back-pressure ask for these counts all the time;
+//! Metrics scrapes, the console and back-pressure ask for these counts all the time;
 //! walking the status index for them cost a walk of every message kept (millions in a store
 //! that has run for months) per scrape, and once at start. Every write that moves status index
 //! entries ([`super::events::Writes`] carries the changes) also writes the new totals under one

@@ -149,6 +149,14 @@ impl Store {
         Ok((pending, dead))
     }
 
+    /// Dead letters of `target`, counted up to `cap` (the console's overview asks often).
+    pub fn webhook_dead_count(&self, target: &str, cap: usize) -> usize {
+        self.tree
+            .scan_prefix(list_prefix(DEAD, target))
+            .take(cap)
+            .count()
+    }
+
     fn webhook_list(
         &self,
         tag: u8,

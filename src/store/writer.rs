@@ -32,7 +32,7 @@ use super::{
 };
 use crate::model::{
     AuditEntry, InboundMessage, MessageId, OutboundMessage, PartStatus, SendEnded, Status,
-    Suppression, Timestamp,
+    Suppression, ThreadMarks, Timestamp,
 };
 
 /// Most changes applied in one wake-up: enough that one write carries a whole window of
@@ -844,6 +844,12 @@ impl Writer {
         self.job(move |s| s.ack_inbox(&consumer, id))
     }
 
+    /// Replaces the console's marks on `number`'s thread.
+    pub fn mark_thread(&self, number: &str, marks: ThreadMarks) -> Pending<()> {
+        let number = number.to_string();
+        self.job(move |s| s.set_thread_marks(&number, &marks))
+    }
+
     /// Puts messages left `sending` by a crash back in the queue, marked; how many.
     pub fn requeue_in_flight(&self, now: Timestamp) -> Pending<usize> {
         self.job(move |s| s.requeue_in_flight(now))
@@ -1108,6 +1114,7 @@ mod tests {
         "record_conversations",
         "purge_conversations",
         "ack_inbox",
+        "set_thread_marks",
         "webhook_bury",
         "webhook_done",
         "webhook_enqueue",

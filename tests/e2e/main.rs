@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod console;
 #[path = "../support/eventually.rs"]
 mod eventually;
 mod harness;

@@ -34,6 +34,7 @@ pub async fn serve(store: Arc<Store>, config: &Config) -> String {
         activity: smsgw::metrics::activity::Activity::new(),
         stop,
         modems: Default::default(),
+        console: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -14,13 +14,13 @@ mod numbers;
 mod openapi;
 #[path = "../support/peer.rs"]
 mod peer;
-mod status_page;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
 
 mod api_inprocess;
 mod backpressure;
 mod config_files;
+mod console;
 mod dispatch;
 mod store;
 mod support;

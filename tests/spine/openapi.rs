@@ -130,7 +130,11 @@ fn resolve(doc: &Value, r: &str) -> Value {
 
 /// `(path, methods)` of every `.route(...)` in the router source.
 fn router_routes() -> Vec<(String, Vec<String>)> {
-    let src = include_str!("../../src/api/mod.rs");
+    let src = [
+        include_str!("../../src/api/mod.rs"),
+        include_str!("../../src/api/console/mod.rs"),
+    ]
+    .concat();
     let mut out = Vec::new();
     let pieces: Vec<&str> = src.split(".route(").skip(1).collect();
     for piece in pieces {

@@ -232,8 +232,20 @@ fn a_store_from_a_newer_version_should_be_refused() {
             .unwrap();
         db.flush().unwrap();
     }
-    let err = smsgw::store::Store::open(&dir.path().join("db"), 1 << 20).unwrap_err();
-    assert!(err.to_string().contains("schema version 99"), "{err}");
+    // sled's background threads may hold the file lock for a moment after the last handle
+    // is gone (see `reopen`): only that error is retried.
+    let mut err = String::new();
+    for _ in 0..100 {
+        err = smsgw::store::Store::open(&dir.path().join("db"), 1 << 20)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        if err.contains("schema version") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(err.contains("schema version 99"), "{err}");
     let _unused: Option<Arc<smsgw::store::Store>> = None;
 }
 
@@ -385,27 +397,47 @@ fn retention_should_go_through_more_old_messages_than_one_write_takes() {
 }
 
 #[test]
-fn a_store_of_schema_3_without_a_journal_should_open_and_become_schema_4() {
+fn a_store_of_schema_3_without_a_journal_should_open_and_become_the_current_schema() {
     let (dir, store) = temp_store();
     let m = insert(
         &store,
         vec![message(&demo(), "+358401234567", "hi", Timestamp::now())],
     )
     .remove(0);
+    store
+        .insert_inbound(received("sims", "a reply", Timestamp::now()))
+        .unwrap();
     store.flush_blocking().unwrap();
     drop(store);
-    // What a build before the journal left: everything in sled, schema 3, no journal.
+    // What a build before the journal left: everything in sled, schema 3, no journal (and no
+    // sender index: schema 5 added it).
     {
         let db = raw_sled(&dir);
         let tree = db.open_tree("smsgw").unwrap();
         tree.insert(b"Xschema_version", &3u32.to_be_bytes())
             .unwrap();
         tree.remove(b"Xjournal_applied").unwrap();
+        let senders: Vec<_> = tree
+            .scan_prefix([smsgw::store::keys::SENDER])
+            .keys()
+            .map(Result::unwrap)
+            .collect();
+        for k in senders {
+            tree.remove(k).unwrap();
+        }
         db.flush().unwrap();
     }
     std::fs::remove_dir_all(dir.path().join("db/journal")).unwrap();
     let store = reopen(&dir);
     assert_eq!(store.get(m.id).unwrap().unwrap().text, m.text);
+    assert_eq!(
+        store
+            .received_from("+358401234567", None, 10)
+            .unwrap()
+            .len(),
+        1,
+        "the sender index is built on the way to schema 5"
+    );
     drop(store);
     let db = raw_sled(&dir);
     let version = db
@@ -416,7 +448,71 @@ fn a_store_of_schema_3_without_a_journal_should_open_and_become_schema_4() {
         .unwrap();
     assert_eq!(
         version.as_ref(),
-        &4u32.to_be_bytes(),
+        &smsgw::store::SCHEMA_VERSION.to_be_bytes(),
         "the new version is in sled itself, so an older build refuses the store"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn threads_should_list_by_sender_count_unread_and_go_with_retention() {
+    let (dir, store) = temp_store();
+    let t0 = Timestamp::now().as_millis() - 10_000;
+    let mut from_b = received("sims", "b1", Timestamp(t0));
+    from_b.from = "+358409999999".into();
+    store
+        .insert_inbound(received("sims", "a1", Timestamp(t0 + 1)))
+        .unwrap();
+    store.insert_inbound(from_b).unwrap();
+    let a2 = store
+        .insert_inbound(received("sims", "a2", Timestamp(t0 + 2)))
+        .unwrap();
+    let a = "+358401234567";
+    let got: Vec<String> = store
+        .received_from(a, None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(got, ["a2", "a1"], "newest first, only that sender");
+    let threads = store.recent_threads(10, 100).unwrap();
+    let numbers: Vec<&str> = threads.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(
+        numbers,
+        [a, "+358409999999"],
+        "newest reply first, one entry per sender"
+    );
+    assert_eq!(threads[0].newest.text, "a2");
+    assert_eq!(threads[0].unread, 2);
+    store
+        .set_thread_marks(
+            a,
+            &smsgw::model::ThreadMarks {
+                read_upto: Some(a2.id),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(store.unread_from(a, Some(a2.id)).unwrap(), 0);
+    assert_eq!(store.recent_threads(10, 100).unwrap()[0].unread, 0);
+
+    // The marks and the index survive a restart; retention takes the index with the messages.
+    store.flush_blocking().unwrap();
+    drop(store);
+    let store = reopen(&dir);
+    assert_eq!(store.thread_marks(a).unwrap().read_upto, Some(a2.id));
+    assert_eq!(store.received_from(a, None, 10).unwrap().len(), 2);
+    let (_, inbound) = store.purge_before(Timestamp(t0 + 2)).unwrap();
+    assert_eq!(inbound, 2, "a1 and b1 are older than the cutoff");
+    assert_eq!(store.received_from(a, None, 10).unwrap().len(), 1);
+    assert!(
+        store
+            .received_from("+358409999999", None, 10)
+            .unwrap()
+            .is_empty()
+    );
+    let senders = store
+        .checkpointer()
+        .scan_prefix([smsgw::store::keys::SENDER])
+        .count();
+    assert_eq!(senders, 1, "no sender index entry outlives its message");
 }

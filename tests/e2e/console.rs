@@ -1,0 +1,688 @@
+//! The operator console in a real browser: Debian's chromium driven through chromedriver
+//! (W3C WebDriver, the `fantoccini` crate) against the real `smsgw` binary on two hw-sim
+//! modems. It signs in with the form, sees both SIMs with signal, sends a reminder, sees the
+//! customer's reply (injected through the simulated SIM) appear live in its thread under the
+//! reminder, answers it and sees the answer sent, finds the reminder in the message search,
+//! adds a suppression, replays a dead letter, sees a hung modem go down — and runs axe-core
+//! in each page, failing on serious or critical violations. Screenshots of every page are kept
+//! under `target/tmp/console/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hw_sim::{ModemConfig, Profile, SimModem};
+use serde_json::{Value, json};
+
+use crate::harness::{Daemon, write_config};
+
+const TOKEN: &str = "console-browser-token-0123456789";
+const CUSTOMER: &str = "+358401234567";
+
+/// chromedriver on a loopback port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = reqwest::get(format!("{url}/status")).await
+            && r.status().is_success()
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Driver { child, url }
+}
+
+async fn browser(driver: &Driver, profile: &Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-quic", "--window-size=1280,1000", "--lang=en-GB",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .unwrap()
+}
+
+/// Evaluates `expr` in the page until it is truthy; its value.
+async fn until(c: &Client, what: &str, expr: &str, limit: Duration) -> Value {
+    let deadline = Instant::now() + limit;
+    let script = format!("try {{ return ({expr}); }} catch (e) {{ return null; }}");
+    loop {
+        let v = c.execute(&script, vec![]).await.unwrap();
+        let truthy = match &v {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::String(s) => !s.is_empty(),
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            _ => true,
+        };
+        if truthy {
+            return v;
+        }
+        if Instant::now() > deadline {
+            let html = c.source().await.unwrap_or_default();
+            panic!("{what}: `{expr}` never held within {limit:?}; the page:\n{html}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn shots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    assert!(png.len() > 5_000, "screenshot {name} is empty");
+    let path = shots().join(format!("{name}.png"));
+    std::fs::write(&path, png).unwrap();
+    eprintln!("console screenshot: {}", path.display());
+}
+
+/// axe-core's script, as `.ci/run` installs it from npm.
+fn axe_source() -> Option<String> {
+    let path = std::env::var_os("SMSGW_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target/node-axe/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Some(s),
+        Err(_) => {
+            let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+            assert!(
+                !in_ci,
+                "axe-core is required under CI at {path:?} (.ci/run installs it)"
+            );
+            eprintln!(
+                "notice: axe-core is not installed at {path:?} (npm install --prefix target/node-axe axe-core); accessibility not checked"
+            );
+            None
+        }
+    }
+}
+
+/// Runs axe-core in the page; fails on any serious or critical violation.
+async fn accessible(c: &Client, axe: Option<&str>, page: &str) {
+    let Some(axe) = axe else { return };
+    c.execute(axe, vec![]).await.unwrap();
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+               .then((r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                  nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))))
+               .catch((e) => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let serious: Vec<&Value> = found
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter(|x| matches!(x["impact"].as_str(), Some("serious" | "critical")))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        serious.is_empty(),
+        "axe-core on the {page} page: {serious:#?}"
+    );
+    eprintln!(
+        "axe-core on the {page} page: {} minor finding(s), none serious",
+        found.as_array().map_or(0, Vec::len)
+    );
+}
+
+async fn modem(dir: &Path, name: &str, operator: &str) -> SimModem {
+    let mut cfg = ModemConfig::fast(Profile::sim800());
+    cfg.link = Some(dir.join(name));
+    cfg.operator = operator.into();
+    SimModem::start(cfg).await.unwrap()
+}
+
+fn config(dir: &Path, dead_port: u16) -> String {
+    let mut c = format!(
+        r#"
+[server]
+tokens = ["{TOKEN}"]
+[messages]
+default_country = "358"
+[log]
+filter = "warn"
+[[routes]]
+name = "sims"
+type = "modem_pool"
+[[rules]]
+prefix = ""
+routes = ["sims"]
+[[webhooks]]
+name = "crm"
+url = "http://127.0.0.1:{dead_port}/hook"
+secret = "webhook-secret-0123456789"
+events = ["message.received"]
+timeout = "500ms"
+retry_base = "100ms"
+retry_max = "200ms"
+retry_for = "1s"
+"#
+    );
+    for name in ["sim1", "sim2"] {
+        c.push_str(&format!(
+            "[[modems]]\nname = \"{name}\"\ndevice = \"{d}/{name}\"\nroute = \"sims\"\ndaily_limit = 400\n\
+             [modems.timeouts]\ncommand = \"1s\"\nprompt = \"1s\"\nresult = \"3s\"\nprobe_every = \"500ms\"\n\
+             poll_every = \"1s\"\nsweep_every = \"2s\"\nregistration = \"10s\"\n",
+            d = dir.display()
+        ));
+    }
+    c
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
+    if !crate::peer::available(
+        "chromedriver",
+        &["--version"],
+        "apt-get install chromium-driver",
+    ) || !crate::peer::available("chromium", &["--version"], "apt-get install chromium")
+    {
+        return;
+    }
+    let axe = axe_source();
+    let dir = tempfile::tempdir().unwrap();
+    let sim1 = modem(dir.path(), "sim1", "First Net").await;
+    let sim2 = modem(dir.path(), "sim2", "Second Net").await;
+    // Nothing listens here: the webhook's deliveries fail and become dead letters.
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = write_config(dir.path(), &config(dir.path(), dead_port));
+    let mut daemon = Daemon::start(dir.path(), &cfg);
+    let http = reqwest::Client::new();
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = browser(&driver, profile.path()).await;
+
+    // Sign in with the form: the console sends a browser without a session there.
+    c.goto(&daemon.base).await.unwrap();
+    until(
+        &c,
+        "sign-in form",
+        "location.pathname === '/console/sign-in' && document.querySelector('#token')",
+        Duration::from_secs(20),
+    )
+    .await;
+    accessible(&c, axe.as_deref(), "sign-in").await;
+    screenshot(&c, "sign-in").await;
+    c.find(Locator::Css("#token"))
+        .await
+        .unwrap()
+        .send_keys("wrong-token")
+        .await
+        .unwrap();
+    click(&c, "button[type=submit]").await;
+    until(&c, "refusal shown", "document.querySelector('.notice') && document.querySelector('.notice').textContent.includes('not accepted')", Duration::from_secs(10)).await;
+    c.find(Locator::Css("#token"))
+        .await
+        .unwrap()
+        .send_keys(TOKEN)
+        .await
+        .unwrap();
+    click(&c, "button[type=submit]").await;
+    until(
+        &c,
+        "signed in",
+        "document.querySelector('#view').dataset.page === 'overview'",
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(
+        c.current_url().await.unwrap().query(),
+        None,
+        "no token in the URL"
+    );
+    let cookie_visible = c.execute("return document.cookie", vec![]).await.unwrap();
+    assert_eq!(cookie_visible, json!(""), "the session cookie is HttpOnly");
+
+    // Both SIMs, with signal, operator and today's count against the limit; live.
+    until(
+        &c,
+        "both modems ready",
+        "document.querySelectorAll('#modems .card.up').length === 2",
+        Duration::from_secs(40),
+    )
+    .await;
+    let text = until(
+        &c,
+        "overview text",
+        "document.querySelector('#modems').innerText",
+        Duration::from_secs(5),
+    )
+    .await;
+    let text = text.as_str().unwrap();
+    for want in [
+        "sim1",
+        "sim2",
+        "First Net",
+        "Second Net",
+        "of 400 sent",
+        "dBm",
+    ] {
+        assert!(text.contains(want), "overview lacks {want:?}: {text}");
+    }
+    until(
+        &c,
+        "signal bars",
+        "document.querySelectorAll('#modems .bars i.on').length > 0",
+        Duration::from_secs(5),
+    )
+    .await;
+    until(
+        &c,
+        "live",
+        "document.querySelector('#live').textContent === 'live'",
+        Duration::from_secs(10),
+    )
+    .await;
+    until(&c, "chart with a time axis", "document.querySelectorAll('svg.chart text').length > 3 && document.querySelector('svg.chart polyline[data-series=sent]')", Duration::from_secs(5)).await;
+    accessible(&c, axe.as_deref(), "overview").await;
+    screenshot(&c, "overview").await;
+
+    // The reminder goes out through a SIM.
+    let r: Value = http
+        .post(format!("{}/v1/messages", daemon.base))
+        .bearer_auth(TOKEN)
+        .json(&json!({"to": CUSTOMER, "text": "Reminder: your car service is on Friday at 8:00. Reply to move it.", "reference": "appt-42", "expects_reply": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reminder = r["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let via = loop {
+        let m: Value = http
+            .get(format!("{}/v1/messages/{reminder}", daemon.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if m["status"] == "sent" || m["status"] == "delivered" {
+            break m["parts"][0]["modem"].as_str().unwrap().to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the reminder was never sent: {m:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    // The front desk waits on the conversations page; the customer answers the SIM that
+    // wrote to them, and the reply appears without a reload, under the reminder.
+    c.goto(&format!("{}/#/conversations", daemon.base))
+        .await
+        .unwrap();
+    until(
+        &c,
+        "conversations page",
+        "document.querySelector('#view').dataset.page === 'conversations'",
+        Duration::from_secs(10),
+    )
+    .await;
+    let answering = if via == "sim1" { &sim1 } else { &sim2 };
+    answering
+        .inject_text(
+            CUSTOMER,
+            "Friday is bad for me — can we move it to Saturday? 🙏 Kiitos!",
+            true,
+            false,
+        )
+        .await
+        .unwrap();
+    until(
+        &c,
+        "the thread appears live",
+        &format!(
+            "document.querySelector('#threads a[href=\"#/conversations/{}\"]')",
+            "%2B358401234567"
+        ),
+        Duration::from_secs(30),
+    )
+    .await;
+    until(&c, "unread badge", "document.querySelector('#threads .badge') && document.querySelector('#threads .badge').textContent === '1'", Duration::from_secs(5)).await;
+    click(&c, "#threads a").await;
+    until(
+        &c,
+        "thread open",
+        "document.querySelectorAll('#thread .bubble').length === 2",
+        Duration::from_secs(10),
+    )
+    .await;
+    let bubbles = c
+        .execute("return [...document.querySelectorAll('#thread .bubble')].map(b => [b.className, b.innerText])", vec![])
+        .await
+        .unwrap();
+    assert!(bubbles[0][0].as_str().unwrap().contains("out"), "{bubbles}");
+    assert!(
+        bubbles[0][1]
+            .as_str()
+            .unwrap()
+            .contains("Reminder: your car service"),
+        "{bubbles}"
+    );
+    let reply = bubbles[1][1].as_str().unwrap();
+    assert!(bubbles[1][0].as_str().unwrap().contains("in"), "{bubbles}");
+    assert!(
+        reply.contains("Saturday? 🙏 Kiitos!"),
+        "shown as written: {reply}"
+    );
+    assert!(
+        reply.contains("answers ref appt-42"),
+        "under the reminder it answers: {reply}"
+    );
+    assert!(
+        reply.contains(&format!("on {via}")),
+        "the SIM it came in on: {reply}"
+    );
+    until(
+        &c,
+        "read once opened",
+        "!document.querySelector('#threads .badge')",
+        Duration::from_secs(10),
+    )
+    .await;
+    accessible(&c, axe.as_deref(), "conversation").await;
+    screenshot(&c, "conversation").await;
+
+    // The answer goes back through the same route; it shows up in the thread, then sent.
+    c.find(Locator::Css("#reply-text"))
+        .await
+        .unwrap()
+        .send_keys("Saturday 10:00 works — see you then!")
+        .await
+        .unwrap();
+    click(&c, "#reply-send").await;
+    until(
+        &c,
+        "answer in the thread",
+        "document.querySelectorAll('#thread .bubble.out').length === 2",
+        Duration::from_secs(15),
+    )
+    .await;
+    until(&c, "answer sent", "(() => { const b = [...document.querySelectorAll('#thread .bubble.out')].pop(); return b.innerText.includes('Saturday 10:00') && /\\b(sent|delivered)\\b/.test(b.innerText); })()", Duration::from_secs(30)).await;
+    until(
+        &c,
+        "handled after answering",
+        "document.querySelector('#mark-handled').textContent === 'Reopen'",
+        Duration::from_secs(10),
+    )
+    .await;
+    let sent_to = sim1.sent_messages().len() + sim2.sent_messages().len();
+    assert!(
+        sent_to >= 2,
+        "both messages left through the simulated SIMs"
+    );
+
+    // Messages: search by reference, open the detail.
+    c.goto(&format!("{}/#/messages", daemon.base))
+        .await
+        .unwrap();
+    until(
+        &c,
+        "messages page",
+        "document.querySelector('#messages')",
+        Duration::from_secs(10),
+    )
+    .await;
+    c.find(Locator::Css("#f-ref"))
+        .await
+        .unwrap()
+        .send_keys("appt-42")
+        .await
+        .unwrap();
+    click(&c, "form.filters button[type=submit]").await;
+    until(
+        &c,
+        "filtered",
+        "document.querySelectorAll('#messages tbody tr').length === 1",
+        Duration::from_secs(10),
+    )
+    .await;
+    accessible(&c, axe.as_deref(), "messages").await;
+    screenshot(&c, "messages").await;
+    click(&c, "#messages tbody a").await;
+    until(
+        &c,
+        "message detail",
+        "document.querySelector('#parts') && document.querySelector('#history')",
+        Duration::from_secs(10),
+    )
+    .await;
+    let detail = until(
+        &c,
+        "detail text",
+        "document.querySelector('#view').innerText",
+        Duration::from_secs(5),
+    )
+    .await;
+    let detail = detail.as_str().unwrap();
+    assert!(
+        detail.contains(&via) && detail.contains("appt-42") && detail.contains("queued"),
+        "{detail}"
+    );
+    accessible(&c, axe.as_deref(), "message detail").await;
+    screenshot(&c, "message").await;
+
+    // A message scheduled for tomorrow can be canceled from its page.
+    let later: Value = http
+        .post(format!("{}/v1/messages", daemon.base))
+        .bearer_auth(TOKEN)
+        .json(&json!({"to": CUSTOMER, "text": "See you next week!",
+            "send_at": smsgw::model::Timestamp(smsgw::model::Timestamp::now().as_millis() + 86_400_000).to_rfc3339()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let later = later["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{later}"))
+        .to_string();
+    c.goto(&format!("{}/#/messages/{later}", daemon.base))
+        .await
+        .unwrap();
+    until(
+        &c,
+        "cancel button",
+        "document.querySelector('#cancel')",
+        Duration::from_secs(10),
+    )
+    .await;
+    click(&c, "#cancel").await;
+    c.accept_alert().await.unwrap();
+    until(&c, "canceled", "document.querySelector('#view').innerText.includes('canceled') && !document.querySelector('#cancel')", Duration::from_secs(10)).await;
+
+    // Suppressions: add one; it is listed.
+    c.goto(&format!("{}/#/suppressions", daemon.base))
+        .await
+        .unwrap();
+    until(
+        &c,
+        "suppressions page",
+        "document.querySelector('#add-suppression')",
+        Duration::from_secs(10),
+    )
+    .await;
+    c.find(Locator::Css("#s-number"))
+        .await
+        .unwrap()
+        .send_keys("0407654321")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#s-note"))
+        .await
+        .unwrap()
+        .send_keys("asked at the desk")
+        .await
+        .unwrap();
+    click(&c, "#add-suppression button").await;
+    until(&c, "suppression listed", "document.querySelector('#suppressions') && document.querySelector('#suppressions').innerText.includes('+358407654321')", Duration::from_secs(10)).await;
+    accessible(&c, axe.as_deref(), "suppressions").await;
+    screenshot(&c, "suppressions").await;
+    click(&c, "#suppressions button").await;
+    until(
+        &c,
+        "suppression removed",
+        "!document.querySelector('#suppressions')",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // Webhooks: the received message's delivery died (nothing listens); replay it.
+    c.goto(&format!("{}/#/webhooks", daemon.base))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        c.refresh().await.unwrap();
+        let n = until(&c, "webhooks page", "document.querySelector('[data-target=crm]') ? document.querySelectorAll('.dead-letters tbody tr').length + 1 : 0", Duration::from_secs(10)).await;
+        if n.as_u64().unwrap_or(0) > 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no dead letter appeared");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    accessible(&c, axe.as_deref(), "webhooks").await;
+    screenshot(&c, "webhooks").await;
+    click(&c, ".dead-letters button").await;
+    until(
+        &c,
+        "replayed",
+        "document.querySelector('#toast').textContent.includes('replayed')",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // A modem that hangs goes down on the overview, live.
+    c.goto(&format!("{}/#/overview", daemon.base))
+        .await
+        .unwrap();
+    until(
+        &c,
+        "overview again",
+        "document.querySelectorAll('#modems .card.up').length === 2",
+        Duration::from_secs(20),
+    )
+    .await;
+    sim2.fault(hw_sim::Fault::Hang).await.unwrap();
+    until(
+        &c,
+        "sim2 down",
+        "document.querySelector('#modems .card.down[data-modem=sim2]')",
+        Duration::from_secs(40),
+    )
+    .await;
+    screenshot(&c, "modem-down").await;
+
+    // At a phone's width, the thread (reminder, reply, answer, the canceled message) still
+    // reads and answers.
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{}/#/conversations/%2B358401234567", daemon.base))
+        .await
+        .unwrap();
+    until(&c, "thread at phone width", "document.querySelectorAll('#thread .bubble').length === 4 && document.querySelector('#reply-text')", Duration::from_secs(10)).await;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "no sideways scrolling at phone width ({overflow})"
+    );
+    screenshot(&c, "conversation-phone").await;
+
+    // Signing out ends the session: the console goes back to the form.
+    click(&c, "#sign-out").await;
+    until(
+        &c,
+        "signed out",
+        "location.pathname === '/console/sign-in'",
+        Duration::from_secs(10),
+    )
+    .await;
+    c.goto(&daemon.base).await.unwrap();
+    until(
+        &c,
+        "needs sign-in again",
+        "location.pathname === '/console/sign-in'",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    c.close().await.unwrap();
+    drop(driver);
+    daemon.terminate();
+    sim1.shutdown().await;
+    sim2.shutdown().await;
+}
