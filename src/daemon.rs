@@ -238,7 +238,10 @@ pub async fn serve(
     metrics.register(pressure.clone());
     let auth_failures = Arc::new(api::auth_limit::AuthFailures::new());
     metrics.register(auth_failures.clone());
-    let console = Arc::new(api::console::Console::new(config.server.tls.is_some()));
+    let console = Arc::new(api::console::Console::new(
+        config.server.tls.is_some(),
+        config.console.users.clone(),
+    ));
     tracker.spawn(api::console::signals::sample(
         console.signals.clone(),
         modems.clone(),

@@ -36,6 +36,16 @@ fn main() -> ExitCode {
         Command::Pdu(args) => smsgw::cli::pdu::run(args),
         Command::Smpp(args) => smsgw::cli::smpp::run(args),
         Command::Modem(cmd) => block_on(smsgw::cli::modem::run(cmd)),
+        Command::HashPassword => match smsgw::cli::hash_password(&mut std::io::stdin().lock()) {
+            Ok(hash) => {
+                println!("{hash}");
+                EXIT_OK
+            }
+            Err(e) => {
+                eprintln!("smsgw: {e}");
+                EXIT_FAILURE
+            }
+        },
     };
     ExitCode::from(code)
 }

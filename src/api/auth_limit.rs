@@ -45,15 +45,18 @@ pub enum Failure {
     RateLimited,
     /// A Kannel `sendsms` user name and password that match no `[[kannel.users]]` entry.
     KannelPassword,
+    /// A console sign-in with a user name and password that match no `[[console.users]]`.
+    ConsolePassword,
 }
 
 impl Failure {
-    const ALL: [Failure; 5] = [
+    const ALL: [Failure; 6] = [
         Failure::MissingToken,
         Failure::UnknownToken,
         Failure::MissingScope,
         Failure::RateLimited,
         Failure::KannelPassword,
+        Failure::ConsolePassword,
     ];
 
     /// The label value.
@@ -64,6 +67,7 @@ impl Failure {
             Failure::MissingScope => "missing_scope",
             Failure::RateLimited => "rate_limited",
             Failure::KannelPassword => "kannel_password",
+            Failure::ConsolePassword => "console_password",
         }
     }
 
@@ -71,7 +75,10 @@ impl Failure {
     fn spends_budget(self) -> bool {
         matches!(
             self,
-            Failure::MissingToken | Failure::UnknownToken | Failure::KannelPassword
+            Failure::MissingToken
+                | Failure::UnknownToken
+                | Failure::KannelPassword
+                | Failure::ConsolePassword
         )
     }
 }

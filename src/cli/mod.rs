@@ -54,6 +54,23 @@ pub enum Command {
     /// Modem tools (`modem probe DEVICE`).
     #[command(subcommand)]
     Modem(modem::ModemCommand),
+    /// Hash a console user's password (read from standard input, one line) for
+    /// `[[console.users]] password_hash`.
+    HashPassword,
+}
+
+/// `smsgw hash-password`: the Argon2id PHC string of the first line of `input`, for
+/// `[[console.users]] password_hash`.
+pub fn hash_password(input: &mut dyn std::io::BufRead) -> Result<String, String> {
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.chars().count() < 8 {
+        return Err("give a password of at least 8 characters on standard input".into());
+    }
+    crate::api::console::password::hash(password).map_err(|e| e.to_string())
 }
 
 /// `smsgw run`.

@@ -7,6 +7,7 @@
 //! unknown route, a public listener without tokens) and collects all such problems at once.
 
 mod consent;
+mod console;
 mod conversations;
 mod kannel;
 mod limits;
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use consent::{CapsConfig, ConsentConfig, ConsentScope, KeywordSet, OverCap, default_keywords};
+pub use console::{ConsoleConfig, ConsoleUser, MAX_USER_NAME};
 pub use conversations::{
     ConversationsConfig, InboundRouteConfig, LocalWindow, QuietHoursConfig, ZoneOverride,
     zone_exists,
@@ -95,6 +97,9 @@ pub struct Config {
     /// Opt-out keywords, the suppression list and frequency caps.
     #[serde(default)]
     pub consent: ConsentConfig,
+    /// The operator console's users (name and password sign-in).
+    #[serde(default)]
+    pub console: ConsoleConfig,
 }
 
 /// `[server]`: the local HTTP API.

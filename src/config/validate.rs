@@ -379,6 +379,47 @@ impl Config {
                 }
             }
         }
+        let mut console_users = HashSet::new();
+        for (i, u) in self.console.users.iter().enumerate() {
+            let at = |key| {
+                [
+                    Seg::Key("console"),
+                    Seg::Key("users"),
+                    Seg::Index(i),
+                    Seg::Key(key),
+                ]
+            };
+            let name_ok = !u.name.trim().is_empty()
+                && u.name.chars().count() <= super::MAX_USER_NAME
+                && !u.name.chars().any(char::is_control);
+            if !name_ok || !console_users.insert(u.name.as_str()) {
+                c.push(
+                    &at("name"),
+                    format!(
+                        "names are unique, 1 to {} characters, without control characters",
+                        super::MAX_USER_NAME
+                    ),
+                );
+            }
+            // Only a hash is configured: a plain password here would be a secret in the file
+            // that anyone who reads it can use.
+            match argon2::PasswordHash::new(&u.password_hash.0) {
+                Ok(h) if h.algorithm.as_str().starts_with("argon2") => {}
+                _ => c.push(
+                    &at("password_hash"),
+                    "an Argon2 hash as a PHC string ($argon2id$v=19$...); make one with `smsgw hash-password`",
+                ),
+            }
+            if u.scopes.is_empty() {
+                c.push(&at("scopes"), "give at least one scope (read, send, admin)");
+            }
+        }
+        if !self.console.users.is_empty() && self.server.tokens.is_empty() {
+            c.push(
+                &[Seg::Key("console"), Seg::Key("users")],
+                "console users need `server.tokens`: without tokens the API and the console are open to anyone on this machine, and no one signs in",
+            );
+        }
         if self.kannel.enabled && self.kannel.users.is_empty() {
             c.push(
                 &[Seg::Key("kannel"), Seg::Key("users")],

@@ -285,6 +285,17 @@ pub fn start(
     out
 }
 
+impl SmppRoute {
+    /// submit_sm awaiting their response, over every connection.
+    fn window_used(&self) -> usize {
+        self.link
+            .conns
+            .iter()
+            .map(|c| c.in_flight.load(Ordering::Relaxed))
+            .sum()
+    }
+}
+
 impl Collector for SmppRoute {
     fn collect(&self, out: &mut Exposition) {
         let l = &self.link;
@@ -297,11 +308,7 @@ impl Collector for SmppRoute {
             &[("link", name)],
             l.bound_transmitters() as f64,
         );
-        let in_flight: usize = l
-            .conns
-            .iter()
-            .map(|c| c.in_flight.load(Ordering::Relaxed))
-            .sum();
+        let in_flight = self.window_used();
         out.gauge(
             "smsgw_smpp_window_used",
             "submit_sm awaiting their response.",
@@ -402,12 +409,30 @@ impl Collector for SmppRoute {
             .iter()
             .map(|c| format!("{} {}", c.role.as_str(), c.state.lock().describe()))
             .collect();
+        // What a person watching the link wants: bound or not, how full the window is, and
+        // whether the SMSC is holding it back.
+        let mut detail = format!(
+            "{}; window {}/{} in use",
+            states.join(", "),
+            self.window_used(),
+            l.window()
+        );
+        if let Some(rate) = l.current_rate() {
+            detail.push_str(&format!("; paced to {rate:.0}/s"));
+        }
+        let throttled = l.stats.throttled.load(Ordering::Relaxed);
+        if throttled > 0 {
+            detail.push_str(&format!(
+                "; throttled {throttled} times since start, rate cut {} times",
+                l.throttle_cuts()
+            ));
+        }
         vec![Panel {
             section: "links",
             name: l.name.clone(),
             healthy: l.bound_transmitters() > 0,
             signal_bars: None,
-            detail: format!("{}; window {}", states.join(", "), l.window()),
+            detail,
         }]
     }
 }

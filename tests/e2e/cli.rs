@@ -172,3 +172,55 @@ fn check_config_should_warn_when_a_file_holding_secrets_is_readable_by_everyone(
     assert!(check(0o644).contains("readable by every user"));
     assert!(!check(0o600).contains("warning"));
 }
+
+#[test]
+fn hash_password_should_print_a_hash_that_check_config_accepts_and_refuse_a_short_password() {
+    use std::io::Write;
+    let hash = |input: &str| {
+        let mut child = Command::new(BIN)
+            .arg("hash-password")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = hash("front-desk-password\n");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let phc = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(phc.starts_with("$argon2id$v=19$"), "{phc}");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(
+        dir.path(),
+        &format!(
+            "[server]\ntokens = [\"api-token-0123456789abcdef\"]\n\
+             [[console.users]]\nname = \"reception\"\npassword_hash = \"{phc}\"\n"
+        ),
+    );
+    let check = Command::new(BIN)
+        .args(["check-config", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let short = hash("short\n");
+    assert_eq!(short.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"));
+}

@@ -23,6 +23,14 @@ fn tokens() -> String {
     )
 }
 
+const DESK_PASSWORD: &str = "tuesday-tulips-42";
+
+/// A console user `reception` (default scopes) whose password is [`DESK_PASSWORD`].
+fn console_user() -> String {
+    let hash = smsgw::api::console::password::hash(DESK_PASSWORD).unwrap();
+    format!("[[console.users]]\nname = \"reception\"\npassword_hash = \"{hash}\"\n")
+}
+
 fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -73,7 +81,12 @@ async fn with_cookie(
 async fn signing_in_should_set_a_strict_cookie_whose_writes_need_the_csrf_token() {
     let route = std::sync::Arc::new(FakeRoute::accepting("r", 8));
     let api = Api::start(
-        &format!("{}{}", crate::api_inprocess::ROUTE, tokens()),
+        &format!(
+            "{}{}{}",
+            crate::api_inprocess::ROUTE,
+            tokens(),
+            console_user()
+        ),
         vec![route],
     )
     .await;
@@ -228,6 +241,54 @@ async fn signing_in_should_set_a_strict_cookie_whose_writes_need_the_csrf_token(
     )
     .await;
     assert_eq!(s, 403);
+
+    // A console user signs in by name and password, with the front desk's scopes.
+    let wrong = browser()
+        .post(format!("{base}/console/sign-in"))
+        .form(&[("name", "reception"), ("token", "not-the-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("name and password are not accepted")
+    );
+    let desk = browser()
+        .post(format!("{base}/console/sign-in"))
+        .form(&[("name", "reception"), ("token", DESK_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(desk.status().as_u16(), 303);
+    let desk = desk.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let (_, me) = with_cookie(
+        reqwest::Method::GET,
+        format!("{base}/v1/console/session"),
+        &desk,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(me["actor"], "console:reception");
+    assert_eq!(me["scopes"], json!(["read", "send"]));
+    // A name that does not exist is refused the same way.
+    let nobody = browser()
+        .post(format!("{base}/console/sign-in"))
+        .form(&[("name", "nobody"), ("token", DESK_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nobody.status().as_u16(), 401);
 
     // Signing out ends the session.
     let (s, _) = with_cookie(

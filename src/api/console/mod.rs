@@ -15,6 +15,7 @@
 
 pub mod assets;
 pub mod overview;
+pub mod password;
 pub mod session;
 pub mod sign_in;
 pub mod signals;
@@ -26,22 +27,26 @@ use axum::routing::{get, post, put};
 
 use super::AppState;
 
-/// What the console keeps: open sessions and the modems' signal history.
+/// What the console keeps: open sessions, who may sign in by name, and the modems' signal
+/// history.
 #[derive(Debug, Default)]
 pub struct Console {
     /// Signed-in browsers.
     pub sessions: session::Sessions,
     /// The API is served over TLS: session cookies are `Secure`.
     pub secure: bool,
+    /// `[[console.users]]`: name and password sign-ins.
+    pub users: std::sync::Arc<Vec<crate::config::ConsoleUser>>,
     /// Each modem's recent signal readings.
     pub signals: std::sync::Arc<signals::SignalHistory>,
 }
 
 impl Console {
-    /// A console for an API served over TLS (`secure`) or plain HTTP.
-    pub fn new(secure: bool) -> Self {
+    /// A console for an API served over TLS (`secure`) or plain HTTP, with these users.
+    pub fn new(secure: bool, users: Vec<crate::config::ConsoleUser>) -> Self {
         Self {
             secure,
+            users: std::sync::Arc::new(users),
             ..Self::default()
         }
     }

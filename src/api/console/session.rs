@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::config::{ApiToken, Scope};
+use crate::config::Scope;
 use crate::model::Actor;
 
 /// The session cookie's name.
@@ -73,17 +73,18 @@ fn random_token() -> Result<String, SessionError> {
 }
 
 impl Sessions {
-    /// Opens a session for the token at `index` of `server.tokens`; its id (the cookie value).
+    /// Opens a session acting as `actor` with `scopes` (those of the token or console user
+    /// that signed in); its id (the cookie value).
     pub fn open(
         &self,
-        token: &ApiToken,
-        index: usize,
+        actor: Actor,
+        scopes: Vec<Scope>,
         now: Instant,
     ) -> Result<(String, Session), SessionError> {
         let id = random_token()?;
         let session = Session {
-            actor: super::super::auth::actor_of(token, index),
-            scopes: token.scopes.clone(),
+            actor,
+            scopes,
             csrf: random_token()?,
         };
         let mut open = self.open.lock();
@@ -172,11 +173,14 @@ pub fn clear_cookie(secure: bool) -> String {
 mod tests {
     use super::*;
 
-    fn token() -> ApiToken {
-        ApiToken {
-            name: Some("front desk".into()),
-            secret: crate::config::TokenSecret("s".into()),
-            scopes: vec![Scope::Read],
+    /// What a read-only token named "front desk" signs in as.
+    fn token() -> (Actor, Vec<Scope>) {
+        (Actor("front desk".into()), vec![Scope::Read])
+    }
+
+    impl Sessions {
+        fn open_as(&self, who: (Actor, Vec<Scope>), now: Instant) -> (String, Session) {
+            self.open(who.0, who.1, now).unwrap()
         }
     }
 
@@ -184,8 +188,8 @@ mod tests {
     fn a_session_should_carry_the_tokens_scopes_and_a_csrf_token_of_its_own() {
         let sessions = Sessions::default();
         let now = Instant::now();
-        let (a, sa) = sessions.open(&token(), 0, now).unwrap();
-        let (b, sb) = sessions.open(&token(), 0, now).unwrap();
+        let (a, sa) = sessions.open_as(token(), now);
+        let (b, sb) = sessions.open_as(token(), now);
         assert_ne!(a, b, "ids are random");
         assert_ne!(sa.csrf, sb.csrf);
         assert_eq!(a.len(), 64);
@@ -201,7 +205,7 @@ mod tests {
     fn a_session_should_end_when_idle_or_too_old() {
         let sessions = Sessions::default();
         let t0 = Instant::now();
-        let (id, _) = sessions.open(&token(), 0, t0).unwrap();
+        let (id, _) = sessions.open_as(token(), t0);
         assert!(sessions.get(&id, t0 + IDLE / 2).is_some());
         assert!(sessions.get(&id, t0 + IDLE).is_some(), "use keeps it alive");
         assert!(
@@ -209,7 +213,7 @@ mod tests {
                 .get(&id, t0 + IDLE + IDLE + Duration::from_secs(1))
                 .is_none()
         );
-        let (id, _) = sessions.open(&token(), 0, t0).unwrap();
+        let (id, _) = sessions.open_as(token(), t0);
         let mut t = t0;
         while t < t0 + LIFETIME - IDLE / 2 {
             t += IDLE / 2;
@@ -225,13 +229,11 @@ mod tests {
     fn sign_ins_beyond_the_bound_should_end_the_least_recently_used_session() {
         let sessions = Sessions::default();
         let t0 = Instant::now();
-        let (first, _) = sessions.open(&token(), 0, t0).unwrap();
-        let (second, _) = sessions.open(&token(), 0, t0).unwrap();
+        let (first, _) = sessions.open_as(token(), t0);
+        let (second, _) = sessions.open_as(token(), t0);
         sessions.get(&first, t0 + Duration::from_secs(1));
         for i in 0..MAX_SESSIONS - 1 {
-            sessions
-                .open(&token(), 0, t0 + Duration::from_secs(2 + i as u64))
-                .unwrap();
+            sessions.open_as(token(), t0 + Duration::from_secs(2 + i as u64));
         }
         assert_eq!(sessions.len(), MAX_SESSIONS);
         assert!(

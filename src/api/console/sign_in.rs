@@ -1,6 +1,7 @@
 //! Signing in to the console: `GET /console/sign-in` shows a form, `POST` takes a token
-//! (form field `token`) and answers with a session cookie and a redirect to the console, so
-//! the token is typed once and never travels in a URL. `GET /v1/console/session` tells the
+//! (form field `token`), or a `[[console.users]]` name and password (`name` and `token`), and
+//! answers with a session cookie and a redirect to the console, so the secret is typed once
+//! and never travels in a URL. `GET /v1/console/session` tells the
 //! page who it is and the CSRF token its writes echo; `POST /v1/console/sign-out` ends it.
 //!
 //! Failed sign-ins count against the client's budget like failed bearer tokens
@@ -29,9 +30,26 @@ use crate::model::Actor;
 /// The form's fields.
 #[derive(Debug, Deserialize)]
 pub struct SignIn {
-    /// The token, as configured in `server.tokens`.
+    /// A console user's name; empty to sign in with a token.
+    #[serde(default)]
+    name: String,
+    /// The token (as configured in `server.tokens`), or the user's password.
     #[serde(default)]
     token: String,
+}
+
+/// Who signs in: the actor and scopes of the token or user that matched.
+fn matched(
+    state: &AppState,
+    name: &str,
+    secret: &str,
+) -> Option<(Actor, Vec<crate::config::Scope>)> {
+    if name.is_empty() {
+        return find_token(&state.tokens, secret)
+            .map(|(i, t)| (super::super::auth::actor_of(t, i), t.scopes.clone()));
+    }
+    super::password::sign_in(&state.console.users, name, secret)
+        .map(|u| (Actor(format!("console:{}", u.name)), u.scopes.clone()))
 }
 
 /// `GET /console/sign-in`.
@@ -79,29 +97,41 @@ pub async fn submit(
         );
         return resp;
     }
-    let presented = form.map(|Form(f)| f.token).unwrap_or_default();
-    let presented = presented.trim();
-    let Some((index, token)) = Some(presented)
-        .filter(|p| !p.is_empty())
-        .and_then(|p| find_token(&state.tokens, p))
-    else {
-        let failure = if presented.is_empty() {
-            Failure::MissingToken
-        } else {
-            Failure::UnknownToken
+    let (name, presented) = form
+        .map(|Form(f)| (f.name.trim().to_string(), f.token.trim().to_string()))
+        .unwrap_or_default();
+    let by_name = !name.is_empty();
+    let who = if presented.is_empty() {
+        None
+    } else {
+        // A password check is Argon2 (tens of milliseconds): off the runtime.
+        let (s, n, p) = (state.clone(), name.clone(), presented.clone());
+        tokio::task::spawn_blocking(move || matched(&s, &n, &p))
+            .await
+            .ok()
+            .flatten()
+    };
+    let Some((actor, scopes)) = who else {
+        let failure = match (presented.is_empty(), by_name) {
+            (true, _) => Failure::MissingToken,
+            (false, true) => Failure::ConsolePassword,
+            (false, false) => Failure::UnknownToken,
         };
         state.auth_failures.record(client, failure, now);
         warn!(%client, reason = failure.label(), "refused console sign-in");
         return assets::sign_in_page(
             StatusCode::UNAUTHORIZED,
-            Some(if presented.is_empty() {
-                "Enter a token."
-            } else {
-                "That token is not accepted. Check it and try again."
+            Some(match (presented.is_empty(), by_name) {
+                (true, true) => "Enter your password.",
+                (true, false) => "Enter a token, or your name and password.",
+                (false, true) => {
+                    "That name and password are not accepted. Check them and try again."
+                }
+                (false, false) => "That token is not accepted. Check it and try again.",
             }),
         );
     };
-    match state.console.sessions.open(token, index, now) {
+    match state.console.sessions.open(actor, scopes, now) {
         Ok((id, s)) => {
             info!(%client, actor = %s.actor.0, "console sign-in");
             redirect_home(Some(session::set_cookie(&id, state.console.secure)))
