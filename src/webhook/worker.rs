@@ -94,6 +94,38 @@ pub struct TargetStats {
     pub failed_attempts: AtomicU64,
     /// Deliveries moved to the dead-letter list since start.
     pub dead_lettered: AtomicU64,
+    /// Since when (ms since the epoch) every attempt failed; 0 while the target answers
+    /// ("down since noon" on the console).
+    pub failing_since: AtomicU64,
+    /// The last failure's reason, while `failing_since` is set.
+    pub last_error: parking_lot::Mutex<Option<String>>,
+}
+
+impl TargetStats {
+    /// A delivery was acknowledged: the target answers.
+    fn answered(&self) {
+        self.failing_since.store(0, Ordering::Relaxed);
+        *self.last_error.lock() = None;
+    }
+
+    /// An attempt failed at `now` with `error`.
+    fn failed(&self, now: Timestamp, error: &str) {
+        let _ = self.failing_since.compare_exchange(
+            0,
+            now.as_millis().max(1),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+        *self.last_error.lock() = Some(error.to_string());
+    }
+
+    /// Since when the target has been failing, if it is.
+    pub fn failing(&self) -> Option<(Timestamp, Option<String>)> {
+        match self.failing_since.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some((Timestamp(ms), self.last_error.lock().clone())),
+        }
+    }
 }
 
 /// The delivery loop of one target.
@@ -327,6 +359,7 @@ impl Worker {
             Ok(()) => {
                 state.pending.finish(seq);
                 self.stats.delivered.fetch_add(1, Ordering::Relaxed);
+                self.stats.answered();
                 debug!(target: "smsgw::webhook", webhook = %name, event = seq, "delivered");
                 warn_if_unwritten(
                     self.store.writer().webhook_done(name, seq),
@@ -337,6 +370,7 @@ impl Worker {
             Err(err) => {
                 self.stats.failed_attempts.fetch_add(1, Ordering::Relaxed);
                 let now = self.clock.now();
+                self.stats.failed(now, &err);
                 let cfg = &self.target.delivery;
                 let mut gave_up = false;
                 let Some(d) = state.pending.retry(seq, |d| {

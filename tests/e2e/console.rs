@@ -474,6 +474,20 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
         Duration::from_secs(10),
     )
     .await;
+    // With the thread open, the customer writes again: it appears without a reload, and
+    // the thread is open (not handled) again.
+    answering
+        .inject_text(CUSTOMER, "Perfect, thanks!", false, false)
+        .await
+        .unwrap();
+    until(&c, "new reply live in the open thread", "[...document.querySelectorAll('#thread .bubble.in')].some(b => b.innerText.includes('Perfect, thanks!'))", Duration::from_secs(30)).await;
+    until(
+        &c,
+        "open again",
+        "document.querySelector('#mark-handled').textContent === 'Mark handled'",
+        Duration::from_secs(10),
+    )
+    .await;
     let sent_to = sim1.sent_messages().len() + sim2.sent_messages().len();
     assert!(
         sent_to >= 2,
@@ -642,13 +656,13 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
     .await;
     screenshot(&c, "modem-down").await;
 
-    // At a phone's width, the thread (reminder, reply, answer, the canceled message) still
-    // reads and answers.
+    // At a phone's width, the thread (reminder, reply, answer, second reply, the canceled
+    // message) still reads and answers.
     c.set_window_size(390, 844).await.unwrap();
     c.goto(&format!("{}/#/conversations/%2B358401234567", daemon.base))
         .await
         .unwrap();
-    until(&c, "thread at phone width", "document.querySelectorAll('#thread .bubble').length === 4 && document.querySelector('#reply-text')", Duration::from_secs(10)).await;
+    until(&c, "thread at phone width", "document.querySelectorAll('#thread .bubble').length === 5 && document.querySelector('#reply-text')", Duration::from_secs(10)).await;
     let overflow = c
         .execute(
             "return document.documentElement.scrollWidth - window.innerWidth",

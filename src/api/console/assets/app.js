@@ -169,9 +169,12 @@ function drawOverview() {
     ? el("p", { text: "No webhook targets configured." })
     : el("div", { class: "table-wrap" }, el("table", { id: "webhook-backlogs" },
       el("caption", { class: "hint", text: "Webhook targets" }),
-      el("thead", {}, el("tr", {}, ["Target", "Waiting", "Dead letters", "Delivered", "Failed attempts"].map((h) => el("th", { scope: "col", text: h })))),
+      el("thead", {}, el("tr", {}, ["Target", "State", "Waiting", "Dead letters", "Delivered", "Failed attempts"].map((h) => el("th", { scope: "col", text: h })))),
       el("tbody", {}, o.webhooks.map((w) => el("tr", {},
         el("td", {}, el("a", { href: "#/webhooks", text: w.name })),
+        el("td", {}, w.failing_since
+          ? el("span", { class: "state-bad" }, "failing since ", when(w.failing_since), w.last_error ? `: ${w.last_error}` : "")
+          : el("span", { class: "state-ok", text: "no failures" })),
         el("td", { text: String(w.backlog) }),
         el("td", { class: w.dead > 0 ? "state-bad" : "", text: String(w.dead) }),
         el("td", { text: String(w.delivered) }),
