@@ -36,7 +36,8 @@ pub fn required_scope(method: &Method, route: &str) -> Scope {
 }
 
 /// Requires `Authorization: Bearer <token>` with a configured token holding the scope the
-/// route needs, unless no tokens are configured (loopback-only set-ups, enforced by config
+/// route needs — or, without that header, a console session cookie whose sign-in holds it
+/// (and, for a write, the session's CSRF token) — unless no tokens are configured (loopback-only set-ups, enforced by config
 /// validation). Every configured token is compared, in constant time, whatever matches, and
 /// no token is ever logged.
 ///
@@ -178,7 +179,7 @@ async fn run_session(
             StatusCode::FORBIDDEN,
             "forbidden",
             format!(
-                "you are signed in with a token that lacks the `{}` scope that {} {route} needs",
+                "your console sign-in lacks the `{}` scope that {} {route} needs",
                 scope_name(needed),
                 req.method()
             ),

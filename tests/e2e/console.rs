@@ -183,7 +183,7 @@ async fn modem(dir: &Path, name: &str, operator: &str) -> SimModem {
     SimModem::start(cfg).await.unwrap()
 }
 
-fn config(dir: &Path, dead_port: u16) -> String {
+fn config(dir: &Path, dead_port: u16, smsc_port: u16) -> String {
     let mut c = format!(
         r#"
 [server]
@@ -195,9 +195,21 @@ filter = "warn"
 [[routes]]
 name = "sims"
 type = "modem_pool"
+[[routes]]
+name = "operator"
+type = "smpp"
+[[rules]]
+prefix = "+46"
+routes = ["operator"]
 [[rules]]
 prefix = ""
 routes = ["sims"]
+[[smpp]]
+route = "operator"
+host = "127.0.0.1"
+port = {smsc_port}
+system_id = "smsgw"
+password = "secret"
 [[webhooks]]
 name = "crm"
 url = "http://127.0.0.1:{dead_port}/hook"
@@ -220,13 +232,44 @@ retry_for = "1s"
     c
 }
 
+/// Clicks the element `css`. Pages redraw themselves on live events, which replaces their
+/// elements: an element found just before a redraw is stale, so it is looked up again
+/// (bounded).
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let tried = match c.find(Locator::Css(css)).await {
+            Ok(e) => e.click().await,
+            Err(e) => Err(e),
+        };
+        match tried {
+            Ok(()) => return,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("click {css}: {e}; looking it up again");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("cannot click {css}: {e}"),
+        }
+    }
+}
+
+/// Types `text` into the field `css` (looked up again after a redraw, like [`click`]).
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let tried = match c.find(Locator::Css(css)).await {
+            Ok(e) => e.send_keys(text).await,
+            Err(e) => Err(e),
+        };
+        match tried {
+            Ok(()) => return,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("type into {css}: {e}; looking it up again");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("cannot type into {css}: {e}"),
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -249,7 +292,13 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
         .local_addr()
         .unwrap()
         .port();
-    let cfg = write_config(dir.path(), &config(dir.path(), dead_port));
+    let smsc = hw_sim::smsc::start(hw_sim::smsc::SmscConfig::default())
+        .await
+        .unwrap();
+    let cfg = write_config(
+        dir.path(),
+        &config(dir.path(), dead_port, smsc.smpp_addr.port()),
+    );
     let mut daemon = Daemon::start(dir.path(), &cfg);
     let http = reqwest::Client::new();
     let driver = start_driver().await;
@@ -267,20 +316,10 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
     .await;
     accessible(&c, axe.as_deref(), "sign-in").await;
     screenshot(&c, "sign-in").await;
-    c.find(Locator::Css("#token"))
-        .await
-        .unwrap()
-        .send_keys("wrong-token")
-        .await
-        .unwrap();
+    type_into(&c, "#token", "wrong-token").await;
     click(&c, "button[type=submit]").await;
     until(&c, "refusal shown", "document.querySelector('.notice') && document.querySelector('.notice').textContent.includes('not accepted')", Duration::from_secs(10)).await;
-    c.find(Locator::Css("#token"))
-        .await
-        .unwrap()
-        .send_keys(TOKEN)
-        .await
-        .unwrap();
+    type_into(&c, "#token", TOKEN).await;
     click(&c, "button[type=submit]").await;
     until(
         &c,
@@ -452,12 +491,7 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
     screenshot(&c, "conversation").await;
 
     // The answer goes back through the same route; it shows up in the thread, then sent.
-    c.find(Locator::Css("#reply-text"))
-        .await
-        .unwrap()
-        .send_keys("Saturday 10:00 works — see you then!")
-        .await
-        .unwrap();
+    type_into(&c, "#reply-text", "Saturday 10:00 works — see you then!").await;
     click(&c, "#reply-send").await;
     until(
         &c,
@@ -488,6 +522,10 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
         Duration::from_secs(10),
     )
     .await;
+    // Search by the reminder's reference finds the thread.
+    type_into(&c, "#thread-search", "appt-42").await;
+    click(&c, "form.filters button[type=submit]").await;
+    until(&c, "found by reference", "location.hash.includes('q=appt-42') && document.querySelectorAll('#threads li').length === 1", Duration::from_secs(10)).await;
     let sent_to = sim1.sent_messages().len() + sim2.sent_messages().len();
     assert!(
         sent_to >= 2,
@@ -505,12 +543,7 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
         Duration::from_secs(10),
     )
     .await;
-    c.find(Locator::Css("#f-ref"))
-        .await
-        .unwrap()
-        .send_keys("appt-42")
-        .await
-        .unwrap();
+    type_into(&c, "#f-ref", "appt-42").await;
     click(&c, "form.filters button[type=submit]").await;
     until(
         &c,
@@ -585,18 +618,8 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
         Duration::from_secs(10),
     )
     .await;
-    c.find(Locator::Css("#s-number"))
-        .await
-        .unwrap()
-        .send_keys("0407654321")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#s-note"))
-        .await
-        .unwrap()
-        .send_keys("asked at the desk")
-        .await
-        .unwrap();
+    type_into(&c, "#s-number", "0407654321").await;
+    type_into(&c, "#s-note", "asked at the desk").await;
     click(&c, "#add-suppression button").await;
     until(&c, "suppression listed", "document.querySelector('#suppressions') && document.querySelector('#suppressions').innerText.includes('+358407654321')", Duration::from_secs(10)).await;
     accessible(&c, axe.as_deref(), "suppressions").await;
@@ -699,4 +722,5 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
     daemon.terminate();
     sim1.shutdown().await;
     sim2.shutdown().await;
+    smsc.shutdown().await;
 }

@@ -13,7 +13,8 @@ const app = {
   overview: null,    // the last overview from the stream
   page: null,        // the page drawn now
   refresh: null,     // redraws the page after an event touching it
-  refreshTimer: 0,
+  refreshTimer: 0,   // a redraw is scheduled
+  refreshedAt: 0,    // when the last one ran
 };
 
 // ---------- small helpers ----------
@@ -123,18 +124,39 @@ function signalBars(rssi) {
 // ---------- page frame ----------
 
 function setPage(name, title, ...content) {
+  const view = document.getElementById("view");
+  // A redraw of the same view (a live update) keeps what someone was typing, and where.
+  const same = view.dataset.hash === location.hash;
+  const kept = new Map();
+  if (same) {
+    for (const f of view.querySelectorAll("input[id], textarea[id], select[id]")) {
+      if (f.type !== "file") kept.set(f.id, f.value);
+    }
+  }
+  const a = document.activeElement;
+  const focus = same && a && view.contains(a) && a.id
+    ? { id: a.id, start: a.selectionStart, end: a.selectionEnd } : null;
   app.page = name;
   document.title = title + " — smsgw console";
-  for (const a of document.querySelectorAll("#nav a")) {
-    if (a.dataset.page === name) a.setAttribute("aria-current", "page");
-    else a.removeAttribute("aria-current");
+  for (const link of document.querySelectorAll("#nav a")) {
+    if (link.dataset.page === name) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
   }
-  const view = document.getElementById("view");
-  const focused = document.activeElement && view.contains(document.activeElement) ? document.activeElement.id : null;
   view.replaceChildren(...content.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  for (const [id, value] of kept) {
+    const f = document.getElementById(id);
+    if (f && f.type !== "file") f.value = value;
+  }
+  if (focus && document.getElementById(focus.id)) {
+    const f = document.getElementById(focus.id);
+    f.focus();
+    if (typeof focus.start === "number" && f.setSelectionRange) {
+      try { f.setSelectionRange(focus.start, focus.end); } catch (_) { /* not a text field */ }
+    }
+  }
   view.dataset.loaded = "true";
   view.dataset.page = name;
-  if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+  view.dataset.hash = location.hash;
 }
 
 function failure(e) {
@@ -355,6 +377,7 @@ async function sendReply(ev, t) {
     const body = { to: t.number, text };
     if (t.reply_route) body.route = t.reply_route;
     const r = await api("/v1/messages", { method: "POST", json: body });
+    ev.target.reset();
     toast(`Reply accepted (${r.parts} part${r.parts === 1 ? "" : "s"})`);
     await api("/v1/conversations/" + encodeURIComponent(t.number) + "/marks", { method: "PUT", json: { read: true, handled: true } });
     await drawConversations(t.number);
@@ -463,6 +486,7 @@ async function drawSuppressions() {
       await api("/v1/suppressions/" + encodeURIComponent(f.number.value.trim()), { method: "PUT",
         json: { scope: f.scope.value.trim() || undefined, note: f.note.value.trim() || undefined } });
       toast(`${f.number.value} added`);
+      ev.target.reset();
       await drawSuppressions();
     } catch (e) { failure(e); }
   } },
@@ -547,15 +571,18 @@ async function route() {
   } catch (e) { failure(e); }
 }
 
+// Redraws the page after events touching it: at most every 2 s whatever the gateway's rate
+// (each redraw is one API read). What someone is typing survives it (setPage).
+const REFRESH_EVERY_MS = 2000;
+
 function scheduleRefresh() {
-  if (app.page === "overview" || !app.refresh) return;
-  clearTimeout(app.refreshTimer);
+  if (app.page === "overview" || !app.refresh || app.refreshTimer) return;
+  const wait = Math.max(400, REFRESH_EVERY_MS - (Date.now() - (app.refreshedAt || 0)));
   app.refreshTimer = setTimeout(() => {
-    // Not while someone types a reply or a filter: their text would be redrawn away.
-    const a = document.activeElement;
-    if (a && (a.tagName === "TEXTAREA" || (a.tagName === "INPUT" && a.value))) return;
+    app.refreshTimer = 0;
+    app.refreshedAt = Date.now();
     Promise.resolve(app.refresh()).catch(failure);
-  }, 400);
+  }, wait);
 }
 
 function listen() {
