@@ -311,7 +311,8 @@ fn schemas() -> Value {
                 "links": { "type": "array", "items": { "type": "object" } },
                 "webhooks": { "type": "array", "items": { "type": "object", "required": ["name", "backlog", "dead"],
                     "properties": { "name": { "type": "string" }, "backlog": { "type": "integer" }, "dead": { "type": "integer" },
-                        "delivered": { "type": "integer" }, "failed_attempts": { "type": "integer" } } } }
+                        "delivered": { "type": "integer" }, "failed_attempts": { "type": "integer" },
+                        "failing_since": { "oneOf": [ts.clone(), { "type": "null" }] }, "last_error": { "type": ["string", "null"] } } } }
             }
         },
         "ConsoleSession": {

@@ -232,43 +232,65 @@ retry_for = "1s"
     c
 }
 
-/// Clicks the element `css`. Pages redraw themselves on live events, which replaces their
-/// elements: an element found just before a redraw is stale, so it is looked up again
+/// What to do with an element.
+enum Act<'a> {
+    Click,
+    Type(&'a str),
+}
+
+/// Does `act` on the element `css`. Pages redraw themselves on live events, which replaces
+/// their elements: one found just before a redraw is stale, so it is looked up again
 /// (bounded).
-async fn click(c: &Client, css: &str) {
+async fn act(c: &Client, css: &str, act: Act<'_>) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let tried = match c.find(Locator::Css(css)).await {
-            Ok(e) => e.click().await,
+            Ok(e) => match act {
+                Act::Click => e.click().await,
+                Act::Type(text) => e.send_keys(text).await,
+            },
             Err(e) => Err(e),
         };
         match tried {
             Ok(()) => return,
             Err(e) if Instant::now() < deadline => {
-                eprintln!("click {css}: {e}; looking it up again");
+                eprintln!("{css}: {e}; looking it up again");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            Err(e) => panic!("cannot click {css}: {e}"),
+            Err(e) => panic!("cannot use {css}: {e}"),
         }
     }
 }
 
-/// Types `text` into the field `css` (looked up again after a redraw, like [`click`]).
+async fn click(c: &Client, css: &str) {
+    act(c, css, Act::Click).await;
+}
+
 async fn type_into(c: &Client, css: &str, text: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    act(c, css, Act::Type(text)).await;
+}
+
+/// Reloads the page until `expr` holds in it (for what a page reads only when drawn).
+async fn reload_until(c: &Client, what: &str, expr: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let tried = match c.find(Locator::Css(css)).await {
-            Ok(e) => e.send_keys(text).await,
-            Err(e) => Err(e),
-        };
-        match tried {
-            Ok(()) => return,
-            Err(e) if Instant::now() < deadline => {
-                eprintln!("type into {css}: {e}; looking it up again");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("cannot type into {css}: {e}"),
+        c.refresh().await.unwrap();
+        until(
+            c,
+            what,
+            "document.querySelector('#view').dataset.loaded === 'true'",
+            Duration::from_secs(10),
+        )
+        .await;
+        let held = c
+            .execute(&format!("return !!({expr});"), vec![])
+            .await
+            .unwrap();
+        if held == json!(true) {
+            return;
         }
+        assert!(Instant::now() < deadline, "{what}: `{expr}` never held");
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
@@ -377,6 +399,18 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
     )
     .await;
     until(&c, "chart with a time axis", "document.querySelectorAll('svg.chart text').length > 3 && document.querySelector('svg.chart polyline[data-series=sent]')", Duration::from_secs(5)).await;
+    let link = until(
+        &c,
+        "the SMPP link bound",
+        "document.querySelector('#links .card.up') && document.querySelector('#links').innerText",
+        Duration::from_secs(30),
+    )
+    .await;
+    let link = link.as_str().unwrap();
+    assert!(
+        link.contains("operator") && link.contains("bound") && link.contains("in use"),
+        "{link}"
+    );
     accessible(&c, axe.as_deref(), "overview").await;
     screenshot(&c, "overview").await;
 
@@ -632,21 +666,33 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
         Duration::from_secs(10),
     )
     .await;
+    let csv = dir.path().join("opt-outs.csv");
+    std::fs::write(
+        &csv,
+        "number,scope,note\n0401112222,global,paper form\n+358403334444,global,phone call\n",
+    )
+    .unwrap();
+    type_into(&c, "#s-csv", &csv.display().to_string()).await;
+    click(&c, "#import-suppressions button").await;
+    until(
+        &c,
+        "imported",
+        "document.querySelectorAll('#suppressions tbody tr').length === 2 && document.querySelector('#toast').textContent.includes('Imported 2')",
+        Duration::from_secs(10),
+    )
+    .await;
 
     // Webhooks: the received message's delivery died (nothing listens); replay it.
     c.goto(&format!("{}/#/webhooks", daemon.base))
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        c.refresh().await.unwrap();
-        let n = until(&c, "webhooks page", "document.querySelector('[data-target=crm]') ? document.querySelectorAll('.dead-letters tbody tr').length + 1 : 0", Duration::from_secs(10)).await;
-        if n.as_u64().unwrap_or(0) > 1 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no dead letter appeared");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    // The webhooks page reads dead letters when drawn (they are not live events).
+    reload_until(
+        &c,
+        "a dead letter listed",
+        "document.querySelectorAll('.dead-letters tbody tr').length > 0",
+    )
+    .await;
     accessible(&c, axe.as_deref(), "webhooks").await;
     screenshot(&c, "webhooks").await;
     click(&c, ".dead-letters button").await;
@@ -654,6 +700,21 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
         &c,
         "replayed",
         "document.querySelector('#toast').textContent.includes('replayed')",
+        Duration::from_secs(10),
+    )
+    .await;
+    // Nothing listens yet, so it dies again; replay them all at once.
+    reload_until(
+        &c,
+        "dead letters to replay all",
+        "document.querySelector('[id^=replay-all]')",
+    )
+    .await;
+    click(&c, "[id^=replay-all]").await;
+    until(
+        &c,
+        "replayed all",
+        "/Replayed [1-9]/.test(document.querySelector('#toast').textContent)",
         Duration::from_secs(10),
     )
     .await;
@@ -667,6 +728,13 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
         "overview again",
         "document.querySelectorAll('#modems .card.up').length === 2",
         Duration::from_secs(20),
+    )
+    .await;
+    until(
+        &c,
+        "the webhook target shows as failing",
+        "document.querySelector('#webhook-backlogs').innerText.includes('failing since')",
+        Duration::from_secs(10),
     )
     .await;
     sim2.fault(hw_sim::Fault::Hang).await.unwrap();

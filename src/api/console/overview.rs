@@ -59,8 +59,11 @@ pub fn overview(state: &AppState) -> Value {
             let s = &t.stats;
             let load =
                 |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+            let failing = s.failing();
             json!({
                 "name": t.name,
+                "failing_since": failing.as_ref().map(|f| f.0),
+                "last_error": failing.and_then(|f| f.1),
                 "backlog": load(&s.backlog),
                 "delivered": load(&s.delivered),
                 "failed_attempts": load(&s.failed_attempts),
