@@ -318,6 +318,7 @@ async fn submit_as(
             priority,
             reference: None,
             route: smsc.clone(),
+            modem: None,
             callback_url: None,
             callback_events: None,
             expects_reply: None,

@@ -53,6 +53,10 @@ pub struct SubmitRequest {
     /// Force a route by name instead of the prefix rules.
     #[serde(default)]
     pub route: Option<String>,
+    /// Send from this modem (SIM) of a modem-pool route, and no other; the route is the
+    /// modem's pool when `route` is absent.
+    #[serde(default)]
+    pub modem: Option<String>,
     /// An http(s) URL that receives this message's `message.status` events (signed with the
     /// `[callbacks]` secret). Refused when the gateway has no `[callbacks]` table.
     #[serde(default)]
@@ -136,6 +140,8 @@ pub struct SubmitRules {
     /// The prefix rules, to tell whether a message without a forced route has a route that
     /// can carry its brand-name sender.
     pub router: Arc<Router>,
+    /// Each configured modem's route (pool), for a submission's `modem`.
+    pub modem_routes: Arc<HashMap<String, String>>,
 }
 
 /// What senders a route can carry.
@@ -161,6 +167,7 @@ impl SubmitRules {
             consent: Arc::new(ConsentConfig::default()),
             senders: Arc::new(HashMap::new()),
             router: Arc::new(Router::default()),
+            modem_routes: Arc::new(HashMap::new()),
         }
     }
 
@@ -187,6 +194,13 @@ impl SubmitRules {
             consent: Arc::new(config.consent.clone()),
             senders: Arc::new(senders),
             router: Arc::new(Router::new(&config.rules)),
+            modem_routes: Arc::new(
+                config
+                    .modems
+                    .iter()
+                    .map(|m| (m.name.clone(), m.route.clone()))
+                    .collect(),
+            ),
             ..Self::new(&config.messages)
         }
     }
@@ -387,6 +401,26 @@ impl SubmitRules {
                 ));
             }
         }
+        let route = match (&req.modem, req.route) {
+            (None, route) => route,
+            (Some(modem), route) => {
+                let Some(pool) = self.modem_routes.get(modem) else {
+                    return Err(ApiError::field(
+                        "unknown_modem",
+                        "modem",
+                        format!("no modem is named {modem:?}"),
+                    ));
+                };
+                if route.as_ref().is_some_and(|r| r != pool) {
+                    return Err(ApiError::field(
+                        "modem_not_in_route",
+                        "modem",
+                        format!("modem {modem:?} serves route {pool:?}, not the route asked for"),
+                    ));
+                }
+                Some(pool.clone())
+            }
+        };
         if let Some(url) = &req.callback_url {
             let Some(egress) = &self.callbacks else {
                 return Err(ApiError::field(
@@ -453,7 +487,8 @@ impl SubmitRules {
             expires_at: starts.plus(validity),
             priority: req.priority.unwrap_or_default(),
             reference: req.reference,
-            route: req.route,
+            route,
+            modem: req.modem,
             callback_url: req.callback_url,
             callback_events,
             dlr: None,

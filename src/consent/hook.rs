@@ -152,6 +152,7 @@ fn confirmation(
         priority: Priority::High,
         reference: None,
         route: None,
+        modem: None,
         callback_url: None,
         callback_events: Vec::new(),
         dlr: None,

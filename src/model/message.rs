@@ -204,6 +204,10 @@ pub struct OutboundMessage {
     /// A route the client asked for, bypassing the prefix rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// The SIM of `route`'s pool to send from, and no other (a reply that should come from
+    /// the number the customer wrote to); it waits while that SIM is busy or down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modem: Option<String>,
     /// Where this message's `message.status` events are POSTed, besides the configured
     /// webhooks (the client's own `callback_url`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

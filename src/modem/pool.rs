@@ -291,14 +291,21 @@ impl Route for ModemPool {
         };
         let now = Timestamp::now();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let avoid = self.busy_in_conversation(&job.message, now);
-        // Sticky senders: another SIM when one is free, else any (the reply then matches by
-        // `latest` among the conversations open on that SIM).
-        let first = if avoid.is_empty() {
-            pool.take(n, &[], start)
+        // A message pinned to one SIM (`modem`: a reply from the number the customer wrote
+        // to) goes from it or waits for it; no other SIM takes it.
+        let pinned = job.message.modem.clone();
+        let first = if let Some(only) = &pinned {
+            pool.take_named(n, only)
         } else {
-            pool.take(n, &avoid, start)
-                .or_else(|| pool.take(n, &[], start))
+            let avoid = self.busy_in_conversation(&job.message, now);
+            // Sticky senders: another SIM when one is free, else any (the reply then matches
+            // by `latest` among the conversations open on that SIM).
+            if avoid.is_empty() {
+                pool.take(n, &[], start)
+            } else {
+                pool.take(n, &avoid, start)
+                    .or_else(|| pool.take(n, &[], start))
+            }
         };
         if let Some(m) = &first {
             record(&pool.store, &job.message, &m.name, now);
@@ -313,7 +320,12 @@ impl Route for ModemPool {
         Box::pin(async move {
             let Some(modem) = first else {
                 return report_all(&job.parts, |_| PartOutcome::Temporary {
-                    reason: format!("{name}: no modem free"),
+                    reason: match &pinned {
+                        Some(only) => format!(
+                            "{name}: {only}, the SIM this message must leave from, is not free"
+                        ),
+                        None => format!("{name}: no modem free"),
+                    },
                 });
             };
             let parts = match encoded {
@@ -347,7 +359,8 @@ impl Route for ModemPool {
                 let not_sent = matches!(failed.outcome, PartOutcome::Temporary { .. });
                 let unknown =
                     failed.written && matches!(failed.outcome, PartOutcome::Unknown { .. });
-                if !(not_sent || unknown) {
+                if !(not_sent || unknown) || pinned.is_some() {
+                    // A pinned message's parts are retried later from its own SIM.
                     break;
                 }
                 let unknown_index = unknown.then_some(failed.index);
@@ -422,6 +435,18 @@ impl PoolRef {
     /// Takes a usable modem for `parts` SMS, looking from `start` round the list: its shaper
     /// is charged (and the daily count persisted) and it is marked busy, synchronously, so the
     /// next readiness answer already counts this job.
+    /// Takes the modem named `only`, if it is usable, idle and its shaper allows `parts`.
+    fn take_named(&self, parts: u32, only: &str) -> Option<Arc<ModemShared>> {
+        let at = self.modems.iter().position(|m| m.name == only)?;
+        let others: Vec<String> = self
+            .modems
+            .iter()
+            .filter(|m| m.name != only)
+            .map(|m| m.name.clone())
+            .collect();
+        self.take(parts, &others, at)
+    }
+
     fn take(&self, parts: u32, except: &[String], start: usize) -> Option<Arc<ModemShared>> {
         let now = Timestamp::now();
         let n = self.modems.len();

@@ -298,6 +298,7 @@ mod tests {
             priority: Default::default(),
             reference: None,
             route: None,
+            modem: None,
             callback_url: None,
             callback_events: Vec::new(),
             dlr: None,

@@ -535,6 +535,20 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
     )
     .await;
     until(&c, "answer sent", "(() => { const b = [...document.querySelectorAll('#thread .bubble.out')].pop(); return b.innerText.includes('Saturday 10:00') && /\\b(sent|delivered)\\b/.test(b.innerText); })()", Duration::from_secs(30)).await;
+    let answer_via = c
+        .execute(
+            "return [...document.querySelectorAll('#thread .bubble.out')].pop().innerText",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        answer_via
+            .as_str()
+            .unwrap_or_default()
+            .contains(&format!("via {via}")),
+        "the answer leaves from the SIM the customer wrote to ({via}): {answer_via}"
+    );
     until(
         &c,
         "handled after answering",

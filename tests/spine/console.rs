@@ -590,3 +590,78 @@ async fn a_thread_should_show_the_reply_under_its_reminder_live_with_marks_kept(
     api.stop().await;
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_pinned_to_a_sim_should_leave_from_it_and_no_other() {
+    let sim_a = SimModem::start(SimConfig::fast(Profile::sim800()))
+        .await
+        .unwrap();
+    let sim_b = SimModem::start(SimConfig::fast(Profile::sim800()))
+        .await
+        .unwrap();
+    let mut cfg = String::from(
+        "[[routes]]\nname = \"sims\"\ntype = \"modem_pool\"\n[[rules]]\nprefix = \"\"\nroutes = [\"sims\"]\n",
+    );
+    for (name, sim) in [("sim-a", &sim_a), ("sim-b", &sim_b)] {
+        cfg.push_str(&format!(
+            "[[modems]]\nname = \"{name}\"\ndevice = {:?}\nroute = \"sims\"\n\
+             [modems.timeouts]\ncommand = \"1s\"\nprompt = \"700ms\"\nresult = \"1500ms\"\n\
+             probe_every = \"300ms\"\npoll_every = \"500ms\"\nsweep_every = \"2s\"\nregistration = \"3s\"\n",
+            sim.link().display().to_string()
+        ));
+    }
+    let api = Api::start(&cfg, vec![]).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, v) = api.get("/v1/modems").await;
+        if v["modems"]
+            .as_array()
+            .is_some_and(|m| m.iter().all(|x| x["state"] == "ready"))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "modems never ready: {v:#}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (s, e) = api
+        .post(
+            "/v1/messages",
+            json!({"to": "+358401234567", "text": "x", "modem": "sim-z"}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (400, Some("unknown_modem"))
+    );
+    // Round robin would spread three messages over both SIMs; pinned, all leave from sim-b.
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let (s, b) = api
+            .post(
+                "/v1/messages",
+                json!({"to": "+358401234567", "text": format!("answer {i}"), "modem": "sim-b"}),
+            )
+            .await;
+        assert_eq!(s, 202, "{b}");
+        ids.push(b["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let m = loop {
+            let (_, m) = api.get(&format!("/v1/messages/{id}")).await;
+            if m["status"] == "sent" || m["status"] == "delivered" {
+                break m;
+            }
+            assert!(Instant::now() < deadline, "never sent: {m:#}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(m["route"], "sims", "the pool is the route");
+        assert_eq!(m["modem"], "sim-b");
+        assert_eq!(m["parts"][0]["modem"], "sim-b", "{m:#}");
+    }
+    assert!(sim_a.sent_messages().is_empty(), "nothing left from sim-a");
+    assert_eq!(sim_b.sent_messages().len(), 3);
+    api.stop().await;
+    sim_a.shutdown().await;
+    sim_b.shutdown().await;
+}

@@ -131,7 +131,8 @@ pub struct ThreadQuery {
 
 /// `GET /v1/conversations/{number}?limit=`: the newest `limit` messages each way, merged
 /// oldest first; each item is `{"direction": "out" | "in", "message": …}`. `reply_route`
-/// and `reply_modem` say where the customer last wrote to, for answering through it.
+/// and `reply_modem` (a modem only, not an SMPP link) say where the customer last wrote to,
+/// for answering through it.
 pub async fn thread(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -150,7 +151,13 @@ pub async fn thread(
         let marks = state.store.thread_marks(&number)?;
         let newest_in = received.first().map(|m| m.id);
         let reply_route = received.first().map(|m| m.route.clone());
-        let reply_modem = received.first().and_then(|m| m.modem.clone());
+        // The SIM it came in on, when it came through a modem (not an SMPP link): the reply
+        // is pinned to it, so it comes from the number the customer wrote to.
+        let modems = state.modems.views();
+        let reply_modem = received
+            .first()
+            .and_then(|m| m.modem.clone())
+            .filter(|name| modems.iter().any(|v| &v.name == name));
         let mut items: Vec<(MessageId, Value)> = Vec::new();
         for m in sent.items {
             items.push((m.id, json!({ "direction": "out", "message": m })));

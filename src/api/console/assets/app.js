@@ -374,8 +374,10 @@ async function sendReply(ev, t) {
   const button = document.getElementById("reply-send");
   button.disabled = true;
   try {
+    // From the SIM the customer wrote to (pinned), else through the route it came in on.
     const body = { to: t.number, text };
-    if (t.reply_route) body.route = t.reply_route;
+    if (t.reply_modem) body.modem = t.reply_modem;
+    else if (t.reply_route) body.route = t.reply_route;
     const r = await api("/v1/messages", { method: "POST", json: body });
     ev.target.reset();
     toast(`Reply accepted (${r.parts} part${r.parts === 1 ? "" : "s"})`);
