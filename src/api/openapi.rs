@@ -609,7 +609,8 @@ pub fn document() -> Value {
             "/v1/console/stream": { "get": {
                 "summary": "The console's live feed (server-sent events: overview, message, lagged)", "operationId": "consoleStream",
                 "responses": with(json!({ "200": { "description": "`event: overview` (a StatusSummary without `recent`) at once and every 3 s; `event: message` per store event ({seq, at, kind, message_id, status}); `event: lagged` when the reader fell behind.",
-                    "content": { "text/event-stream": { "schema": { "type": "string" } } } } }), error_responses(&[401, 403]))
+                    "content": { "text/event-stream": { "schema": { "type": "object", "required": ["data"],
+                        "properties": { "event": { "enum": ["overview", "message", "lagged"] }, "data": { "type": "string" }, "id": { "type": "string" } } } } } } }), error_responses(&[401, 403]))
             }},
             "/console/sign-in": {
                 "get": { "summary": "The console's sign-in form (HTML)", "operationId": "consoleSignInForm", "security": [],
