@@ -73,7 +73,7 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
     // A browser signed in to the console carries a session cookie instead of a token; a
     // bearer header, when present, wins (API clients never depend on cookies).
     if bearer.is_none()
-        && let Some(session) = console_session(&state, &req, now)
+        && let Some((_, session)) = state.console.sessions.from_headers(req.headers(), now)
     {
         return run_session(&state, session, client, now, req, next).await;
     }
@@ -145,17 +145,6 @@ pub(super) fn actor_of(token: &crate::config::ApiToken, index: usize) -> Actor {
             .clone()
             .unwrap_or_else(|| format!("server.tokens[{index}]")),
     )
-}
-
-/// The open console session named by the request's cookie.
-fn console_session(
-    state: &AppState,
-    req: &Request,
-    now: std::time::Instant,
-) -> Option<super::console::session::Session> {
-    let cookies = req.headers().get(header::COOKIE)?.to_str().ok()?;
-    let id = super::console::session::cookie_value(cookies)?;
-    state.console.sessions.get(id, now)
 }
 
 /// Runs a request made with a console session: the session's scopes apply, and a write must

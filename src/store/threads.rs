@@ -12,8 +12,8 @@ use crate::model::{InboundMessage, MessageId, ThreadMarks};
 pub struct ThreadSummary {
     /// The customer's number (as received messages give it).
     pub number: String,
-    /// Its newest received message.
-    pub newest: InboundMessage,
+    /// Its newest received message (none: the customer never wrote).
+    pub newest: Option<InboundMessage>,
     /// Received messages after the read mark, counted up to [`UNREAD_COUNTED`].
     pub unread: usize,
     /// The console's marks.
@@ -62,6 +62,7 @@ impl Store {
         scan: usize,
     ) -> Result<Vec<ThreadSummary>, StoreError> {
         let mut out: Vec<ThreadSummary> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let end = keys::prefix_end(&[keys::INBOX]);
         for kv in self.tree.range(vec![keys::INBOX]..end).rev().take(scan) {
             if out.len() >= limit {
@@ -69,19 +70,32 @@ impl Store {
             }
             let (k, v) = kv?;
             let m: InboundMessage = decode(&k, &v)?;
-            if out.iter().any(|t| t.number == m.from) {
-                continue;
+            if seen.insert(m.from.clone()) {
+                out.push(self.summary_with(m.from.clone(), Some(m))?);
             }
-            let marks = self.thread_marks(&m.from)?;
-            let unread = self.unread_from(&m.from, marks.read_upto)?;
-            out.push(ThreadSummary {
-                number: m.from.clone(),
-                newest: m,
-                unread,
-                marks,
-            });
         }
         Ok(out)
+    }
+
+    /// `number`'s thread summary, whether or not the customer ever wrote.
+    pub fn thread_summary(&self, number: &str) -> Result<ThreadSummary, StoreError> {
+        let newest = self.received_from(number, None, 1)?.into_iter().next();
+        self.summary_with(number.to_string(), newest)
+    }
+
+    fn summary_with(
+        &self,
+        number: String,
+        newest: Option<InboundMessage>,
+    ) -> Result<ThreadSummary, StoreError> {
+        let marks = self.thread_marks(&number)?;
+        let unread = self.unread_from(&number, marks.read_upto)?;
+        Ok(ThreadSummary {
+            number,
+            newest,
+            unread,
+            marks,
+        })
     }
 
     /// Received messages from `number` after `read_upto`, up to [`UNREAD_COUNTED`].

@@ -120,6 +120,19 @@ impl Sessions {
         Some(entry.session.clone())
     }
 
+    /// The open session named by the `Cookie` header of `headers`, with its id; marks it
+    /// used.
+    pub fn from_headers(
+        &self,
+        headers: &axum::http::HeaderMap,
+        now: Instant,
+    ) -> Option<(String, Session)> {
+        let cookies = headers.get(axum::http::header::COOKIE)?.to_str().ok()?;
+        let id = cookie_value(cookies)?;
+        let session = self.get(id, now)?;
+        Some((id.to_string(), session))
+    }
+
     /// Ends the session with this id; whether there was one.
     pub fn close(&self, id: &str) -> bool {
         self.open.lock().remove(id).is_some()

@@ -177,10 +177,10 @@ fn redirect_home(cookie: Option<String>) -> Response {
 }
 
 fn session_of(state: &AppState, headers: &HeaderMap) -> Option<(String, session::Session)> {
-    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
-    let id = session::cookie_value(cookies)?;
-    let s = state.console.sessions.get(id, std::time::Instant::now())?;
-    Some((id.to_string(), s))
+    state
+        .console
+        .sessions
+        .from_headers(headers, std::time::Instant::now())
 }
 
 /// `GET /v1/console/session`: who the page acts as, what it may do, and the CSRF token its

@@ -14,8 +14,8 @@ use super::super::error::ApiError;
 use super::super::json::{ApiJson, serde_error};
 use super::super::messages::page_limit;
 use crate::model::{Actor, MessageId, Msisdn, Timestamp};
+use crate::store::ListFilter;
 use crate::store::threads::ThreadSummary;
-use crate::store::{ListFilter, StoreError};
 
 /// Received messages looked at, at most, to list recent threads.
 pub const SCAN: usize = 5000;
@@ -48,7 +48,7 @@ fn thread_number(state: &AppState, raw: &str) -> Result<String, ApiError> {
 }
 
 fn summary(t: ThreadSummary) -> Value {
-    let handled = t.marks.handled(Some(t.newest.id));
+    let handled = t.marks.handled(t.newest.as_ref().map(|m| m.id));
     json!({
         "number": t.number,
         "newest": t.newest,
@@ -96,30 +96,12 @@ pub async fn list(
         }
         let mut out = Vec::new();
         for number in numbers.into_iter().take(limit) {
-            out.push(thread_summary(state, &number)?);
+            out.push(summary(state.store.thread_summary(&number)?));
         }
         Ok(out)
     })
     .await?;
     Ok(Json(json!({ "conversations": threads })).into_response())
-}
-
-/// One thread's summary, whether or not the customer ever wrote.
-fn thread_summary(state: &AppState, number: &str) -> Result<Value, StoreError> {
-    let marks = state.store.thread_marks(number)?;
-    let newest = state
-        .store
-        .received_from(number, None, 1)?
-        .into_iter()
-        .next();
-    let unread = state.store.unread_from(number, marks.read_upto)?;
-    Ok(json!({
-        "number": number,
-        "handled": marks.handled(newest.as_ref().map(|m| m.id)),
-        "newest": newest,
-        "unread": unread,
-        "marks": marks,
-    }))
 }
 
 /// Query of `GET /v1/conversations/{number}`.
