@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hw_sim::{ModemConfig, Profile, SimModem};
 use serde_json::{Value, json};
@@ -270,6 +272,27 @@ async fn type_into(c: &Client, css: &str, text: &str) {
     act(c, css, Act::Type(text)).await;
 }
 
+/// Presses and releases one key, as a person at the keyboard would (to whatever has focus).
+async fn press(c: &Client, key: Key) {
+    let k: char = key.into();
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: k })
+        .then(KeyAction::Up { value: k });
+    c.perform_actions(keys).await.unwrap();
+}
+
+/// The text of the focused element.
+async fn focused_text(c: &Client) -> String {
+    let v = c
+        .execute(
+            "return document.activeElement ? document.activeElement.textContent.trim() : ''",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_str().unwrap_or_default().to_string()
+}
+
 /// Reloads the page until `expr` holds in it (for what a page reads only when drawn).
 async fn reload_until(c: &Client, what: &str, expr: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -413,6 +436,45 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
     );
     accessible(&c, axe.as_deref(), "overview").await;
     screenshot(&c, "overview").await;
+
+    // Keyboard only: the first Tab reaches the skip link, further Tabs the page links in
+    // order, and Enter on "Messages" opens that page.
+    c.refresh().await.unwrap();
+    until(
+        &c,
+        "overview reloaded",
+        "document.querySelector('#view').dataset.page === 'overview'",
+        Duration::from_secs(20),
+    )
+    .await;
+    press(&c, Key::Tab).await;
+    assert_eq!(
+        focused_text(&c).await,
+        "Skip to content",
+        "the first Tab stop"
+    );
+    let mut stops = Vec::new();
+    while focused_text(&c).await != "Messages" {
+        assert!(stops.len() < 10, "Tab never reached Messages: {stops:?}");
+        press(&c, Key::Tab).await;
+        stops.push(focused_text(&c).await);
+    }
+    assert_eq!(
+        stops.first().map(String::as_str),
+        Some("Overview"),
+        "{stops:?}"
+    );
+    press(&c, Key::Enter).await;
+    until(
+        &c,
+        "Messages opened by keyboard",
+        "document.querySelector('#view').dataset.page === 'messages'",
+        Duration::from_secs(10),
+    )
+    .await;
+    c.goto(&format!("{}/#/overview", daemon.base))
+        .await
+        .unwrap();
 
     // The reminder goes out through a SIM.
     let r: Value = http
@@ -760,6 +822,22 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
     )
     .await;
     screenshot(&c, "modem-down").await;
+
+    // A new number answers STOP (to sim1: sim2 hangs now): its thread shows the opt-out
+    // the keyword caused.
+    sim1.inject_text("+358405556666", "STOP", false, false)
+        .await
+        .unwrap();
+    c.goto(&format!("{}/#/conversations/%2B358405556666", daemon.base))
+        .await
+        .unwrap();
+    reload_until(
+        &c,
+        "the STOP reply with its opt-out",
+        "[...document.querySelectorAll('#thread .bubble.in')].some(b => /keyword “stop” → opt out/i.test(b.innerText))",
+    )
+    .await;
+    screenshot(&c, "conversation-stop").await;
 
     // At a phone's width, the thread (reminder, reply, answer, second reply, the canceled
     // message) still reads and answers.

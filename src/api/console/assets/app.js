@@ -128,9 +128,12 @@ function setPage(name, title, ...content) {
   // A redraw of the same view (a live update) keeps what someone was typing, and where.
   const same = view.dataset.hash === location.hash;
   const kept = new Map();
+  // A chosen file cannot be set again by script: the chosen input itself moves over.
+  const files = [];
   if (same) {
     for (const f of view.querySelectorAll("input[id], textarea[id], select[id]")) {
       if (f.type !== "file") kept.set(f.id, f.value);
+      else if (f.files && f.files.length > 0) files.push(f);
     }
   }
   const a = document.activeElement;
@@ -146,6 +149,10 @@ function setPage(name, title, ...content) {
   for (const [id, value] of kept) {
     const f = document.getElementById(id);
     if (f && f.type !== "file") f.value = value;
+  }
+  for (const chosen of files) {
+    const fresh = document.getElementById(chosen.id);
+    if (fresh && fresh.type === "file") fresh.replaceWith(chosen);
   }
   if (focus && document.getElementById(focus.id)) {
     const f = document.getElementById(focus.id);
