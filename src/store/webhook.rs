@@ -178,9 +178,13 @@ impl Store {
         Ok(())
     }
 
-    /// Removes an acknowledged delivery.
-    pub fn webhook_done(&self, target: &str, seq: u64) -> Result<(), StoreError> {
-        self.tree.remove(item_key(QUEUED, target, seq))?;
+    /// Removes acknowledged deliveries (those a worker saw answered since its last call).
+    pub fn webhook_done(&self, target: &str, seqs: &[u64]) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        for &seq in seqs {
+            batch.remove(item_key(QUEUED, target, seq));
+        }
+        self.tree.apply_batch(batch)?;
         Ok(())
     }
 

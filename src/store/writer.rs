@@ -986,10 +986,10 @@ impl Writer {
         self.job(move |s| s.start_webhook_cursor(&target))
     }
 
-    /// A delivery went through.
-    pub fn webhook_done(&self, target: &str, seq: u64) -> Pending<()> {
+    /// Deliveries went through (one job for all a worker saw answered at once).
+    pub fn webhook_done(&self, target: &str, seqs: Vec<u64>) -> Pending<()> {
         let target = target.to_string();
-        self.job_apart(move |s| s.webhook_done(&target, seq))
+        self.job_apart(move |s| s.webhook_done(&target, &seqs))
     }
 
     /// A delivery failed for good: a dead letter.

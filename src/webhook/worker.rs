@@ -129,7 +129,7 @@ impl TargetStats {
 }
 
 /// The delivery loop of one target.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Worker {
     /// The store (event log, cursor, deliveries).
     pub store: Arc<Store>,
@@ -147,11 +147,19 @@ pub struct Worker {
 
 type Attempt = (Delivery, Result<(), String>, Timestamp);
 
+/// Events read from the log, on their way into the target's queue: the log position they
+/// reach and their deliveries, once queued in the store and durable.
+type Staged = Result<(u64, Vec<Delivery>), StoreError>;
+
 struct State {
+    /// The log position whose events are all queued (durably) or not for this target.
     cursor: u64,
     pending: Queue,
     tasks: JoinSet<Attempt>,
     task_message: HashMap<tokio::task::Id, (u64, MessageId)>,
+    /// The batch being queued and made durable, while requests go on: at most one at a time,
+    /// so batches enter the queue in log order.
+    staging: Option<tokio::task::JoinHandle<Staged>>,
 }
 
 impl Worker {
@@ -178,9 +186,17 @@ impl Worker {
         loop {
             events.borrow_and_update();
             let mut pause = None;
-            if let Err(e) = self.fan_out(&mut state).await {
-                warn!(target: "smsgw::webhook", webhook = %self.target.name, cause = %e, "cannot read events");
-                pause = Some(STORE_ERROR_PAUSE);
+            if state.staging.is_none() {
+                match self.read_new(&state) {
+                    Ok(Some((last, deliveries))) => {
+                        state.staging = Some(tokio::spawn(self.clone().stage(last, deliveries)));
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        warn!(target: "smsgw::webhook", webhook = %self.target.name, cause = %e, "cannot read events");
+                        pause = Some(STORE_ERROR_PAUSE);
+                    }
+                }
             }
             let wake_at = self.start_due(&mut state);
             self.stats
@@ -191,13 +207,50 @@ impl Worker {
                 _ = stop.cancelled() => break,
                 changed = events.changed() => if changed.is_err() { break },
                 _ = self.reload.notified() => self.reload_from_store(&mut state),
+                staged = staged(&mut state.staging) => {
+                    state.staging = None;
+                    match staged {
+                        Ok(Ok((last, deliveries))) => {
+                            state.cursor = last;
+                            for d in deliveries {
+                                state.pending.insert(d);
+                            }
+                        }
+                        Ok(Err(e)) => {
+                            warn!(target: "smsgw::webhook", webhook = %self.target.name, cause = %e, "cannot queue events");
+                            tokio::select! {
+                                _ = stop.cancelled() => break,
+                                _ = tokio::time::sleep(STORE_ERROR_PAUSE) => {}
+                            }
+                        }
+                        Err(e) => warn!(target: "smsgw::webhook", webhook = %self.target.name, cause = %e, "queueing events stopped"),
+                    }
+                }
                 Some(joined) = state.tasks.join_next_with_id(), if !state.tasks.is_empty() => {
-                    self.finish(&mut state, joined);
+                    // Every request that ended meanwhile is taken in this same turn: one
+                    // bookkeeping write for all that went through, and free places are
+                    // filled at once (a turn per request capped the rate at
+                    // max_in_flight per turn).
+                    let mut done = Vec::new();
+                    done.extend(self.finish(&mut state, joined));
+                    while let Some(joined) = state.tasks.try_join_next_with_id() {
+                        done.extend(self.finish(&mut state, joined));
+                    }
+                    if !done.is_empty() {
+                        warn_if_unwritten(
+                            self.store.writer().webhook_done(&self.target.name, done),
+                            &self.target.name,
+                            "cannot record deliveries; they will be sent again",
+                        );
+                    }
                 }
                 _ = sleep_for(sleep) => {}
             }
         }
         state.tasks.abort_all();
+        if let Some(staging) = state.staging {
+            staging.abort();
+        }
     }
 
     fn load(&self) -> Result<State, StoreError> {
@@ -216,13 +269,20 @@ impl Worker {
             pending,
             tasks: JoinSet::new(),
             task_message: HashMap::new(),
+            staging: None,
         })
     }
 
     fn reload_from_store(&self, state: &mut State) {
         match self.store.webhook_pending(&self.target.name) {
             Ok(all) => {
-                for d in all.into_iter().take(MAX_IN_MEMORY) {
+                // A batch still being made durable is left to its staging: nothing is sent
+                // before a crash could no longer undo it.
+                for d in all
+                    .into_iter()
+                    .filter(|d| d.seq <= state.cursor)
+                    .take(MAX_IN_MEMORY)
+                {
                     state.pending.insert(d);
                 }
             }
@@ -232,38 +292,40 @@ impl Worker {
         }
     }
 
-    /// Moves new events from the log into this target's queue (durably, with the cursor).
-    async fn fan_out(&self, state: &mut State) -> Result<(), StoreError> {
-        let mut any = false;
-        while state.pending.len() < MAX_IN_MEMORY {
-            let events = self.store.events_after(state.cursor, FAN_OUT_BATCH)?;
-            let Some(last) = events.last().map(|e| e.seq) else {
-                break;
-            };
-            let now = self.clock.now();
-            let mut deliveries = Vec::new();
-            for e in &events {
-                if let Some(d) = self.delivery_for(e, now)? {
-                    deliveries.push(d);
-                }
-            }
-            let deliveries = self
-                .store
-                .writer()
-                .webhook_enqueue(&self.target.name, deliveries, last)
-                .wait()
-                .await?;
-            state.cursor = last;
-            any |= !deliveries.is_empty();
-            for d in deliveries {
-                state.pending.insert(d);
+    /// New events after the cursor, as this target's deliveries, and the log position they
+    /// reach; `None` when there are none or the queue in memory is full.
+    fn read_new(&self, state: &State) -> Result<Option<(u64, Vec<Delivery>)>, StoreError> {
+        if state.pending.len() >= MAX_IN_MEMORY {
+            return Ok(None);
+        }
+        let events = self.store.events_after(state.cursor, FAN_OUT_BATCH)?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let mut deliveries = Vec::new();
+        for e in &events {
+            if let Some(d) = self.delivery_for(e, now)? {
+                deliveries.push(d);
             }
         }
+        Ok(Some((last, deliveries)))
+    }
+
+    /// Queues `deliveries` in the store with the cursor moved to `last`, durably: never
+    /// announce a change that a crash could still undo.
+    async fn stage(self, last: u64, deliveries: Vec<Delivery>) -> Staged {
+        let any = !deliveries.is_empty();
+        let deliveries = self
+            .store
+            .writer()
+            .webhook_enqueue(&self.target.name, deliveries, last)
+            .wait()
+            .await?;
         if any {
-            // Never announce a change that a crash could still undo.
             self.store.durable().await?;
         }
-        Ok(())
+        Ok((last, deliveries))
     }
 
     fn delivery_for(&self, e: &Event, now: Timestamp) -> Result<Option<Delivery>, StoreError> {
@@ -335,18 +397,18 @@ impl Worker {
         wake
     }
 
+    /// Takes one ended request; the event's sequence number when it went through (its
+    /// bookkeeping is the caller's, batched).
     fn finish(
         &self,
         state: &mut State,
         joined: Result<(tokio::task::Id, Attempt), tokio::task::JoinError>,
-    ) {
+    ) -> Option<u64> {
         let (id, outcome) = match joined {
             Ok((id, a)) => (id, Some(a)),
             Err(e) => (e.id(), None),
         };
-        let Some((seq, message)) = state.task_message.remove(&id) else {
-            return;
-        };
+        let (seq, message) = state.task_message.remove(&id)?;
         let name = &self.target.name;
         let (result, started) = match outcome {
             Some((_, r, started)) => (r, started),
@@ -361,11 +423,7 @@ impl Worker {
                 self.stats.delivered.fetch_add(1, Ordering::Relaxed);
                 self.stats.answered();
                 debug!(target: "smsgw::webhook", webhook = %name, event = seq, "delivered");
-                warn_if_unwritten(
-                    self.store.writer().webhook_done(name, seq),
-                    name,
-                    "cannot record a delivery; it will be sent again",
-                );
+                Some(seq)
             }
             Err(err) => {
                 self.stats.failed_attempts.fetch_add(1, Ordering::Relaxed);
@@ -384,7 +442,7 @@ impl Worker {
                 }) else {
                     // Not held any more (reloaded away): its message may go on all the same.
                     state.pending.release(message);
-                    return;
+                    return None;
                 };
                 if gave_up {
                     warn!(target: "smsgw::webhook", webhook = %name, event = seq, attempts = d.attempts, cause = %err,
@@ -407,6 +465,7 @@ impl Worker {
                         "cannot record a failed attempt",
                     );
                 }
+                None
             }
         }
     }
@@ -422,6 +481,16 @@ fn warn_if_unwritten(write: Pending<()>, webhook: &str, what: &'static str) {
             warn!(target: "smsgw::webhook", webhook = %webhook, cause = %e, "{what}");
         }
     });
+}
+
+/// The staging batch's end; never, while there is none.
+async fn staged(
+    staging: &mut Option<tokio::task::JoinHandle<Staged>>,
+) -> Result<Staged, tokio::task::JoinError> {
+    match staging {
+        Some(h) => h.await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn sleep_for(d: Option<Duration>) {
