@@ -361,12 +361,24 @@ async fn tidy(store: &Store, retention: Duration) {
                 .as_millis()
                 .saturating_sub(retention.as_millis() as u64),
         );
-        match writer.purge_before(cutoff).wait().await {
-            Ok((0, 0)) => {}
-            Ok((sent, received)) => {
-                info!(sent, received, "messages past the retention removed")
+        let (mut sent, mut received) = (0, 0);
+        loop {
+            match writer.purge_step(cutoff).wait().await {
+                Ok(step) => {
+                    sent += step.outbound;
+                    received += step.inbound;
+                    if !step.more {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    warn!(cause = %e, "cannot remove messages past the retention");
+                    break;
+                }
             }
-            Err(e) => warn!(cause = %e, "cannot remove messages past the retention"),
+        }
+        if sent + received > 0 {
+            info!(sent, received, "messages past the retention removed");
         }
         if let Err(e) = writer.purge_audit_before(cutoff).wait().await {
             warn!(cause = %e, "cannot remove audit entries past the retention");

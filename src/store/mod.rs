@@ -45,6 +45,7 @@ pub use conversations::{Conversation, InboundClassifier};
 pub use error::StoreError;
 pub use inbound_hook::{InboundHook, InboundTx};
 pub use reassembly::{InboundPart, PartRef, Received};
+pub use retention::PurgeStep;
 pub use sent_parts::{ReportInput, ReportMatch};
 pub use smpp_ids::{ALL_PARTS, SmppReceiptMatch, SmscIdRecord, SmscReceipt};
 pub use writer::{Handing, OutcomePolicy, Pending, ReceiptStored, Rematched, Setback, Writer};

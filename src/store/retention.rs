@@ -14,27 +14,56 @@ use crate::model::{InboundMessage, MessageId, OutboundMessage, Status, Timestamp
 /// Messages removed per write (each write holds the store's write lock).
 const CHUNK: usize = 500;
 
+/// What one step of retention removed ([`Store::purge_step`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgeStep {
+    /// Outbound messages removed.
+    pub outbound: usize,
+    /// Received messages removed.
+    pub inbound: usize,
+    /// Whether there may be more to remove: call again.
+    pub more: bool,
+}
+
 impl Store {
     /// Removes outbound messages in a final status created and last changed before `cutoff`,
     /// with their index entries, and received messages from before it. Returns how many of
     /// each it removed.
     pub fn purge_before(&self, cutoff: Timestamp) -> Result<(usize, usize), StoreError> {
-        let mut outbound = 0;
+        let (mut outbound, mut inbound) = (0, 0);
+        loop {
+            let step = self.purge_step(cutoff)?;
+            outbound += step.outbound;
+            inbound += step.inbound;
+            if !step.more {
+                return Ok((outbound, inbound));
+            }
+        }
+    }
+
+    /// One write of retention: up to [`CHUNK`] outbound messages of one final status, or,
+    /// once none of those is left, up to [`CHUNK`] received messages. The writer runs one
+    /// step per job, so a long purge never holds back the changes queued behind it.
+    pub fn purge_step(&self, cutoff: Timestamp) -> Result<PurgeStep, StoreError> {
         for status in Status::ALL.into_iter().filter(|s| s.is_final()) {
-            loop {
-                let n = self.purge_chunk(status, cutoff)?;
-                outbound += n;
-                if n < CHUNK {
-                    break;
-                }
+            let n = self.purge_chunk(status, cutoff)?;
+            if n > 0 {
+                return Ok(PurgeStep {
+                    outbound: n,
+                    inbound: 0,
+                    more: true,
+                });
             }
         }
         let mut end = vec![keys::INBOX];
         end.extend_from_slice(&MessageId::new_at(cutoff.as_millis()).to_bytes()[..6]);
         let mut inbound = 0;
         // Each received message goes with its sender-index entry (an unreadable one alone).
-        let with_index = self.tree.range(vec![keys::INBOX]..end).flat_map(
-            |kv| -> Vec<Result<sled::IVec, StoreError>> {
+        let with_index = self
+            .tree
+            .range(vec![keys::INBOX]..end)
+            .take(CHUNK)
+            .flat_map(|kv| -> Vec<Result<sled::IVec, StoreError>> {
                 match kv {
                     Err(e) => vec![Err(e.into())],
                     Ok((k, v)) => {
@@ -45,10 +74,13 @@ impl Store {
                         }
                     }
                 }
-            },
-        );
+            });
         self.remove_in_chunks(with_index)?;
-        Ok((outbound, inbound))
+        Ok(PurgeStep {
+            outbound: 0,
+            inbound,
+            more: inbound == CHUNK,
+        })
     }
 
     /// One write of [`Store::purge_before`] for `status`: up to [`CHUNK`] messages.

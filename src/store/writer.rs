@@ -27,8 +27,8 @@ use tracing::{error, warn};
 
 use super::webhook::Delivery;
 use super::{
-    CancelByReference, Conversation, InboundPart, Inserted, NewMessage, Received, ReportInput,
-    ReportMatch, SmppReceiptMatch, SmscIdRecord, SmscReceipt, Store, StoreError,
+    CancelByReference, Conversation, InboundPart, Inserted, NewMessage, PurgeStep, Received,
+    ReportInput, ReportMatch, SmppReceiptMatch, SmscIdRecord, SmscReceipt, Store, StoreError,
 };
 use crate::model::{
     AuditEntry, InboundMessage, MessageId, OutboundMessage, PartStatus, SendEnded, Status,
@@ -949,9 +949,10 @@ impl Writer {
         self.job(move |s| s.purge_frequency(before_day))
     }
 
-    /// Removes final messages and received messages older than `cutoff` (retention).
-    pub fn purge_before(&self, cutoff: Timestamp) -> Pending<(usize, usize)> {
-        self.job(move |s| s.purge_before(cutoff))
+    /// One step of retention (final messages and received messages older than `cutoff`):
+    /// call again while it says `more`, so other changes go in between.
+    pub fn purge_step(&self, cutoff: Timestamp) -> Pending<PurgeStep> {
+        self.job(move |s| s.purge_step(cutoff))
     }
 
     /// Removes audit entries older than `cutoff`.
@@ -1084,6 +1085,7 @@ mod tests {
         "requeue_in_flight",
         "purge_idempotency_keys",
         "purge_before",
+        "purge_step",
         "purge_frequency",
         "put_suppressions",
         "remove_suppression",
