@@ -2,7 +2,7 @@
 //! (W3C WebDriver, the `fantoccini` crate) against the real `smsgw` binary on two hw-sim
 //! modems. It signs in with the form, sees both SIMs with signal, sends a reminder, sees the
 //! customer's reply (injected through the simulated SIM) appear live in its thread under the
-//! reminder, answers it and sees the answer sent, finds the reminder in the message search,
+//! reminder, answers it and sees the answer delivered, finds the reminder in the message search,
 //! adds a suppression, replays a dead letter, sees a hung modem go down — and runs axe-core
 //! in each page, failing on serious or critical violations. Screenshots of every page are kept
 //! under `target/tmp/console/`.
@@ -586,7 +586,7 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
     accessible(&c, axe.as_deref(), "conversation").await;
     screenshot(&c, "conversation").await;
 
-    // The answer goes back through the same route; it shows up in the thread, then sent.
+    // The answer goes back through the same route; it shows up in the thread, then delivered.
     type_into(&c, "#reply-text", "Saturday 10:00 works — see you then!").await;
     click(&c, "#reply-send").await;
     until(
@@ -596,7 +596,8 @@ async fn the_console_should_serve_the_front_desk_in_a_real_browser() {
         Duration::from_secs(15),
     )
     .await;
-    until(&c, "answer sent", "(() => { const b = [...document.querySelectorAll('#thread .bubble.out')].pop(); return b.innerText.includes('Saturday 10:00') && /\\b(sent|delivered)\\b/.test(b.innerText); })()", Duration::from_secs(30)).await;
+    // The SIM's status report comes back: the thread shows the answer delivered, live.
+    until(&c, "answer delivered", "(() => { const b = [...document.querySelectorAll('#thread .bubble.out')].pop(); return b.innerText.includes('Saturday 10:00') && /\\bdelivered\\b/.test(b.innerText); })()", Duration::from_secs(30)).await;
     let answer_via = c
         .execute(
             "return [...document.querySelectorAll('#thread .bubble.out')].pop().innerText",
