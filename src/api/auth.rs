@@ -73,9 +73,9 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
     // A browser signed in to the console carries a session cookie instead of a token; a
     // bearer header, when present, wins (API clients never depend on cookies).
     if bearer.is_none()
-        && let Some((_, session)) = state.console.sessions.from_headers(req.headers(), now)
+        && let Some((id, session)) = state.console.sessions.from_headers(req.headers(), now)
     {
-        return run_session(&state, session, client, now, req, next).await;
+        return run_session(&state, (id, session), client, now, req, next).await;
     }
     let presented = bearer;
     let matched = presented.and_then(|p| find_token(&state.tokens, p));
@@ -151,10 +151,10 @@ pub(super) fn actor_of(token: &crate::config::ApiToken, index: usize) -> Actor {
 /// echo the session's CSRF token in `X-CSRF-Token` (a page of another site cannot read it).
 async fn run_session(
     state: &AppState,
-    session: super::console::session::Session,
+    (id, session): (String, super::console::session::Session),
     client: IpAddr,
     now: std::time::Instant,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     let route = matched_route(&req);
@@ -190,6 +190,8 @@ async fn run_session(
         )
         .into_response();
     }
+    req.extensions_mut()
+        .insert(super::console::session::SignedIn(id));
     run_as(session.actor, req, next).await
 }
 

@@ -290,7 +290,17 @@ async fn signing_in_should_set_a_strict_cookie_whose_writes_need_the_csrf_token(
         .unwrap();
     assert_eq!(nobody.status().as_u16(), 401);
 
-    // Signing out ends the session.
+    // Signing out ends the session, and the live stream it opened with it.
+    let stream = browser()
+        .get(format!("{base}/v1/console/stream"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status().as_u16(), 200);
+    let mut stream = Events::new(stream);
+    let first = stream.next(Duration::from_secs(10)).await;
+    assert_eq!(first.map(|(name, _)| name).as_deref(), Some("overview"));
     let (s, _) = with_cookie(
         reqwest::Method::POST,
         format!("{base}/v1/console/sign-out"),
@@ -309,51 +319,87 @@ async fn signing_in_should_set_a_strict_cookie_whose_writes_need_the_csrf_token(
     )
     .await;
     assert_eq!(s, 401);
+    // It ends at its next overview tick (every 3 s), having sent nothing of the gateway since.
+    let end = Instant::now() + Duration::from_secs(15);
+    while let Some((name, _)) = stream
+        .next(end.saturating_duration_since(Instant::now()))
+        .await
+    {
+        assert_ne!(name, "overview", "a signed-out stream went on");
+    }
     api.stop().await;
+}
+
+/// A server-sent event stream being read: frames may arrive split or several in one chunk.
+struct Events {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl Events {
+    fn new(resp: reqwest::Response) -> Self {
+        Events {
+            resp,
+            buf: String::new(),
+        }
+    }
+
+    /// The next event with data (event name, data), or `None` once the stream ended. Fails
+    /// if neither happens within `limit`.
+    async fn next(&mut self, limit: Duration) -> Option<(String, Value)> {
+        let end = Instant::now() + limit;
+        loop {
+            while let Some(at) = self.buf.find("\n\n") {
+                let frame: String = self.buf.drain(..at + 2).collect();
+                let mut name = String::from("message");
+                let mut data = String::new();
+                for line in frame.lines() {
+                    if let Some(n) = line.strip_prefix("event:") {
+                        name = n.trim().to_string();
+                    } else if let Some(d) = line.strip_prefix("data:") {
+                        data.push_str(d.trim_start());
+                    }
+                }
+                if !data.is_empty() {
+                    let value = serde_json::from_str(&data).unwrap_or(Value::String(data));
+                    return Some((name, value));
+                }
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "the stream neither sent nor ended in {limit:?}"
+            );
+            let Ok(chunk) = tokio::time::timeout(left, self.resp.chunk()).await else {
+                continue;
+            };
+            match chunk.unwrap() {
+                Some(chunk) => self.buf.push_str(&String::from_utf8_lossy(&chunk)),
+                None => return None,
+            }
+        }
+    }
 }
 
 /// Reads server-sent events from `resp` until `want` says stop; the events seen, as
 /// (event name, data).
 async fn read_events(
-    mut resp: reqwest::Response,
+    resp: reqwest::Response,
     deadline: Duration,
     mut want: impl FnMut(&str, &Value) -> bool,
 ) -> Vec<(String, Value)> {
-    let mut buf = String::new();
+    let mut events = Events::new(resp);
     let mut seen = Vec::new();
     let end = Instant::now() + deadline;
     loop {
         let left = end.saturating_duration_since(Instant::now());
-        assert!(
-            !left.is_zero(),
-            "the stream never sent what was waited for: {seen:?}"
-        );
-        let chunk = tokio::time::timeout(left, resp.chunk()).await;
-        let Ok(chunk) = chunk else { continue };
-        let Some(chunk) = chunk.unwrap() else {
+        let Some((name, value)) = events.next(left).await else {
             panic!("the stream ended: {seen:?}");
         };
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(at) = buf.find("\n\n") {
-            let frame: String = buf.drain(..at + 2).collect();
-            let mut name = String::from("message");
-            let mut data = String::new();
-            for line in frame.lines() {
-                if let Some(n) = line.strip_prefix("event:") {
-                    name = n.trim().to_string();
-                } else if let Some(d) = line.strip_prefix("data:") {
-                    data.push_str(d.trim_start());
-                }
-            }
-            if data.is_empty() {
-                continue;
-            }
-            let value: Value = serde_json::from_str(&data).unwrap_or(Value::String(data));
-            let done = want(&name, &value);
-            seen.push((name, value));
-            if done {
-                return seen;
-            }
+        let done = want(&name, &value);
+        seen.push((name, value));
+        if done {
+            return seen;
         }
     }
 }

@@ -26,6 +26,12 @@ pub const LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// Sessions kept at most; signing in beyond it ends the least recently used one.
 pub const MAX_SESSIONS: usize = 1024;
 
+/// The id of the session a request was made with: a request extension the token check
+/// ([`crate::api::auth`]) sets, for handlers that outlive the request's check (the live
+/// stream ends when its session does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn(pub String);
+
 /// One signed-in browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -118,6 +124,12 @@ impl Sessions {
         }
         entry.used = now;
         Some(entry.session.clone())
+    }
+
+    /// Whether the session with this id is still open, without marking it used (a live
+    /// stream checks this: an open tab alone does not keep a session from going idle).
+    pub fn is_open(&self, id: &str, now: Instant) -> bool {
+        self.open.lock().get(id).is_some_and(|e| live(e, now))
     }
 
     /// The open session named by the `Cookie` header of `headers`, with its id; marks it

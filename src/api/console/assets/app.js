@@ -598,7 +598,13 @@ function listen() {
   const live = document.getElementById("live");
   const source = new EventSource("/v1/console/stream");
   source.addEventListener("open", () => { live.textContent = "live"; live.classList.add("on"); });
-  source.addEventListener("error", () => { live.textContent = "reconnecting…"; live.classList.remove("on"); });
+  source.addEventListener("error", () => {
+    live.textContent = "reconnecting…";
+    live.classList.remove("on");
+    // The browser gives up on a stream the gateway refused (signed out, session expired):
+    // asking for the session leads to the sign-in form then.
+    if (source.readyState === EventSource.CLOSED) api("/v1/console/session").catch(failure);
+  });
   source.addEventListener("overview", (ev) => {
     app.overview = JSON.parse(ev.data);
     if (app.page === "overview") drawOverview();
