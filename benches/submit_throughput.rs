@@ -184,8 +184,13 @@ fn dir_size(path: &std::path::Path) -> u64 {
 }
 
 fn large_queue(n: u64, rounds: u64) {
-    let dir = tempfile::tempdir_in(".").unwrap();
-    let data = dir.path().join("data");
+    // `SMSGW_BENCH_DIR` keeps the filled store in that directory and reuses it when it
+    // already holds one (to measure or profile starts again without filling again).
+    let temp = tempfile::tempdir_in(".").unwrap();
+    let kept = std::env::var_os("SMSGW_BENCH_DIR").map(std::path::PathBuf::from);
+    let root = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let data = root.join("data");
+    let reuse = kept.is_some() && data.join("journal").exists();
     // `SMSGW_BENCH_CACHE` sets `[store] cache_bytes` (default: the configuration's default),
     // to see what sled's page cache costs in memory with a large queue.
     let cache = std::env::var("SMSGW_BENCH_CACHE")
@@ -197,7 +202,7 @@ fn large_queue(n: u64, rounds: u64) {
     let config = Config::from_toml(&config_text).unwrap();
     let rules = SubmitRules::new(&config.messages);
     let fill = Instant::now();
-    {
+    if !reuse {
         let store = Store::open(&data, config.store.cache_bytes).unwrap();
         let mut done = 0u64;
         while done < n {
@@ -223,37 +228,79 @@ fn large_queue(n: u64, rounds: u64) {
     }
     let fill_secs = fill.elapsed().as_secs_f64();
     let size = dir_size(&data);
-    println!(
-        "Store with {n} queued messages: filled in {fill_secs:.1} s ({:.0} msg/s, direct), {:.0} MiB on disk ({:.0} bytes/message)",
-        n as f64 / fill_secs,
-        size as f64 / 1048576.0,
-        size as f64 / n as f64
-    );
-    let config_path = dir.path().join("bench.toml");
+    if reuse {
+        println!(
+            "Store in {} reused ({:.0} MiB on disk)",
+            root.display(),
+            size as f64 / 1048576.0
+        );
+    } else {
+        println!(
+            "Store with {n} queued messages: filled in {fill_secs:.1} s ({:.0} msg/s, direct), {:.0} MiB on disk ({:.0} bytes/message)",
+            n as f64 / fill_secs,
+            size as f64 / 1048576.0,
+            size as f64 / n as f64
+        );
+    }
+    let config_path = root.join("bench.toml");
     std::fs::write(&config_path, &config_text).unwrap();
     let mut starts = Vec::new();
+    let mut loads = Vec::new();
     let mut rss = Vec::new();
-    for _ in 0..rounds {
+    for round in 0..rounds {
         let t = Instant::now();
         let gw = Gateway::start(&config_path, &data);
         let ready = t.elapsed();
-        // One request that touches the store (plain HTTP/1.0 over a socket), then memory as it stands.
+        // Then until the due queue is read back (dispatching starts), from `/readyz`.
         let addr = gw.base.trim_start_matches("http://").to_string();
-        if let Ok(mut sock) = std::net::TcpStream::connect(&addr) {
-            use std::io::{Read, Write};
-            let _ = sock.write_all(b"GET /v1/messages?limit=10 HTTP/1.0\r\n\r\n");
-            let _ = sock.read_to_end(&mut Vec::new());
-        }
+        let loaded = loop {
+            let body = http_get(&addr, "/readyz");
+            if body.contains("\"queue_loaded\":true") {
+                break t.elapsed();
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(120),
+                "the queue was not loaded: {body}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        // One request that touches the store, then memory as it stands.
+        http_get(&addr, "/v1/messages?limit=10");
         std::thread::sleep(Duration::from_millis(500));
         rss.push(rss_kib(gw.pid()) as f64 / 1024.0);
-        starts.push(ready.as_secs_f64() * 1000.0);
+        let (ready_ms, loaded_ms) = (ready.as_secs_f64() * 1000.0, loaded.as_secs_f64() * 1000.0);
+        // The first start after the fill is sled's worst case: it reads back everything
+        // written since its last start (a daemon that ran for days has written as much).
+        let which = if round == 0 {
+            "first start after the fill"
+        } else {
+            "start again"
+        };
+        println!("  {which}: API listening in {ready_ms:.0} ms, queue loaded in {loaded_ms:.0} ms");
+        if ready_ms > 1000.0 {
+            println!("  TARGET MISSED: start to serving took more than 1 s ({ready_ms:.0} ms)");
+        }
+        starts.push(ready_ms);
+        loads.push(loaded_ms);
         drop(gw);
     }
     println!(
-        "Daemon start over that store (to API listening, median of {rounds}): {:.0} ms; RSS after start {:.0} MiB",
+        "Daemon start over that store (median of {rounds}): API listening in {:.0} ms, queue loaded in {:.0} ms; RSS after start {:.0} MiB",
         median(starts),
+        median(loads),
         median(rss)
     );
+}
+
+/// A plain HTTP/1.0 GET over a socket; the response as text (empty if it failed).
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut out = Vec::new();
+    if let Ok(mut sock) = std::net::TcpStream::connect(addr) {
+        let _ = sock.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes());
+        let _ = sock.read_to_end(&mut out);
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn main() {

@@ -1,4 +1,5 @@
-//! `/healthz` (the process answers) and `/readyz` (the store is open and a route can send).
+//! `/healthz` (the process answers) and `/readyz` (the store is open, its queue read back, and a
+//! route can send).
 
 use axum::Json;
 use axum::extract::State;
@@ -34,9 +35,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     let store_ok = state.store.answers().is_ok();
     let routes = route_states(&state);
     let any_route = routes.iter().any(|r| r["ready"] == true);
-    let ready = store_ok && any_route;
+    let queue_loaded = state.store.due_queue_loaded();
+    let ready = store_ok && queue_loaded && any_route;
     let reason = if !store_ok {
         Some("the store is not answering")
+    } else if !queue_loaded {
+        Some(
+            "the queue is being read back after the start: messages are accepted, sending starts when it is in",
+        )
     } else if routes.is_empty() {
         Some("no routes are configured: messages are accepted and queued, none are sent")
     } else if !any_route {
@@ -51,7 +57,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     };
     (
         status,
-        Json(json!({ "ready": ready, "store": store_ok, "routes": routes, "reason": reason })),
+        Json(json!({ "ready": ready, "store": store_ok, "queue_loaded": queue_loaded, "routes": routes, "reason": reason })),
     )
         .into_response()
 }

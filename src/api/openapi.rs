@@ -295,8 +295,9 @@ fn schemas() -> Value {
             "type": "object", "required": ["status"], "properties": { "status": { "type": "string" } }
         },
         "Ready": {
-            "type": "object", "required": ["ready", "store", "routes", "reason"], "additionalProperties": false,
+            "type": "object", "required": ["ready", "store", "queue_loaded", "routes", "reason"], "additionalProperties": false,
             "properties": { "ready": { "type": "boolean" }, "store": { "type": "boolean" },
+                "queue_loaded": { "type": "boolean", "description": "The queue has been read back since start: until then messages are accepted, none are sent." },
                 "routes": { "type": "array", "items": { "type": "object" } }, "reason": { "type": ["string", "null"] } }
         },
         "StatusSummary": {
@@ -657,8 +658,8 @@ pub fn document() -> Value {
             "/readyz": { "get": {
                 "summary": "The store answers and a route is up", "operationId": "readyz", "security": [],
                 "responses": {
-                    "200": ok("Ready.", "Ready", json!({"ready": true, "store": true, "routes": [{"name": "sims", "ready": true, "free": 2}], "reason": null})),
-                    "503": ok("Not ready, with the reason.", "Ready", json!({"ready": false, "store": true, "routes": [], "reason": "no routes are configured: messages are accepted and queued, none are sent"}))
+                    "200": ok("Ready.", "Ready", json!({"ready": true, "store": true, "queue_loaded": true, "routes": [{"name": "sims", "ready": true, "free": 2}], "reason": null})),
+                    "503": ok("Not ready, with the reason.", "Ready", json!({"ready": false, "store": true, "queue_loaded": true, "routes": [], "reason": "no routes are configured: messages are accepted and queued, none are sent"}))
                 }
             }},
             "/cgi-bin/sendsms": {

@@ -233,27 +233,35 @@ impl Dispatcher {
             self.wake.clone(),
             rx,
         ));
-        loop {
-            while let Some(done) = in_flight.try_join_next() {
-                collect(done, &mut finished);
-            }
-            record(&outcomes, &mut finished);
-            let now = self.clock.now();
-            let next = match self.pass(now, &mut in_flight).await {
-                Ok(next) => next,
-                Err(e) => {
-                    error!(target: "smsgw::dispatch", cause = %e, "dispatch pass failed; retrying in 1 s");
-                    Some(now.plus(Duration::from_secs(1)))
-                }
-            };
-            let sleep = next.map_or(SAFETY_WAKE, |t| now.until(t).min(SAFETY_WAKE));
-            debug!(target: "smsgw::dispatch", ?sleep, in_flight = in_flight.len(), "dispatcher sleeping");
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(sleep) => {}
-                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+        // The queue is read back on a thread of its own after a start (`store::due_index`);
+        // until then a pass would wait for it on this runtime thread.
+        let stopped = tokio::select! {
+            _ = shutdown.cancelled() => true,
+            _ = self.store.due_loaded() => false,
+        };
+        if !stopped {
+            loop {
+                while let Some(done) = in_flight.try_join_next() {
                     collect(done, &mut finished);
+                }
+                record(&outcomes, &mut finished);
+                let now = self.clock.now();
+                let next = match self.pass(now, &mut in_flight).await {
+                    Ok(next) => next,
+                    Err(e) => {
+                        error!(target: "smsgw::dispatch", cause = %e, "dispatch pass failed; retrying in 1 s");
+                        Some(now.plus(Duration::from_secs(1)))
+                    }
+                };
+                let sleep = next.map_or(SAFETY_WAKE, |t| now.until(t).min(SAFETY_WAKE));
+                debug!(target: "smsgw::dispatch", ?sleep, in_flight = in_flight.len(), "dispatcher sleeping");
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(sleep) => {}
+                    Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                        collect(done, &mut finished);
+                    }
                 }
             }
         }

@@ -11,10 +11,20 @@
 //! this copy follows every applied write that touches them ([`super::events`] hands it the
 //! due keys of each batch after the batch is applied), in the writer's order. Memory: about
 //! 40 bytes per waiting message (26-byte keys in a B-tree), 40 MB for a million queued.
+//!
+//! A start reads the keys back on a thread of its own ([`spawn_loader`]), so the API serves
+//! at once: reading a million due keys out of sled takes seconds. Batches applied while it
+//! reads are kept in order and replayed over what it read when it is done. Each change says
+//! whether a key is present after its batch, so the last change of a key is its state in
+//! the tree whether the scan saw the key before or after that batch; a key no batch touched
+//! is read as it is. Readers wait until the keys are in (the dispatcher awaits
+//! [`DueIndex::loaded`] before its first pass, so no runtime thread blocks on it).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use parking_lot::RwLock;
+use parking_lot::{Condvar, Mutex, RwLock};
 
 use super::StoreError;
 use super::keys;
@@ -25,33 +35,162 @@ use crate::model::{MessageId, Priority, Timestamp};
 type DueKey = [u8; 26];
 
 /// The due keys of the store.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct DueIndex {
     keys: RwLock<BTreeSet<DueKey>>,
+    /// While the start's scan runs: the changes of the batches applied meanwhile, in order.
+    /// `None` once the keys are in.
+    pending: Mutex<Option<Vec<DueChanges>>>,
+    /// Set (with `pending` emptied) when the keys are in: readers check it first.
+    ready: AtomicBool,
+    /// Wakes readers of other threads waiting for the keys.
+    ready_cv: Condvar,
+    /// Wakes async waiters ([`DueIndex::loaded`]).
+    ready_tx: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for DueIndex {
+    /// An empty index that is ready (tests; a store being created has no due keys).
+    fn default() -> Self {
+        Self {
+            keys: RwLock::default(),
+            pending: Mutex::new(None),
+            ready: AtomicBool::new(true),
+            ready_cv: Condvar::new(),
+            ready_tx: tokio::sync::watch::Sender::new(true),
+        }
+    }
 }
 
 /// The due keys one batch adds (`true`) or removes, in the batch's order.
 pub(crate) type DueChanges = Vec<(DueKey, bool)>;
 
-impl DueIndex {
-    /// Reads every due key of `tree` (once, at open, after the journal's replay and any
-    /// migration, before anything else writes).
-    pub(crate) fn load(tree: &wal::Tree) -> Result<DueIndex, StoreError> {
-        let mut set = BTreeSet::new();
-        for k in tree.scan_prefix([keys::DUE]).keys() {
-            let k = k?;
-            match DueKey::try_from(k.as_ref()) {
-                Ok(key) => {
-                    set.insert(key);
-                }
-                // Not a key this build writes: left alone in the tree, not dispatched.
-                Err(_) => tracing::warn!(target: "smsgw::store", key = %hex::encode(&k),
-                    "a due-index entry of the wrong length is ignored"),
-            }
+/// The thread reading the due keys at start; dropping it stops the read and waits for the
+/// thread, so the tree it holds is released with the store.
+#[derive(Debug)]
+pub(crate) struct Loader {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Loader {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
-        Ok(DueIndex {
-            keys: RwLock::new(set),
-        })
+    }
+}
+
+/// How long the loader waits before reading again after a read error.
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Starts reading the due keys of `tree` into `index` (made by [`DueIndex::loading`]).
+pub(crate) fn spawn_loader(index: Arc<DueIndex>, tree: wal::Tree) -> std::io::Result<Loader> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopping = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("smsgw-due-load".into())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            loop {
+                match read_keys(&tree, &stopping) {
+                    Ok(Some(set)) => {
+                        let n = set.len();
+                        index.install(set);
+                        tracing::info!(target: "smsgw::store", queued = n,
+                            ms = started.elapsed().as_millis() as u64,
+                            "due queue loaded: dispatching starts");
+                        return;
+                    }
+                    Ok(None) => return,
+                    // The index stays not ready (nothing is dispatched, everything is kept);
+                    // a read error at start is most likely the disk: try again.
+                    Err(e) => tracing::error!(target: "smsgw::store", cause = %e,
+                        retry_in_s = RETRY_AFTER.as_secs(),
+                        "cannot read the due queue: nothing is dispatched until it is read"),
+                }
+                std::thread::sleep(RETRY_AFTER);
+                if stopping.load(Ordering::Relaxed) {
+                    return;
+                }
+            }
+        })?;
+    Ok(Loader {
+        stop,
+        thread: Some(thread),
+    })
+}
+
+/// Every due key of `tree`; `None` when `stop` was set meanwhile.
+fn read_keys(tree: &wal::Tree, stop: &AtomicBool) -> Result<Option<BTreeSet<DueKey>>, StoreError> {
+    let mut set = BTreeSet::new();
+    for (n, k) in tree.scan_prefix([keys::DUE]).keys().enumerate() {
+        if n % 4096 == 0 && stop.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let k = k?;
+        match DueKey::try_from(k.as_ref()) {
+            Ok(key) => {
+                set.insert(key);
+            }
+            // Not a key this build writes: left alone in the tree, not dispatched.
+            Err(_) => tracing::warn!(target: "smsgw::store", key = %hex::encode(&k),
+                "a due-index entry of the wrong length is ignored"),
+        }
+    }
+    Ok(Some(set))
+}
+
+impl DueIndex {
+    /// An index whose keys are still to be read ([`spawn_loader`]): changes are kept until
+    /// then, readers wait.
+    pub(crate) fn loading() -> DueIndex {
+        DueIndex {
+            pending: Mutex::new(Some(Vec::new())),
+            ready: AtomicBool::new(false),
+            ready_tx: tokio::sync::watch::Sender::new(false),
+            ..DueIndex::default()
+        }
+    }
+
+    /// Takes the keys read at start, replays over them the changes applied meanwhile, and
+    /// opens the index to readers.
+    fn install(&self, mut set: BTreeSet<DueKey>) {
+        let mut pending = self.pending.lock();
+        for changes in pending.take().unwrap_or_default() {
+            apply_to(&mut set, changes);
+        }
+        *self.keys.write() = set;
+        self.ready.store(true, Ordering::Release);
+        self.ready_cv.notify_all();
+        self.ready_tx.send_replace(true);
+    }
+
+    /// Resolves once the keys are in (at once when they are).
+    pub(crate) fn loaded(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut ready = self.ready_tx.subscribe();
+        async move {
+            // An error means the index is gone, and with it anything to wait for.
+            let _ = ready.wait_for(|r| *r).await;
+        }
+    }
+
+    /// Whether the keys are in.
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Blocks until the keys are in (readers outside the runtime; the dispatcher has awaited
+    /// [`DueIndex::loaded`] before it reads).
+    fn wait_loaded(&self) {
+        if self.is_loaded() {
+            return;
+        }
+        let mut pending = self.pending.lock();
+        while pending.is_some() {
+            self.ready_cv.wait(&mut pending);
+        }
     }
 
     /// The due keys among `ops`, for [`DueIndex::apply`] once the batch is applied.
@@ -62,19 +201,20 @@ impl DueIndex {
             .collect()
     }
 
-    /// Follows an applied batch.
+    /// Follows an applied batch (kept for later while the keys are being read).
     pub(crate) fn apply(&self, changes: DueChanges) {
         if changes.is_empty() {
             return;
         }
-        let mut set = self.keys.write();
-        for (key, present) in changes {
-            if present {
-                set.insert(key);
-            } else {
-                set.remove(&key);
+        if !self.is_loaded() {
+            let mut pending = self.pending.lock();
+            if let Some(kept) = pending.as_mut() {
+                kept.push(changes);
+                return;
             }
+            // Installed between the check and the lock: apply as usual.
         }
+        apply_to(&mut self.keys.write(), changes);
     }
 
     /// Up to `limit` ids due at `now`, most urgent priority first, then oldest.
@@ -89,6 +229,7 @@ impl DueIndex {
     /// order: key order is priority rank, then due time, then id.
     fn due_after(&self, now: Timestamp, after: Option<DueKey>, limit: usize) -> Vec<DueKey> {
         use std::ops::Bound::{Excluded, Included};
+        self.wait_loaded();
         let set = self.keys.read();
         let mut out = Vec::new();
         for p in Priority::MOST_URGENT_FIRST {
@@ -125,6 +266,7 @@ impl DueIndex {
 
     /// The earliest due time after `now` of any waiting message.
     pub(crate) fn next_after(&self, now: Timestamp) -> Option<Timestamp> {
+        self.wait_loaded();
         let set = self.keys.read();
         let later = now.as_millis().saturating_add(1);
         Priority::MOST_URGENT_FIRST
@@ -140,7 +282,19 @@ impl DueIndex {
     /// Messages waiting, due or not.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
+        self.wait_loaded();
         self.keys.read().len()
+    }
+}
+
+/// Applies one batch's due changes to `set`, in the batch's order.
+fn apply_to(set: &mut BTreeSet<DueKey>, changes: DueChanges) {
+    for (key, present) in changes {
+        if present {
+            set.insert(key);
+        } else {
+            set.remove(&key);
+        }
     }
 }
 
@@ -194,6 +348,8 @@ fn bound(p: Priority, ms: u64, fill: u8) -> DueKey {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+
     use super::*;
 
     fn id(n: u8) -> MessageId {
@@ -258,6 +414,44 @@ mod tests {
         assert_eq!(index.len(), 0);
         index.apply(vec![(k, false), (k, true)]);
         assert_eq!(index.due(Timestamp(100), 10), vec![id(1)]);
+    }
+
+    #[test]
+    fn changes_applied_while_loading_should_win_over_what_the_scan_read() {
+        let index = Arc::new(DueIndex::loading());
+        let (a, _) = put(Priority::Normal, 100, 1);
+        let (b, _) = put(Priority::Normal, 110, 2);
+        let (c, _) = put(Priority::Normal, 120, 3);
+        let (d, _) = put(Priority::Normal, 130, 4);
+        // While the scan runs: a is added, b removed, d added then removed.
+        index.apply(vec![(a, true), (b, false)]);
+        index.apply(vec![(d, true)]);
+        index.apply(vec![(d, false)]);
+        assert!(!index.is_loaded());
+        let mut loaded = Box::pin(index.loaded());
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(loaded.as_mut().poll(&mut cx).is_pending());
+        // The scan saw b (before its removal) and d (between its two changes), missed a.
+        index.install(BTreeSet::from([b, c, d]));
+        assert!(index.is_loaded());
+        assert!(loaded.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(index.due(Timestamp(1_000), 10), vec![id(1), id(3)]);
+        // From now on changes go straight in.
+        index.apply(vec![(b, true)]);
+        assert_eq!(index.len(), 3);
+    }
+
+    #[test]
+    fn readers_of_other_threads_should_wait_until_the_keys_are_in() {
+        let index = Arc::new(DueIndex::loading());
+        let (a, _) = put(Priority::High, 5, 7);
+        let reader = {
+            let index = index.clone();
+            std::thread::spawn(move || index.due(Timestamp(10), 10))
+        };
+        index.install(BTreeSet::from([a]));
+        assert_eq!(reader.join().unwrap(), vec![id(7)]);
     }
 
     #[test]

@@ -94,9 +94,11 @@ pub struct Store {
     count_frequency: bool,
     /// Messages per status, beside the status index (`store::status_counts`).
     status_counts: status_counts::StatusCounts,
-    /// The due keys in memory, for the dispatcher (`store::due_index`); loaded after the
-    /// migration, then moved by every applied write.
-    due_index: due_index::DueIndex,
+    /// The due keys in memory, for the dispatcher (`store::due_index`); read back on a
+    /// thread of their own after the migration, moved by every applied write.
+    due_index: Arc<due_index::DueIndex>,
+    /// The thread reading them back at open, stopped and joined with the store.
+    due_loader: Option<due_index::Loader>,
     /// The newest event sequence number handed out ([`Store::next_event_seq`]).
     last_event: std::sync::atomic::AtomicU64,
     /// The queue of the one writer ([`writer`]), whose thread holds the other end.
@@ -211,7 +213,9 @@ impl Store {
         cache_bytes: u64,
         policies: Policies,
     ) -> Result<Arc<Store>, StoreError> {
+        let started = std::time::Instant::now();
         let db = sled_config(dir).cache_capacity(cache_bytes).open()?;
+        let sled_opened = started.elapsed();
         let (tree, recovered) = wal::Tree::open(
             db.clone(),
             db.open_tree("smsgw")?,
@@ -231,7 +235,7 @@ impl Store {
             );
         }
         let (writer, queue) = writer::channel();
-        let store = Store {
+        let mut store = Store {
             writer,
             commit: GroupCommit::new(tree.clone()),
             db,
@@ -248,14 +252,17 @@ impl Store {
             inbound_hook: policies.inbound_hook,
             count_frequency: policies.count_frequency,
             status_counts: Default::default(),
-            due_index: Default::default(),
+            due_index: Arc::new(due_index::DueIndex::loading()),
+            due_loader: None,
             last_event: Default::default(),
         };
+        let journal_read = started.elapsed();
         store.migrate()?;
-        let store = Store {
-            due_index: due_index::DueIndex::load(&store.tree)?,
-            ..store
-        };
+        let migrated = started.elapsed();
+        store.due_loader = Some(
+            due_index::spawn_loader(store.due_index.clone(), store.tree.clone())
+                .map_err(StoreError::Start)?,
+        );
         store.load_status_counts()?;
         store.load_event_seq()?;
         if recovered.replayed > 0 {
@@ -264,6 +271,12 @@ impl Store {
             tracing::info!(target: "smsgw::store", records = recovered.replayed, "journal replayed");
             store.tree.checkpoint()?;
         }
+        tracing::info!(target: "smsgw::store",
+            sled_ms = sled_opened.as_millis() as u64,
+            journal_ms = (journal_read - sled_opened).as_millis() as u64,
+            migration_ms = (migrated - journal_read).as_millis() as u64,
+            rest_ms = (started.elapsed() - migrated).as_millis() as u64,
+            "store opened");
         let store = Arc::new(store);
         writer::start(Arc::downgrade(&store), queue).map_err(StoreError::Start)?;
         Ok(store)
@@ -623,6 +636,17 @@ impl Store {
     /// The earliest due time after `now` of any waiting message, for the dispatcher's sleep.
     pub fn next_due_after(&self, now: Timestamp) -> Option<Timestamp> {
         self.due_index.next_after(now)
+    }
+
+    /// Whether the due queue has been read back after open ([`Store::due_loaded`]).
+    pub fn due_queue_loaded(&self) -> bool {
+        self.due_index.is_loaded()
+    }
+
+    /// Resolves once the due queue is read back after open (the dispatcher awaits it before
+    /// its first pass; the due reads above block until then).
+    pub fn due_loaded(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.due_index.loaded()
     }
 
     /// Lists outbound messages newest first, using the status or recipient index when filtered.

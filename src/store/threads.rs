@@ -79,8 +79,18 @@ impl Store {
 
     /// `number`'s thread summary, whether or not the customer ever wrote.
     pub fn thread_summary(&self, number: &str) -> Result<ThreadSummary, StoreError> {
+        // Marks and count first, the newest message after them (the reads are not one
+        // snapshot): a reply counted as unread is then the newest, and the thread is not
+        // shown handled with a reply it has not seen.
+        let marks = self.thread_marks(number)?;
+        let unread = self.unread_from(number, marks.read_upto)?;
         let newest = self.received_from(number, None, 1)?.into_iter().next();
-        self.summary_with(number.to_string(), newest)
+        Ok(ThreadSummary {
+            number: number.to_string(),
+            newest,
+            unread,
+            marks,
+        })
     }
 
     fn summary_with(

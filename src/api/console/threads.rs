@@ -124,13 +124,17 @@ pub async fn thread(
     let limit = page_limit(q.limit)?;
     let number = thread_number(&state, &raw)?;
     let body = reading(&state, move |state| {
+        // The reads are not one snapshot: the marks and the unread count go first, so the
+        // messages read after them are at least as new (a reply counted as unread is in the
+        // list, and the thread reads as not handled).
+        let marks = state.store.thread_marks(&number)?;
+        let unread = state.store.unread_from(&number, marks.read_upto)?;
         let sent = state.store.list(&ListFilter {
             to: Some(number.clone()),
             limit,
             ..ListFilter::default()
         })?;
         let received = state.store.received_from(&number, None, limit)?;
-        let marks = state.store.thread_marks(&number)?;
         let newest_in = received.first().map(|m| m.id);
         let reply_route = received.first().map(|m| m.route.clone());
         // The SIM it came in on, when it came through a modem (not an SMPP link): the reply
@@ -152,7 +156,7 @@ pub async fn thread(
             "number": number,
             "marks": marks,
             "handled": marks.handled(newest_in),
-            "unread": state.store.unread_from(&number, marks.read_upto)?,
+            "unread": unread,
             "reply_route": reply_route,
             "reply_modem": reply_modem,
             "items": items.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
