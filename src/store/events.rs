@@ -227,20 +227,43 @@ impl Store {
     /// Removes events with a sequence number up to `upto` that happened before `before`;
     /// returns how many. A group goes only when all of its events may go. Callers pass the
     /// lowest cursor of the running targets, so no target loses an event it has not read.
+    /// All in one call (tests, tools); the daemon goes a step at a time
+    /// ([`Store::prune_events_step`]).
     pub fn prune_events(&self, upto: u64, before: Timestamp) -> Result<usize, StoreError> {
-        let end = keys::event(upto.saturating_add(1));
         let mut n = 0;
+        loop {
+            let step = self.prune_events_step(upto, before)?;
+            n += step.events;
+            if !step.more {
+                return Ok(n);
+            }
+        }
+    }
+
+    /// One write of [`Store::prune_events`]: up to [`PRUNE_STEP`] groups. The daemon runs
+    /// each as a writer job of its own, so a start after a large fill (a million events to
+    /// prune) does not hold back the writes queued behind it.
+    pub fn prune_events_step(
+        &self,
+        upto: u64,
+        before: Timestamp,
+    ) -> Result<EventsPruned, StoreError> {
+        let end = keys::event(upto.saturating_add(1));
+        let mut events = 0;
+        let mut groups = 0;
         let old = self
             .tree
             .range(keys::event(1).as_slice()..end.as_slice())
+            .take(PRUNE_STEP)
             .map_while(|kv| {
                 let (k, v) = match kv {
                     Ok(kv) => kv,
                     Err(e) => return Some(Err(e.into())),
                 };
                 match decode_group::<Stamp>(&k, &v) {
-                    Ok(events) if events.iter().all(|e| e.seq <= upto && e.at < before) => {
-                        n += events.len();
+                    Ok(stamps) if stamps.iter().all(|e| e.seq <= upto && e.at < before) => {
+                        events += stamps.len();
+                        groups += 1;
                         Some(Ok(k))
                     }
                     Ok(_) => None,
@@ -248,8 +271,23 @@ impl Store {
                 }
             });
         self.remove_in_chunks(old)?;
-        Ok(n)
+        Ok(EventsPruned {
+            events,
+            more: groups == PRUNE_STEP,
+        })
     }
+}
+
+/// Event groups (one per write that had events) removed per step of pruning: one batch.
+pub const PRUNE_STEP: usize = 1024;
+
+/// What one step of pruning removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventsPruned {
+    /// Events removed.
+    pub events: usize,
+    /// Whether there may be more to remove.
+    pub more: bool,
 }
 
 #[cfg(test)]
@@ -333,6 +371,21 @@ mod tests {
         assert_eq!(seqs(&store.events_after(7, 10).unwrap()), vec![8, 9]);
         assert!(store.events_after(9, 10).unwrap().is_empty());
         assert!(store.events_after(0, 0).unwrap().is_empty());
+    }
+
+    #[test]
+    fn pruning_should_go_a_batch_of_groups_at_a_time_and_say_when_there_is_more() {
+        let (_dir, store) = store();
+        let groups = PRUNE_STEP as u64 + 10;
+        for g in 0..groups {
+            write(&store, 2 * g + 1..=2 * g + 2, 5);
+        }
+        let head = 2 * groups;
+        let first = store.prune_events_step(head, Timestamp(10)).unwrap();
+        assert_eq!((first.events, first.more), (2 * PRUNE_STEP, true));
+        let second = store.prune_events_step(head, Timestamp(10)).unwrap();
+        assert_eq!((second.events, second.more), (20, false));
+        assert!(store.events_after(0, 10).unwrap().is_empty());
     }
 
     #[test]

@@ -43,6 +43,7 @@ use parking_lot::Mutex;
 pub use consent::{CancelByReference, SuppressionCursor};
 pub use conversations::{Conversation, InboundClassifier};
 pub use error::StoreError;
+pub use events::EventsPruned;
 pub use inbound_hook::{InboundHook, InboundTx};
 pub use reassembly::{InboundPart, PartRef, Received};
 pub use retention::PurgeStep;

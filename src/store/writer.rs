@@ -960,9 +960,10 @@ impl Writer {
         self.job(move |s| s.purge_audit_before(cutoff))
     }
 
-    /// Removes events up to `upto` older than `before`.
-    pub fn prune_events(&self, upto: u64, before: Timestamp) -> Pending<usize> {
-        self.job(move |s| s.prune_events(upto, before))
+    /// Removes events up to `upto` older than `before`, one step ([`Store::prune_events_step`]):
+    /// the caller asks again while `more`.
+    pub fn prune_events_step(&self, upto: u64, before: Timestamp) -> Pending<super::EventsPruned> {
+        self.job(move |s| s.prune_events_step(upto, before))
     }
 
     /// Queues deliveries for a webhook target and moves its event cursor, in one write;

@@ -158,16 +158,30 @@ pub async fn prune_events(
         }
         // Every reader has read them, whenever they were written.
         let any_time = Timestamp(u64::MAX);
-        match store.writer().prune_events(upto, any_time).wait().await {
-            Ok(n) => {
-                pruned_upto = upto;
-                if n > 0 {
-                    tracing::debug!(target: "smsgw::webhook", pruned = n, upto, "read events removed");
+        // A step per writer job: writes queued meanwhile go between the steps.
+        let mut n = 0;
+        loop {
+            match store
+                .writer()
+                .prune_events_step(upto, any_time)
+                .wait()
+                .await
+            {
+                Ok(step) => {
+                    n += step.events;
+                    if step.more && !stop.is_cancelled() {
+                        continue;
+                    }
+                    pruned_upto = upto;
+                    if n > 0 {
+                        tracing::debug!(target: "smsgw::webhook", pruned = n, upto, "read events removed");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(target: "smsgw::webhook", cause = %e, "cannot prune events")
                 }
             }
-            Err(e) => {
-                tracing::warn!(target: "smsgw::webhook", cause = %e, "cannot prune events")
-            }
+            break;
         }
     }
 }
