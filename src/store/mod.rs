@@ -106,6 +106,10 @@ pub struct Store {
     writer: writer::Writer,
 }
 
+/// Up to this many messages waiting, a start reads the due queue before it serves (tens of
+/// milliseconds); above, after (`store::due_index`; seconds for a million).
+const DUE_LOAD_INLINE_UP_TO: u64 = 20_000;
+
 /// A message to insert, with the client's idempotency key if it sent one.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -214,6 +218,17 @@ impl Store {
         cache_bytes: u64,
         policies: Policies,
     ) -> Result<Arc<Store>, StoreError> {
+        Self::open_inner(dir, cache_bytes, policies, DUE_LOAD_INLINE_UP_TO)
+    }
+
+    /// [`Store::open_with`], reading the due queue at once when at most `inline_up_to`
+    /// messages wait, else on a thread of its own (`store::due_index`).
+    fn open_inner(
+        dir: &Path,
+        cache_bytes: u64,
+        policies: Policies,
+        inline_up_to: u64,
+    ) -> Result<Arc<Store>, StoreError> {
         let started = std::time::Instant::now();
         let db = sled_config(dir).cache_capacity(cache_bytes).open()?;
         let sled_opened = started.elapsed();
@@ -260,11 +275,20 @@ impl Store {
         let journal_read = started.elapsed();
         store.migrate()?;
         let migrated = started.elapsed();
-        store.due_loader = Some(
-            due_index::spawn_loader(store.due_index.clone(), store.tree.clone())
-                .map_err(StoreError::Start)?,
-        );
         store.load_status_counts()?;
+        let waiting: u64 = Status::ALL
+            .into_iter()
+            .filter(|s| s.is_cancelable())
+            .map(|s| store.status_counts.get(s))
+            .sum();
+        if waiting <= inline_up_to {
+            store.due_index.load_now(&store.tree)?;
+        } else {
+            store.due_loader = Some(
+                due_index::spawn_loader(store.due_index.clone(), store.tree.clone())
+                    .map_err(StoreError::Start)?,
+            );
+        }
         store.load_event_seq()?;
         if recovered.replayed > 0 {
             // What the previous process left in its journal goes to sled now, so a start
