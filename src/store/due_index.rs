@@ -454,32 +454,20 @@ mod tests {
     fn readers_of_other_threads_should_wait_until_the_keys_are_in() {
         let index = Arc::new(DueIndex::loading());
         let (a, _) = put(Priority::High, 5, 7);
+        let (reading, started) = std::sync::mpsc::channel();
         let reader = {
             let index = index.clone();
-            std::thread::spawn(move || index.due(Timestamp(10), 10))
+            std::thread::spawn(move || {
+                reading.send(()).unwrap();
+                index.due(Timestamp(10), 10)
+            })
         };
+        // The reader is reading before the keys are in: a reader that did not wait would
+        // have answered nothing by the time they are.
+        started.recv().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
         index.install(BTreeSet::from([a]));
         assert_eq!(reader.join().unwrap(), vec![id(7)]);
-    }
-
-    /// A queued message, inserted directly.
-    fn queue_one(store: &crate::store::Store, n: usize) -> MessageId {
-        let req: crate::api::submit::SubmitRequest = serde_json::from_value(
-            serde_json::json!({"to": format!("+3584012{n:05}"), "text": "hi"}),
-        )
-        .unwrap();
-        let message =
-            crate::api::submit::SubmitRules::new(&crate::config::MessagesConfig::default())
-                .validate(req, Timestamp(1), |_| true)
-                .unwrap();
-        let id = message.id;
-        store
-            .insert_outbound(vec![crate::store::NewMessage {
-                message,
-                idempotency_key: None,
-            }])
-            .unwrap();
-        id
     }
 
     #[test]
@@ -487,7 +475,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut want: Vec<MessageId> = {
             let store = crate::store::Store::open(dir.path(), 1 << 20).unwrap();
-            let ids = (0..300).map(|n| queue_one(&store, n)).collect();
+            let ids = (0..300)
+                .map(|n| store.queue_for_test(&format!("+3584012{n:05}")))
+                .collect();
             store.flush_blocking().unwrap();
             ids
         };
@@ -500,7 +490,7 @@ mod tests {
         .unwrap();
         assert!(store.due_loader.is_some(), "read in the background");
         // Written while the scan may still run: kept and replayed over it.
-        want.extend((300..320).map(|n| queue_one(&store, n)));
+        want.extend((300..320).map(|n| store.queue_for_test(&format!("+3584012{n:05}"))));
         futures::executor::block_on(store.due_loaded());
         assert!(store.due_queue_loaded());
         let mut due = store.due(Timestamp(u64::MAX / 2), 1_000);

@@ -279,7 +279,7 @@ impl Store {
         let waiting: u64 = Status::ALL
             .into_iter()
             .filter(|s| s.is_cancelable())
-            .map(|s| store.status_counts.get(s))
+            .map(|s| store.count_in_status(s))
             .sum();
         if waiting <= inline_up_to {
             store.due_index.load_now(&store.tree)?;
@@ -934,6 +934,24 @@ impl Store {
     /// How many messages are in status `s` (kept in memory: no walk).
     pub fn count_in_status(&self, s: Status) -> u64 {
         self.status_counts.get(s)
+    }
+
+    /// Queues a short message to `to` directly (tests): its id.
+    #[cfg(test)]
+    pub(crate) fn queue_for_test(&self, to: &str) -> MessageId {
+        let req: crate::api::submit::SubmitRequest =
+            serde_json::from_value(serde_json::json!({"to": to, "text": "hi"})).unwrap();
+        let message =
+            crate::api::submit::SubmitRules::new(&crate::config::MessagesConfig::default())
+                .validate(req, Timestamp(1), |_| true)
+                .unwrap();
+        let id = message.id;
+        self.insert_outbound(vec![NewMessage {
+            message,
+            idempotency_key: None,
+        }])
+        .unwrap();
+        id
     }
 
     /// Writes raw bytes under `key`, bypassing encoding and indexes: tests use it to plant an

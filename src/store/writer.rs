@@ -1201,29 +1201,13 @@ mod tests {
         );
     }
 
-    fn queued(store: &crate::store::Store) -> crate::model::MessageId {
-        let req: crate::api::submit::SubmitRequest =
-            serde_json::from_value(serde_json::json!({"to": "+358401234567", "text": "hi"}))
-                .unwrap();
-        let message =
-            crate::api::submit::SubmitRules::new(&crate::config::MessagesConfig::default())
-                .validate(req, crate::model::Timestamp(1), |_| true)
-                .unwrap();
-        let id = message.id;
-        store
-            .insert_outbound(vec![crate::store::NewMessage {
-                message,
-                idempotency_key: None,
-            }])
-            .unwrap();
-        id
-    }
-
     #[tokio::test]
     async fn a_job_should_see_every_change_queued_before_it_in_the_same_batch() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::Store::open(dir.path(), 1 << 20).unwrap();
-        let ids: Vec<_> = (0..50).map(|_| queued(&store)).collect();
+        let ids: Vec<_> = (0..50)
+            .map(|_| store.queue_for_test("+358401234567"))
+            .collect();
         // Fire-and-forget marks and a job after each, queued faster than one batch applies.
         let writer = store.writer();
         let mut seen = Vec::new();

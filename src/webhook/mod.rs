@@ -160,7 +160,7 @@ pub async fn prune_events(
         let any_time = Timestamp(u64::MAX);
         // A step per writer job: writes queued meanwhile go between the steps.
         let mut n = 0;
-        loop {
+        let pruned = loop {
             match store
                 .writer()
                 .prune_events_step(upto, any_time)
@@ -169,19 +169,21 @@ pub async fn prune_events(
             {
                 Ok(step) => {
                     n += step.events;
-                    if step.more && !stop.is_cancelled() {
-                        continue;
-                    }
-                    pruned_upto = upto;
-                    if n > 0 {
-                        tracing::debug!(target: "smsgw::webhook", pruned = n, upto, "read events removed");
+                    if !step.more || stop.is_cancelled() {
+                        break Ok(n);
                     }
                 }
-                Err(e) => {
-                    tracing::warn!(target: "smsgw::webhook", cause = %e, "cannot prune events")
+                Err(e) => break Err(e),
+            }
+        };
+        match pruned {
+            Ok(n) => {
+                pruned_upto = upto;
+                if n > 0 {
+                    tracing::debug!(target: "smsgw::webhook", pruned = n, upto, "read events removed");
                 }
             }
-            break;
+            Err(e) => tracing::warn!(target: "smsgw::webhook", cause = %e, "cannot prune events"),
         }
     }
 }
