@@ -1,7 +1,8 @@
 //! A journal record's payload: the changes of one atomic write, in order.
 //!
 //! Layout: a format byte, then the changes. Format 1 holds them as they are; format 2 holds
-//! their length (u32, big-endian) and then them compressed as one zstd block. Each change is
+//! their length (u32, big-endian) and then them compressed as one zstd frame; format 3 the
+//! same with one LZ4 block instead. Each change is
 //! a tag (`1` put, `0` remove), the key's length (u32, big-endian) and the key, and for a put
 //! the value's length and the value. Changes are absolute (a key's new value or its removal),
 //! so replaying a record twice leaves the same state as once: recovery may replay records a
@@ -12,18 +13,30 @@
 //! repeats them a hundred times. zstd at its fastest level takes those records to a third or
 //! less (measured in `BENCHMARKS.md`), which is a third of the journal's bytes on disk, for
 //! tens of microseconds per batch. Small records (a single counter) are left as they are.
+//!
+//! Why LZ4 for records of a few changes: a single submission's record (~700 B: the message,
+//! its index keys, its event, two counters) is the one written most often under one request
+//! per message, and zstd builds its entropy tables afresh for each — 8% of all CPU in the
+//! single-submit profile (BENCHMARKS.md), ~8 µs a record, for 1.71×. LZ4 (no entropy stage)
+//! takes it to 1.61× in about 1 µs. Large records (a batch, a hand-over of many messages) keep
+//! zstd, whose ratio there is what the journal's bytes on disk are made of.
 
 use sled::IVec;
 
 /// Changes as they are.
 const PLAIN: u8 = 1;
-/// Changes compressed.
+/// Changes compressed by zstd.
 const ZSTD: u8 = 2;
+/// Changes compressed by LZ4 (one block).
+const LZ4: u8 = 3;
 const PUT: u8 = 1;
 const REMOVE: u8 = 0;
 
 /// Records whose changes take fewer bytes than this are not worth compressing.
 const COMPRESS_FROM: usize = 192;
+/// Records whose changes take at least this many bytes are compressed by zstd; smaller ones
+/// (from [`COMPRESS_FROM`]) by LZ4.
+const ZSTD_FROM: usize = 4096;
 /// zstd's fastest standard level: the journal is on the request path.
 const LEVEL: i32 = 1;
 /// The most a compressed record may expand to: the journal's own record limit.
@@ -52,10 +65,15 @@ pub fn encode(ops: &[Op]) -> Vec<u8> {
     if len < COMPRESS_FROM {
         return out;
     }
-    match compress(&out[1..]) {
+    let (format, packed) = if len < ZSTD_FROM {
+        (LZ4, Ok(lz4_flex::block::compress(&out[1..])))
+    } else {
+        (ZSTD, compress(&out[1..]))
+    };
+    match packed {
         Ok(packed) if packed.len() + 5 < out.len() => {
             let mut z = Vec::with_capacity(5 + packed.len());
-            z.push(ZSTD);
+            z.push(format);
             // `len` is under the journal's record limit, so it fits in a u32.
             z.extend_from_slice(&(len as u32).to_be_bytes());
             z.extend_from_slice(&packed);
@@ -120,28 +138,40 @@ pub fn decode(payload: &[u8]) -> Result<Vec<Op>, DecodeError> {
     let (&format, rest) = payload.split_first().ok_or(DecodeError::Short(0))?;
     match format {
         PLAIN => decode_changes(rest),
-        ZSTD => {
-            let (len, packed) = rest
-                .split_first_chunk::<4>()
-                .ok_or(DecodeError::Compressed("no length".into()))?;
-            let len = u32::from_be_bytes(*len) as usize;
-            if len > MAX_CHANGES_LEN {
-                return Err(DecodeError::Compressed(format!(
-                    "{len} bytes is over the record limit"
-                )));
-            }
-            let changes = zstd::bulk::decompress(packed, len)
-                .map_err(|e| DecodeError::Compressed(e.to_string()))?;
-            if changes.len() != len {
-                return Err(DecodeError::Compressed(format!(
-                    "{} bytes where the record says {len}",
-                    changes.len()
-                )));
-            }
-            decode_changes(&changes)
-        }
+        ZSTD => decode_changes(&expand(rest, |packed, len| {
+            zstd::bulk::decompress(packed, len).map_err(|e| e.to_string())
+        })?),
+        LZ4 => decode_changes(&expand(rest, |packed, len| {
+            lz4_flex::block::decompress(packed, len).map_err(|e| e.to_string())
+        })?),
         other => Err(DecodeError::Format(other)),
     }
+}
+
+/// The changes of a compressed record (`rest`: their length, then them compressed), expanded
+/// by `decompress` only once the length is known to be within the record limit, and checked
+/// to be that length.
+fn expand(
+    rest: &[u8],
+    decompress: impl FnOnce(&[u8], usize) -> Result<Vec<u8>, String>,
+) -> Result<Vec<u8>, DecodeError> {
+    let (len, packed) = rest
+        .split_first_chunk::<4>()
+        .ok_or(DecodeError::Compressed("no length".into()))?;
+    let len = u32::from_be_bytes(*len) as usize;
+    if len > MAX_CHANGES_LEN {
+        return Err(DecodeError::Compressed(format!(
+            "{len} bytes is over the record limit"
+        )));
+    }
+    let changes = decompress(packed, len).map_err(DecodeError::Compressed)?;
+    if changes.len() != len {
+        return Err(DecodeError::Compressed(format!(
+            "{} bytes where the record says {len}",
+            changes.len()
+        )));
+    }
+    Ok(changes)
 }
 
 fn decode_changes(mut rest: &[u8]) -> Result<Vec<Op>, DecodeError> {
@@ -201,7 +231,7 @@ mod tests {
                 Err(e) => assert!(matches!(e, DecodeError::Short(_)), "{e}"),
             }
         }
-        assert_eq!(decode(&[3]), Err(DecodeError::Format(3)));
+        assert_eq!(decode(&[4]), Err(DecodeError::Format(4)));
         assert_eq!(
             decode(&[1, 7, 0, 0, 0, 0]),
             Err(DecodeError::Tag { index: 0, tag: 7 })
@@ -240,10 +270,12 @@ mod tests {
     /// Found by the fuzzer: removals (no value length) in a record large enough to compress.
     #[test]
     fn many_removals_should_compress_and_read_back() {
-        let ops: Vec<Op> = (0..40).map(|i| op(&format!("S{i:04}"), None)).collect();
-        let payload = encode(&ops);
-        assert_eq!(payload[0], ZSTD);
-        assert_eq!(decode(&payload).unwrap(), ops);
+        for n in [40, 1000] {
+            let ops: Vec<Op> = (0..n).map(|i| op(&format!("S{i:04}"), None)).collect();
+            let payload = encode(&ops);
+            assert_eq!(payload[0], if n == 40 { LZ4 } else { ZSTD });
+            assert_eq!(decode(&payload).unwrap(), ops);
+        }
         let empty: Vec<Op> = (0..24).map(|_| op("", None)).collect();
         assert_eq!(decode(&encode(&empty)).unwrap(), empty);
     }
@@ -257,9 +289,35 @@ mod tests {
     }
 
     #[test]
+    fn a_record_of_a_few_changes_should_be_compressed_by_lz4() {
+        let ops = batch(4);
+        let payload = encode(&ops);
+        assert_eq!(payload[0], LZ4);
+        let plain = encode_plain_len(&ops);
+        assert!(
+            payload.len() * 3 < plain * 2,
+            "{} of {plain}",
+            payload.len()
+        );
+        assert_eq!(decode(&payload).unwrap(), ops);
+    }
+
+    fn encode_plain_len(ops: &[Op]) -> usize {
+        ops.iter()
+            .map(|(k, v)| 5 + k.len() + v.as_ref().map_or(0, |v| 4 + v.len()))
+            .sum()
+    }
+
+    #[test]
     fn a_damaged_compressed_record_should_be_refused_never_panic() {
-        let payload = encode(&batch(20));
-        assert_eq!(payload[0], ZSTD);
+        for (n, format) in [(5, LZ4), (40, ZSTD)] {
+            let payload = encode(&batch(n));
+            assert_eq!(payload[0], format);
+            refused_when_damaged(payload);
+        }
+    }
+
+    fn refused_when_damaged(payload: Vec<u8>) {
         for cut in 0..payload.len() {
             assert!(decode(&payload[..cut]).is_err(), "a cut at {cut} was read");
         }

@@ -1,6 +1,6 @@
 #![no_main]
 //! Feeds arbitrary bytes to the reader of a journal record's changes, as a start meets them
-//! in a record whose checksum held (plain or zstd-compressed): refused or read, never a panic
+//! in a record whose checksum held (plain, or compressed by LZ4 or zstd): refused or read, never a panic
 //! or an allocation past the record limit; and checks that changes made of the data, plain
 //! or compressed by their size, read back as written.
 
