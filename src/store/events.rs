@@ -186,14 +186,16 @@ impl Store {
     /// Events with a sequence number above `after`, oldest first, at most `limit`.
     pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
         let wanted = after.saturating_add(1);
-        // The group holding `wanted`, if any, starts at or before it.
+        let floor = self.event_floor();
+        // The group holding `wanted`, if any, starts at or before it (and at the floor or
+        // after: there is none below).
         let from = match self
             .tree
-            .range(keys::event(1).as_slice()..=keys::event(wanted).as_slice())
+            .range(keys::event(floor).as_slice()..=keys::event(wanted.max(floor)).as_slice())
             .next_back()
         {
             Some(kv) => kv?.0.to_vec(),
-            None => keys::event(wanted).to_vec(),
+            None => keys::event(wanted.max(floor)).to_vec(),
         };
         let end = keys::prefix_end(&[keys::EVENT]);
         let mut out = Vec::new();
@@ -224,6 +226,12 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// The lowest sequence number an event group key may have: 1 after open, then past the
+    /// newest event pruned.
+    fn event_floor(&self) -> u64 {
+        self.event_floor.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Removes events with a sequence number up to `upto` that happened before `before`;
     /// returns how many. A group goes only when all of its events may go. Callers pass the
     /// lowest cursor of the running targets, so no target loses an event it has not read.
@@ -251,9 +259,11 @@ impl Store {
         let end = keys::event(upto.saturating_add(1));
         let mut events = 0;
         let mut groups = 0;
+        // The newest sequence number of the groups removed: every group left starts after it.
+        let mut newest = 0;
         let old = self
             .tree
-            .range(keys::event(1).as_slice()..end.as_slice())
+            .range(keys::event(self.event_floor()).as_slice()..end.as_slice())
             .take(PRUNE_STEP)
             .map_while(|kv| {
                 let (k, v) = match kv {
@@ -264,6 +274,7 @@ impl Store {
                     Ok(stamps) if stamps.iter().all(|e| e.seq <= upto && e.at < before) => {
                         events += stamps.len();
                         groups += 1;
+                        newest = stamps.iter().map(|e| e.seq).fold(newest, u64::max);
                         Some(Ok(k))
                     }
                     Ok(_) => None,
@@ -271,6 +282,13 @@ impl Store {
                 }
             });
         self.remove_in_chunks(old)?;
+        if newest > 0 {
+            // Pruning is a writer job, one at a time, so the floor only rises.
+            self.event_floor.fetch_max(
+                newest.saturating_add(1),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
         Ok(EventsPruned {
             events,
             more: groups == PRUNE_STEP,
@@ -386,6 +404,38 @@ mod tests {
         let second = store.prune_events_step(head, Timestamp(10)).unwrap();
         assert_eq!((second.events, second.more), (20, false));
         assert!(store.events_after(0, 10).unwrap().is_empty());
+    }
+
+    /// Reads after pruning start past the pruned groups (the floor): a cursor inside a group
+    /// still resumes inside it, a cursor from before the floor gets the oldest left, and events
+    /// written later are read and pruned as before.
+    #[test]
+    fn reads_after_pruning_should_start_at_the_oldest_group_left() {
+        let (_dir, store) = store();
+        write(&store, 1..=4, 5);
+        write(&store, 5..=8, 5);
+        write(&store, 9..=12, 50);
+        assert_eq!(store.prune_events(8, Timestamp(10)).unwrap(), 8);
+        assert_eq!(store.event_floor(), 9);
+        assert_eq!(
+            seqs(&store.events_after(0, 10).unwrap()),
+            vec![9, 10, 11, 12]
+        );
+        assert_eq!(
+            seqs(&store.events_after(3, 10).unwrap()),
+            vec![9, 10, 11, 12]
+        );
+        assert_eq!(seqs(&store.events_after(10, 10).unwrap()), vec![11, 12]);
+        // A group only partly read by every target stays, and so does the floor.
+        assert_eq!(store.prune_events(10, Timestamp(100)).unwrap(), 0);
+        assert_eq!(store.event_floor(), 9);
+        write(&store, 13..=14, 60);
+        assert_eq!(store.prune_events(14, Timestamp(100)).unwrap(), 6);
+        assert_eq!(store.event_floor(), 15);
+        assert!(store.events_after(0, 10).unwrap().is_empty());
+        write(&store, 15..=16, 70);
+        assert_eq!(seqs(&store.events_after(0, 10).unwrap()), vec![15, 16]);
+        assert_eq!(seqs(&store.events_after(15, 10).unwrap()), vec![16]);
     }
 
     #[test]

@@ -83,6 +83,12 @@ pub struct Store {
     /// The newest audit entry's id (read from the tree on first use; `store::audit`).
     last_audit: Mutex<Option<MessageId>>,
     commit: Arc<GroupCommit>,
+    /// No event group key lies below this sequence number (`store::events`): pruning
+    /// removes the oldest groups, and new events are numbered after every earlier one, so
+    /// event reads start here rather than at the first sequence number and do not walk the
+    /// overlay's removals of pruned events (up to two checkpoints' worth, tens of thousands
+    /// under load) on every read.
+    event_floor: std::sync::atomic::AtomicU64,
     /// Bumped after every batch that appended events, so webhook workers and long polls wake
     /// instead of polling ([`Store::subscribe_events`]).
     events_written: tokio::sync::watch::Sender<u64>,
@@ -259,6 +265,7 @@ impl Store {
             write_lock: Mutex::new(()),
             last_inbound: Mutex::new(None),
             last_audit: Mutex::new(None),
+            event_floor: std::sync::atomic::AtomicU64::new(1),
             events_written: tokio::sync::watch::Sender::new(0),
             conversations: conversations::Settings::new(
                 policies.reply_window,
