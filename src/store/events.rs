@@ -426,6 +426,16 @@ mod tests {
             vec![9, 10, 11, 12]
         );
         assert_eq!(seqs(&store.events_after(10, 10).unwrap()), vec![11, 12]);
+        // Reads start at the floor: a key planted below it (which the store never writes)
+        // is not reached.
+        store
+            .put_raw(
+                &keys::event(2),
+                &crate::store::value::encode(&event(2, 5)).unwrap(),
+            )
+            .unwrap();
+        assert_eq!(seqs(&store.events_after(0, 1).unwrap()), vec![9]);
+        store.tree.remove(keys::event(2)).unwrap();
         // A group only partly read by every target stays, and so does the floor.
         assert_eq!(store.prune_events(10, Timestamp(100)).unwrap(), 0);
         assert_eq!(store.event_floor(), 9);

@@ -258,10 +258,7 @@ mod tests {
     fn a_batch_should_be_compressed_and_read_back_whole() {
         let ops = batch(100);
         let payload = encode(&ops);
-        let plain: usize = ops
-            .iter()
-            .map(|(k, v)| 9 + k.len() + v.as_ref().map_or(0, |v| v.len()))
-            .sum();
+        let plain = plain_len(&ops);
         assert_eq!(payload[0], ZSTD);
         assert!(payload.len() * 3 < plain, "{} of {plain}", payload.len());
         assert_eq!(decode(&payload).unwrap(), ops);
@@ -293,7 +290,7 @@ mod tests {
         let ops = batch(4);
         let payload = encode(&ops);
         assert_eq!(payload[0], LZ4);
-        let plain = encode_plain_len(&ops);
+        let plain = plain_len(&ops);
         assert!(
             payload.len() * 3 < plain * 2,
             "{} of {plain}",
@@ -302,7 +299,8 @@ mod tests {
         assert_eq!(decode(&payload).unwrap(), ops);
     }
 
-    fn encode_plain_len(ops: &[Op]) -> usize {
+    /// The bytes `ops` take uncompressed.
+    fn plain_len(ops: &[Op]) -> usize {
         ops.iter()
             .map(|(k, v)| 5 + k.len() + v.as_ref().map_or(0, |v| 4 + v.len()))
             .sum()
