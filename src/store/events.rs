@@ -144,6 +144,8 @@ impl Store {
         self.due_index.apply(due);
         let n = events.len() as u64;
         if n > 0 {
+            // Before readers are woken, so the ones that keep up find them in memory.
+            self.recent_events.push(events);
             self.events_written.send_modify(|w| *w += n);
         }
         Ok(n)
@@ -185,6 +187,16 @@ impl Store {
 
     /// Events with a sequence number above `after`, oldest first, at most `limit`.
     pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let wanted = after.saturating_add(1);
+        let floor = self.event_floor();
+        match self.recent_events.from(wanted.max(floor), limit) {
+            Some(events) => Ok(events),
+            None => self.events_after_in_tree(after, limit),
+        }
+    }
+
+    /// [`Store::events_after`] read from the tree, for readers behind the events in memory.
+    fn events_after_in_tree(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
         let wanted = after.saturating_add(1);
         let floor = self.event_floor();
         // The group holding `wanted`, if any, starts at or before it (and at the floor or
@@ -288,6 +300,7 @@ impl Store {
                 newest.saturating_add(1),
                 std::sync::atomic::Ordering::Relaxed,
             );
+            self.recent_events.drop_below(self.event_floor());
         }
         Ok(EventsPruned {
             events,
@@ -341,6 +354,18 @@ mod tests {
         store.apply(w).unwrap();
     }
 
+    /// The store's answer, which must be the tree's: readers that keep up are answered from
+    /// memory (`store::recent_events`), the others from the tree.
+    fn events_after(store: &Store, after: u64, limit: usize) -> Vec<Event> {
+        let served = store.events_after(after, limit).unwrap();
+        let tree = store.events_after_in_tree(after, limit).unwrap();
+        assert_eq!(
+            served, tree,
+            "memory and tree disagree after {after} (limit {limit})"
+        );
+        served
+    }
+
     fn seqs(events: &[Event]) -> Vec<u64> {
         events.iter().map(|e| e.seq).collect()
     }
@@ -352,7 +377,7 @@ mod tests {
         let keys = store.tree.scan_prefix([keys::EVENT]).count();
         assert_eq!(keys, 150usize.div_ceil(GROUP_MAX));
         assert_eq!(
-            seqs(&store.events_after(0, 1000).unwrap()),
+            seqs(&events_after(&store, 0, 1000)),
             (1..=150).collect::<Vec<_>>()
         );
         assert_eq!(store.last_event_seq().unwrap(), 150);
@@ -374,7 +399,7 @@ mod tests {
             assert!(decode_events(&k, &v).unwrap().len() <= 2);
         }
         assert_eq!(
-            seqs(&store.events_after(0, 100).unwrap()),
+            seqs(&events_after(&store, 0, 100)),
             (1..=10).collect::<Vec<_>>()
         );
     }
@@ -384,11 +409,11 @@ mod tests {
         let (_dir, store) = store();
         write(&store, 1..=5, 10);
         write(&store, 6..=9, 20);
-        assert_eq!(seqs(&store.events_after(2, 2).unwrap()), vec![3, 4]);
-        assert_eq!(seqs(&store.events_after(4, 3).unwrap()), vec![5, 6, 7]);
-        assert_eq!(seqs(&store.events_after(7, 10).unwrap()), vec![8, 9]);
-        assert!(store.events_after(9, 10).unwrap().is_empty());
-        assert!(store.events_after(0, 0).unwrap().is_empty());
+        assert_eq!(seqs(&events_after(&store, 2, 2)), vec![3, 4]);
+        assert_eq!(seqs(&events_after(&store, 4, 3)), vec![5, 6, 7]);
+        assert_eq!(seqs(&events_after(&store, 7, 10)), vec![8, 9]);
+        assert!(events_after(&store, 9, 10).is_empty());
+        assert!(events_after(&store, 0, 0).is_empty());
     }
 
     #[test]
@@ -403,7 +428,7 @@ mod tests {
         assert_eq!((first.events, first.more), (2 * PRUNE_STEP, true));
         let second = store.prune_events_step(head, Timestamp(10)).unwrap();
         assert_eq!((second.events, second.more), (20, false));
-        assert!(store.events_after(0, 10).unwrap().is_empty());
+        assert!(events_after(&store, 0, 10).is_empty());
     }
 
     /// Reads after pruning start past the pruned groups (the floor): a cursor inside a group
@@ -417,15 +442,9 @@ mod tests {
         write(&store, 9..=12, 50);
         assert_eq!(store.prune_events(8, Timestamp(10)).unwrap(), 8);
         assert_eq!(store.event_floor(), 9);
-        assert_eq!(
-            seqs(&store.events_after(0, 10).unwrap()),
-            vec![9, 10, 11, 12]
-        );
-        assert_eq!(
-            seqs(&store.events_after(3, 10).unwrap()),
-            vec![9, 10, 11, 12]
-        );
-        assert_eq!(seqs(&store.events_after(10, 10).unwrap()), vec![11, 12]);
+        assert_eq!(seqs(&events_after(&store, 0, 10)), vec![9, 10, 11, 12]);
+        assert_eq!(seqs(&events_after(&store, 3, 10)), vec![9, 10, 11, 12]);
+        assert_eq!(seqs(&events_after(&store, 10, 10)), vec![11, 12]);
         // Reads start at the floor: a key planted below it (which the store never writes)
         // is not reached.
         store
@@ -434,7 +453,7 @@ mod tests {
                 &crate::store::value::encode(&event(2, 5)).unwrap(),
             )
             .unwrap();
-        assert_eq!(seqs(&store.events_after(0, 1).unwrap()), vec![9]);
+        assert_eq!(seqs(&events_after(&store, 0, 1)), vec![9]);
         store.tree.remove(keys::event(2)).unwrap();
         // A group only partly read by every target stays, and so does the floor.
         assert_eq!(store.prune_events(10, Timestamp(100)).unwrap(), 0);
@@ -442,10 +461,10 @@ mod tests {
         write(&store, 13..=14, 60);
         assert_eq!(store.prune_events(14, Timestamp(100)).unwrap(), 6);
         assert_eq!(store.event_floor(), 15);
-        assert!(store.events_after(0, 10).unwrap().is_empty());
+        assert!(events_after(&store, 0, 10).is_empty());
         write(&store, 15..=16, 70);
-        assert_eq!(seqs(&store.events_after(0, 10).unwrap()), vec![15, 16]);
-        assert_eq!(seqs(&store.events_after(15, 10).unwrap()), vec![16]);
+        assert_eq!(seqs(&events_after(&store, 0, 10)), vec![15, 16]);
+        assert_eq!(seqs(&events_after(&store, 15, 10)), vec![16]);
     }
 
     #[test]
@@ -458,13 +477,10 @@ mod tests {
                 .unwrap();
         }
         write(&store, 4..=6, 20);
-        assert_eq!(
-            seqs(&store.events_after(1, 10).unwrap()),
-            vec![2, 3, 4, 5, 6]
-        );
+        assert_eq!(seqs(&events_after(&store, 1, 10)), vec![2, 3, 4, 5, 6]);
         assert_eq!(store.last_event_seq().unwrap(), 6);
         assert_eq!(store.prune_events(6, Timestamp(15)).unwrap(), 3);
-        assert_eq!(seqs(&store.events_after(0, 10).unwrap()), vec![4, 5, 6]);
+        assert_eq!(seqs(&events_after(&store, 0, 10)), vec![4, 5, 6]);
     }
 
     #[test]
@@ -474,7 +490,7 @@ mod tests {
         write(&store, 4..=6, 10);
         // Event 5 is not read by every target yet: its group stays whole.
         assert_eq!(store.prune_events(5, Timestamp(100)).unwrap(), 3);
-        assert_eq!(seqs(&store.events_after(0, 10).unwrap()), vec![4, 5, 6]);
+        assert_eq!(seqs(&events_after(&store, 0, 10)), vec![4, 5, 6]);
         // Recent events stay whatever the cursors.
         assert_eq!(store.prune_events(6, Timestamp(10)).unwrap(), 0);
         assert_eq!(store.prune_events(6, Timestamp(11)).unwrap(), 3);

@@ -24,6 +24,7 @@ mod inbox_cursor;
 pub mod journal;
 pub mod keys;
 mod reassembly;
+mod recent_events;
 mod retention;
 mod sent_parts;
 mod smpp_ids;
@@ -89,6 +90,9 @@ pub struct Store {
     /// overlay's removals of pruned events (up to two checkpoints' worth, tens of thousands
     /// under load) on every read.
     event_floor: std::sync::atomic::AtomicU64,
+    /// The newest events, as the writer applied them, for readers that keep up
+    /// (`store::recent_events`).
+    recent_events: recent_events::RecentEvents,
     /// Bumped after every batch that appended events, so webhook workers and long polls wake
     /// instead of polling ([`Store::subscribe_events`]).
     events_written: tokio::sync::watch::Sender<u64>,
@@ -266,6 +270,7 @@ impl Store {
             last_inbound: Mutex::new(None),
             last_audit: Mutex::new(None),
             event_floor: std::sync::atomic::AtomicU64::new(1),
+            recent_events: Default::default(),
             events_written: tokio::sync::watch::Sender::new(0),
             conversations: conversations::Settings::new(
                 policies.reply_window,
