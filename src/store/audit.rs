@@ -12,6 +12,13 @@ use crate::model::{AuditEntry, MessageId, Timestamp};
 impl Store {
     /// Appends `entry`, giving it an id after every earlier entry (whatever the clock did).
     pub fn append_audit(&self, mut entry: AuditEntry) -> Result<AuditEntry, StoreError> {
+        self.append_audits(std::slice::from_mut(&mut entry))?;
+        Ok(entry)
+    }
+
+    /// Appends `entries` in one write, in order, giving each its id (the writer joins the
+    /// entries of one wake-up: under load every submission brings one).
+    pub fn append_audits(&self, entries: &mut [AuditEntry]) -> Result<(), StoreError> {
         let mut last = self.last_audit.lock();
         if last.is_none() {
             *last = self
@@ -22,10 +29,16 @@ impl Store {
                 .transpose()?
                 .and_then(|k| MessageId::from_slice(&k[1..]));
         }
-        entry.id = MessageId::new_after(entry.at.as_millis(), *last);
-        self.tree.insert(audit_key(entry.id), encode(&entry)?)?;
-        *last = Some(entry.id);
-        Ok(entry)
+        let mut batch = super::wal::Batch::default();
+        let mut newest = *last;
+        for entry in entries.iter_mut() {
+            entry.id = MessageId::new_after(entry.at.as_millis(), newest);
+            batch.insert(&audit_key(entry.id), encode(&*entry)?);
+            newest = Some(entry.id);
+        }
+        self.tree.apply_batch(batch)?;
+        *last = newest;
+        Ok(())
     }
 
     /// Up to `limit` entries older than `before` (all when `None`), newest first.

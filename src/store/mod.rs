@@ -430,37 +430,66 @@ impl Store {
     /// A message whose idempotency key was used within 24 h is not stored again; the original
     /// comes back instead.
     pub fn insert_outbound(&self, items: Vec<NewMessage>) -> Result<Vec<Inserted>, StoreError> {
+        self.insert_outbound_or_return(items).map_err(|(e, _)| e)
+    }
+
+    /// [`Store::insert_outbound`], giving the items back when it fails, so that the writer
+    /// can store the submissions it joined into one write one at a time instead.
+    pub(crate) fn insert_outbound_or_return(
+        &self,
+        items: Vec<NewMessage>,
+    ) -> Result<Vec<Inserted>, (StoreError, Vec<NewMessage>)> {
+        match self.write_outbound(&items) {
+            Ok(found) => Ok(items
+                .into_iter()
+                .zip(found)
+                .map(|(item, found)| match found {
+                    Some(existing) => Inserted::Existing(existing),
+                    None => Inserted::New(item.message),
+                })
+                .collect()),
+            Err(e) => Err((e, items)),
+        }
+    }
+
+    /// Writes the new ones among `items` in one atomic batch; for each item, the message
+    /// its idempotency key already names (`None`: stored now).
+    fn write_outbound(
+        &self,
+        items: &[NewMessage],
+    ) -> Result<Vec<Option<OutboundMessage>>, StoreError> {
         let _guard = self.write_lock.lock();
         let mut batch = Writes::default();
-        let mut out = Vec::with_capacity(items.len());
-        let mut keys_in_batch: Vec<(String, OutboundMessage)> = Vec::new();
+        let mut found = Vec::with_capacity(items.len());
+        // Keys used earlier in this batch, with the item that used them.
+        let mut keys_in_batch: Vec<(&str, usize)> = Vec::new();
         let mut frequency = consent::FrequencyTally::default();
         let count_frequency = self.count_frequency;
-        for item in items {
-            let msg = item.message;
+        for (i, item) in items.iter().enumerate() {
+            let msg = &item.message;
             if let Some(key) = &item.idempotency_key {
                 if let Some(existing) = self.idempotent_original(key, msg.created_at)? {
-                    out.push(Inserted::Existing(existing));
+                    found.push(Some(existing));
                     continue;
                 }
-                if let Some((_, first)) = keys_in_batch.iter().find(|(k, _)| k == key) {
-                    out.push(Inserted::Existing(first.clone()));
+                if let Some(&(_, first)) = keys_in_batch.iter().find(|(k, _)| k == key) {
+                    found.push(Some(items[first].message.clone()));
                     continue;
                 }
                 let mut v = msg.id.to_bytes().to_vec();
                 v.extend_from_slice(&msg.created_at.as_millis().to_be_bytes());
                 batch.insert(keys::idempotency(key), v);
-                keys_in_batch.push((key.clone(), msg.clone()));
+                keys_in_batch.push((key, i));
             }
             if !msg.transactional && count_frequency {
-                frequency.count(self, &msg)?;
+                frequency.count(self, msg)?;
             }
-            self.push_outbound(&mut batch, &msg)?;
-            out.push(Inserted::New(msg));
+            self.push_outbound(&mut batch, msg)?;
+            found.push(None);
         }
         frequency.write(&mut batch);
         self.apply(batch)?;
-        Ok(out)
+        Ok(found)
     }
 
     /// A new message, its indexes and its first status event, added to `batch`.

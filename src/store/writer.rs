@@ -23,7 +23,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use tracing::{error, warn};
+use tracing::{debug, error, warn};
 
 use super::webhook::Delivery;
 use super::{
@@ -155,10 +155,22 @@ enum Change {
         at: Timestamp,
         done: Reply<Received>,
     },
-    /// One of the store's other writes (intake, consent, housekeeping), applied where it
+    /// New outbound messages (a request's): the submissions of one wake-up are joined into
+    /// one write ([`apply_intake`]).
+    Intake {
+        items: Vec<NewMessage>,
+        done: Reply<Vec<Inserted>>,
+    },
+    /// An entry of the audit trail: those of one wake-up are one write, applied with the
+    /// [`Change::Apart`] writes.
+    Audit {
+        entry: AuditEntry,
+        done: Reply<AuditEntry>,
+    },
+    /// One of the store's other writes (consent, cancels, housekeeping), applied where it
     /// stands in the queue; the typed methods of [`Writer`] make these.
     Other(Job),
-    /// A write of state no other kind of change touches (webhook queues, the audit trail):
+    /// A write of state no other kind of change touches (webhook queues):
     /// applied after the wake-up's other changes, in queue order among its kind, so that
     /// the bookkeeping of every delivered callback does not cut the batches of receipts
     /// and outcomes into pieces.
@@ -254,6 +266,8 @@ fn apply(store: &Store, changes: Vec<Change>) {
                 (job.0)(store)
             }
             Change::Apart(job) => phased.apart.push(job),
+            Change::Intake { items, done } => phased.intake.push((items, done)),
+            Change::Audit { entry, done } => phased.audits.push((entry, done)),
             Change::Conversation {
                 number,
                 conversation,
@@ -276,6 +290,8 @@ fn apply(store: &Store, changes: Vec<Change>) {
 /// The changes of a wake-up applied kind by kind (see [`apply`]).
 #[derive(Default)]
 struct Phased {
+    intake: Vec<(Vec<NewMessage>, Reply<Vec<Inserted>>)>,
+    audits: Vec<(AuditEntry, Reply<AuditEntry>)>,
     conversations: Vec<(String, Conversation)>,
     smsc_ids: HashMap<String, Vec<SmscIdRecord>>,
     sent_refs: Vec<Change>,
@@ -288,6 +304,7 @@ struct Phased {
 impl Phased {
     /// Applies and empties what is held.
     fn apply(&mut self, store: &Store) {
+        apply_intake(store, std::mem::take(&mut self.intake));
         if !self.conversations.is_empty() {
             let entries: Vec<(&str, Conversation)> = self
                 .conversations
@@ -343,6 +360,70 @@ impl Phased {
         for job in self.apart.drain(..) {
             (job.0)(store);
         }
+        apply_audits(store, std::mem::take(&mut self.audits));
+    }
+}
+
+/// Most messages joined into one write of submissions; a request of more is a write of its
+/// own.
+const INTAKE_MAX: usize = 1024;
+
+/// Stores the submissions of one wake-up, joined into as few writes as [`INTAKE_MAX`]
+/// allows: under load dozens of one-message requests arrive between two wake-ups, and a
+/// write each (a journal record, an event group, the status totals, the write lock) cost
+/// more than all the rest the store does for them. A joined write that fails is done again
+/// one submission at a time, so that an error tied to one (a damaged record its
+/// idempotency key names) fails only that one.
+fn apply_intake(store: &Store, intake: Vec<(Vec<NewMessage>, Reply<Vec<Inserted>>)>) {
+    let mut rest = intake.into_iter().peekable();
+    while let Some(first) = rest.next() {
+        let mut n = first.0.len();
+        let mut group = vec![first];
+        while let Some(next) = rest.next_if(|(items, _)| n + items.len() <= INTAKE_MAX) {
+            n += next.0.len();
+            group.push(next);
+        }
+        if group.len() == 1 {
+            for (items, done) in group {
+                let _ = done.send(store.insert_outbound(items));
+            }
+            continue;
+        }
+        let (requests, dones): (Vec<Vec<NewMessage>>, Vec<_>) = group.into_iter().unzip();
+        let sizes: Vec<usize> = requests.iter().map(Vec::len).collect();
+        match store.insert_outbound_or_return(requests.into_iter().flatten().collect()) {
+            Ok(inserted) => {
+                let mut inserted = inserted.into_iter();
+                for (size, done) in sizes.into_iter().zip(dones) {
+                    let _ = done.send(Ok(inserted.by_ref().take(size).collect()));
+                }
+            }
+            Err((e, items)) => {
+                debug!(target: "smsgw::store", cause = %e, requests = sizes.len(), "a joined write of submissions failed; storing them one request at a time");
+                let mut items = items.into_iter();
+                for (size, done) in sizes.into_iter().zip(dones) {
+                    let _ = done.send(store.insert_outbound(items.by_ref().take(size).collect()));
+                }
+            }
+        }
+    }
+}
+
+/// Appends the audit entries of one wake-up in one write; if it fails, one entry at a time,
+/// so each caller hears its own error.
+fn apply_audits(store: &Store, audits: Vec<(AuditEntry, Reply<AuditEntry>)>) {
+    if audits.is_empty() {
+        return;
+    }
+    let (mut entries, dones): (Vec<AuditEntry>, Vec<_>) = audits.into_iter().unzip();
+    if entries.len() > 1 && store.append_audits(&mut entries).is_ok() {
+        for (entry, done) in entries.into_iter().zip(dones) {
+            let _ = done.send(Ok(entry));
+        }
+        return;
+    }
+    for (entry, done) in entries.into_iter().zip(dones) {
+        let _ = done.send(store.append_audit(entry));
     }
 }
 
@@ -785,7 +866,7 @@ impl Writer {
 impl Writer {
     /// Stores new outbound messages (or finds them by idempotency key). Not yet durable.
     pub fn insert_outbound(&self, items: Vec<NewMessage>) -> Pending<Vec<Inserted>> {
-        self.job(move |s| s.insert_outbound(items))
+        self.ask(|done| Change::Intake { items, done })
     }
 
     /// Cancels a message that is still waiting: its status before, and the message as
@@ -824,7 +905,7 @@ impl Writer {
 
     /// Appends an entry to the audit trail; the entry as stored (with its id).
     pub fn append_audit(&self, entry: AuditEntry) -> Pending<AuditEntry> {
-        self.job_apart(move |s| s.append_audit(entry))
+        self.ask(|done| Change::Audit { entry, done })
     }
 
     /// Adds or replaces suppression-list entries; how many are new.
@@ -1075,6 +1156,9 @@ async fn answer<T: Send + 'static>(rx: oneshot::Receiver<T>) -> Option<T> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::store::keys;
+
     /// The store's methods that change it. Only the writer's thread calls them; the rest of
     /// the daemon goes through [`super::Writer`].
     const WRITES: &[&str] = &[
@@ -1107,6 +1191,8 @@ mod tests {
         "record_unconfirmed_part",
         "resolve_unconfirmed",
         "append_audit",
+        "append_audits",
+        "insert_outbound_or_return",
         "purge_audit_before",
         "prune_events",
         "start_webhook_cursor",
@@ -1224,6 +1310,142 @@ mod tests {
             assert!(s.wait().await.unwrap());
         }
         writer.applied().wait().await.unwrap();
+    }
+
+    /// A one-message submission to `to` as the API validates it, with `key` as its
+    /// idempotency key.
+    fn submission(to: &str, key: Option<&str>) -> NewMessage {
+        let req: crate::api::submit::SubmitRequest =
+            serde_json::from_value(serde_json::json!({"to": to, "text": "hi"})).unwrap();
+        let message =
+            crate::api::submit::SubmitRules::new(&crate::config::MessagesConfig::default())
+                .validate(req, Timestamp(1), |_| true)
+                .unwrap();
+        NewMessage {
+            message,
+            idempotency_key: key.map(str::to_string),
+        }
+    }
+
+    /// Holds the writer's thread in a job until the returned sender is dropped, so that
+    /// everything queued meanwhile is applied in one wake-up. Returns once the job runs: its
+    /// own wake-up was gathered before, so nothing queued later joins that one.
+    fn hold(writer: &Writer) -> std::sync::mpsc::Sender<()> {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (entered_tx, entered) = std::sync::mpsc::channel::<()>();
+        drop(writer.job(move |_| {
+            let _ = entered_tx.send(());
+            let _ = rx.recv();
+            Ok(())
+        }));
+        entered.recv().unwrap();
+        tx
+    }
+
+    fn new_ids(inserted: &[Inserted]) -> Vec<MessageId> {
+        inserted
+            .iter()
+            .map(|i| match i {
+                Inserted::New(m) => m.id,
+                Inserted::Existing(m) => panic!("{} was not new", m.id),
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn submissions_of_one_wake_up_should_be_one_write_and_each_caller_get_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let writer = store.writer();
+        let held = hold(writer);
+        let mut sent = Vec::new();
+        let mut pending = Vec::new();
+        for i in 0..8 {
+            let items: Vec<NewMessage> = (0..1 + i % 3)
+                .map(|_| submission("+358401234567", None))
+                .collect();
+            sent.push(items.iter().map(|m| m.message.id).collect::<Vec<_>>());
+            pending.push(writer.insert_outbound(items));
+        }
+        // Two requests with one idempotency key: the second gets the first's message.
+        let first = submission("+358401234568", Some("k"));
+        let first_id = first.message.id;
+        let with_key = writer.insert_outbound(vec![first]);
+        let again = writer.insert_outbound(vec![submission("+358401234568", Some("k"))]);
+        drop(held);
+        for (p, ids) in pending.into_iter().zip(&sent) {
+            assert_eq!(&new_ids(&p.wait().await.unwrap()), ids);
+        }
+        assert_eq!(new_ids(&with_key.wait().await.unwrap()), vec![first_id]);
+        match &again.wait().await.unwrap()[..] {
+            [Inserted::Existing(m)] => assert_eq!(m.id, first_id),
+            other => panic!("a repeated key gave {other:?}"),
+        }
+        // One write: its events are one group (one key), not a group per request.
+        assert_eq!(store.tree.scan_prefix([keys::EVENT]).count(), 1);
+        let stored = sent.iter().flatten().count() + 1;
+        assert_eq!(store.count_in_status(Status::Queued), stored as u64);
+    }
+
+    #[tokio::test]
+    async fn a_joined_write_that_fails_should_fail_only_the_submission_at_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        // An idempotency key naming a message whose record is damaged.
+        let damaged = MessageId::new_at(1);
+        let mut named = damaged.to_bytes().to_vec();
+        named.extend_from_slice(&1u64.to_be_bytes());
+        store.put_raw(&keys::idempotency("bad"), &named).unwrap();
+        store
+            .put_raw(&keys::message(damaged), b"\x00not a message")
+            .unwrap();
+        let writer = store.writer();
+        let held = hold(writer);
+        let good: Vec<_> = (0..4)
+            .map(|_| writer.insert_outbound(vec![submission("+358401234567", None)]))
+            .collect();
+        let bad = writer.insert_outbound(vec![submission("+358401234567", Some("bad"))]);
+        drop(held);
+        for p in good {
+            assert_eq!(new_ids(&p.wait().await.unwrap()).len(), 1);
+        }
+        assert!(matches!(bad.wait().await, Err(StoreError::Corrupt { .. })));
+        assert_eq!(store.count_in_status(Status::Queued), 4);
+    }
+
+    #[tokio::test]
+    async fn audit_entries_of_one_wake_up_should_be_one_write_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let writer = store.writer();
+        let entry = |path: &str| AuditEntry {
+            id: MessageId::new_at(0),
+            at: Timestamp(5),
+            actor: "crm".into(),
+            client: "127.0.0.1".into(),
+            method: "POST".into(),
+            path: path.into(),
+            status: 202,
+            detail: None,
+        };
+        let held = hold(writer);
+        let pending: Vec<_> = (0..5)
+            .map(|i| writer.append_audit(entry(&format!("/v1/messages/{i}"))))
+            .collect();
+        drop(held);
+        let mut ids = Vec::new();
+        for p in pending {
+            ids.push(p.wait().await.unwrap().id);
+        }
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids in queue order");
+        let listed = store.list_audit(None, 10).unwrap();
+        let paths: Vec<_> = listed.iter().rev().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            (0..5)
+                .map(|i| format!("/v1/messages/{i}"))
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]
