@@ -85,6 +85,9 @@ impl Store {
         number: &str,
     ) -> Result<Option<Suppression>, StoreError> {
         let key = keys::suppression(scope, number);
+        if !self.suppressed_keys.may_hold(&key) {
+            return Ok(None);
+        }
         match self.tree.get(&key)? {
             Some(v) => decode(&key, &v).map(Some),
             None => Ok(None),
@@ -118,6 +121,7 @@ impl Store {
             if !self.tree.contains_key(&key)? {
                 new += 1;
             }
+            self.suppressed_keys.note(&key);
             batch.insert(key, encode(s)?);
         }
         self.tree.apply_batch(batch)?;
@@ -267,5 +271,48 @@ impl Store {
         }
         self.tree.apply_batch(batch)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(scope: &str, number: &str) -> Suppression {
+        Suppression {
+            number: number.into(),
+            scope: scope.into(),
+            source: Default::default(),
+            word: None,
+            note: None,
+            created_at: Timestamp(1),
+        }
+    }
+
+    /// The consent check skips the tree for keys never written (`store::suppressed_keys`):
+    /// what is written, what a reopened store holds, and an entry put again after an opt-in
+    /// are all still found.
+    #[test]
+    fn suppressions_should_be_found_when_put_after_an_opt_in_and_after_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let (a, b) = ("+358401234567", "+358401234568");
+        assert!(store.suppressed(a, None).unwrap().is_none());
+        store
+            .put_suppressions(&[entry(GLOBAL_SCOPE, a), entry("Clinic", b)])
+            .unwrap();
+        assert!(store.suppressed(a, None).unwrap().is_some());
+        assert!(store.suppressed(b, None).unwrap().is_none());
+        assert!(store.suppressed(b, Some("Clinic")).unwrap().is_some());
+        assert!(store.remove_suppression(GLOBAL_SCOPE, a).unwrap());
+        assert!(store.suppressed(a, None).unwrap().is_none());
+        store.put_suppressions(&[entry(GLOBAL_SCOPE, a)]).unwrap();
+        assert!(store.suppressed(a, None).unwrap().is_some());
+        store.flush_blocking().unwrap();
+        drop(store);
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        assert!(store.suppressed(a, None).unwrap().is_some());
+        assert!(store.suppressed(b, Some("Clinic")).unwrap().is_some());
+        assert!(store.suppressed(b, Some("Garage")).unwrap().is_none());
     }
 }

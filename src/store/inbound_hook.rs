@@ -54,8 +54,9 @@ impl InboundTx<'_> {
 
     /// Adds or replaces a suppression entry in this batch.
     pub fn put_suppression(&mut self, s: &Suppression) -> Result<(), StoreError> {
-        self.batch
-            .insert(keys::suppression(&s.scope, &s.number), encode(s)?);
+        let key = keys::suppression(&s.scope, &s.number);
+        self.store.suppressed_keys.note(&key);
+        self.batch.insert(key, encode(s)?);
         Ok(())
     }
 

@@ -199,7 +199,8 @@ pub fn text_prefix(tag: u8, text: &str) -> Vec<u8> {
     k
 }
 
-/// `O | scope | 0 | number`.
+/// `O | scope | 0 | number`. A write that puts one notes it first in the store's
+/// `suppressed_keys`, which the consent check trusts to say which keys cannot be there.
 pub fn suppression(scope: &str, number: &str) -> Vec<u8> {
     let mut k = text_prefix(SUPPRESSION, scope);
     k.extend_from_slice(number.as_bytes());

@@ -29,6 +29,7 @@ mod retention;
 mod sent_parts;
 mod smpp_ids;
 mod status_counts;
+mod suppressed_keys;
 pub mod sync;
 pub mod threads;
 mod value;
@@ -105,6 +106,9 @@ pub struct Store {
     count_frequency: bool,
     /// Messages per status, beside the status index (`store::status_counts`).
     status_counts: status_counts::StatusCounts,
+    /// Which suppression keys may be stored, so that the consent check skips the tree for
+    /// numbers nobody opted out (`store::suppressed_keys`).
+    suppressed_keys: suppressed_keys::SuppressedKeys,
     /// The due keys in memory, for the dispatcher (`store::due_index`); read back on a
     /// thread of their own after the migration, moved by every applied write.
     due_index: Arc<due_index::DueIndex>,
@@ -280,6 +284,7 @@ impl Store {
             inbound_hook: policies.inbound_hook,
             count_frequency: policies.count_frequency,
             status_counts: Default::default(),
+            suppressed_keys: Default::default(),
             due_index: Arc::new(due_index::DueIndex::loading()),
             due_loader: None,
             last_event: Default::default(),
@@ -288,6 +293,7 @@ impl Store {
         store.migrate()?;
         let migrated = started.elapsed();
         store.load_status_counts()?;
+        store.suppressed_keys.load(&store.tree)?;
         let waiting: u64 = Status::ALL
             .into_iter()
             .filter(|s| s.is_cancelable())
