@@ -24,6 +24,7 @@ pub mod inbound_routes;
 pub mod kannel_dlr;
 pub mod payload;
 pub mod queue;
+mod sent_messages;
 pub mod sign;
 pub mod transport;
 pub mod worker;

@@ -22,7 +22,8 @@ pub fn type_name(kind: EventKind) -> &'static str {
 
 /// The document of a `message.status` event. Immutable fields (number, sender, text length,
 /// reference) come from the message; the status, reason, parts and attempts from the event,
-/// which snapshotted them in the batch that changed them.
+/// which snapshotted them in the batch that changed them (so one copy of the message serves
+/// all its events: `webhook::sent_messages`).
 pub fn status_document(event: &Event, m: &OutboundMessage) -> Value {
     json!({
         "id": event.seq,

@@ -160,6 +160,8 @@ struct State {
     /// The batch being queued and made durable, while requests go on: at most one at a time,
     /// so batches enter the queue in log order.
     staging: Option<tokio::task::JoinHandle<Staged>>,
+    /// The messages of recent events, so each is decoded once for all its events.
+    messages: super::sent_messages::SentMessages,
 }
 
 impl Worker {
@@ -187,7 +189,7 @@ impl Worker {
             events.borrow_and_update();
             let mut pause = None;
             if state.staging.is_none() {
-                match self.read_new(&state) {
+                match self.read_new(&mut state) {
                     Ok(Some((last, deliveries))) => {
                         state.staging = Some(tokio::spawn(self.clone().stage(last, deliveries)));
                     }
@@ -270,6 +272,7 @@ impl Worker {
             tasks: JoinSet::new(),
             task_message: HashMap::new(),
             staging: None,
+            messages: Default::default(),
         })
     }
 
@@ -294,7 +297,7 @@ impl Worker {
 
     /// New events after the cursor, as this target's deliveries, and the log position they
     /// reach; `None` when there are none or the queue in memory is full.
-    fn read_new(&self, state: &State) -> Result<Option<(u64, Vec<Delivery>)>, StoreError> {
+    fn read_new(&self, state: &mut State) -> Result<Option<(u64, Vec<Delivery>)>, StoreError> {
         if state.pending.len() >= MAX_IN_MEMORY {
             return Ok(None);
         }
@@ -305,7 +308,7 @@ impl Worker {
         let now = self.clock.now();
         let mut deliveries = Vec::new();
         for e in &events {
-            if let Some(d) = self.delivery_for(e, now)? {
+            if let Some(d) = self.delivery_for(e, now, &mut state.messages)? {
                 deliveries.push(d);
             }
         }
@@ -328,13 +331,18 @@ impl Worker {
         Ok((last, deliveries))
     }
 
-    fn delivery_for(&self, e: &Event, now: Timestamp) -> Result<Option<Delivery>, StoreError> {
+    fn delivery_for(
+        &self,
+        e: &Event,
+        now: Timestamp,
+        messages: &mut super::sent_messages::SentMessages,
+    ) -> Result<Option<Delivery>, StoreError> {
         if !self.target.events.contains(&e.kind) {
             return Ok(None);
         }
         let (payload, url) = match e.kind {
             EventKind::MessageStatus => {
-                let Some(m) = self.store.get(e.message_id)? else {
+                let Some(m) = messages.get(e.message_id, || self.store.get(e.message_id))? else {
                     return Ok(None);
                 };
                 let url = match self.target.kind {
@@ -343,12 +351,12 @@ impl Worker {
                         Some(u) if asked_for(&m.callback_events, e.status) => Some(u.clone()),
                         _ => return Ok(None),
                     },
-                    TargetKind::KannelDlr => match kannel_dlr_url(e, &m) {
+                    TargetKind::KannelDlr => match kannel_dlr_url(e, m) {
                         Some(u) => Some(u),
                         None => return Ok(None),
                     },
                 };
-                (status_document(e, &m), url)
+                (status_document(e, m), url)
             }
             EventKind::MessageReceived => {
                 if self.target.kind != TargetKind::Webhook {
