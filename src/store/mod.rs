@@ -983,15 +983,20 @@ impl Store {
         self.status_counts.get(s)
     }
 
+    /// A short message to `to`, validated as the API does (tests).
+    #[cfg(test)]
+    pub(crate) fn message_for_test(to: &str) -> OutboundMessage {
+        let req: crate::api::submit::SubmitRequest =
+            serde_json::from_value(serde_json::json!({"to": to, "text": "hi"})).unwrap();
+        crate::api::submit::SubmitRules::new(&crate::config::MessagesConfig::default())
+            .validate(req, Timestamp(1), |_| true)
+            .unwrap()
+    }
+
     /// Queues a short message to `to` directly (tests): its id.
     #[cfg(test)]
     pub(crate) fn queue_for_test(&self, to: &str) -> MessageId {
-        let req: crate::api::submit::SubmitRequest =
-            serde_json::from_value(serde_json::json!({"to": to, "text": "hi"})).unwrap();
-        let message =
-            crate::api::submit::SubmitRules::new(&crate::config::MessagesConfig::default())
-                .validate(req, Timestamp(1), |_| true)
-                .unwrap();
+        let message = Self::message_for_test(to);
         let id = message.id;
         self.insert_outbound(vec![NewMessage {
             message,

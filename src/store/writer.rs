@@ -1315,14 +1315,8 @@ mod tests {
     /// A one-message submission to `to` as the API validates it, with `key` as its
     /// idempotency key.
     fn submission(to: &str, key: Option<&str>) -> NewMessage {
-        let req: crate::api::submit::SubmitRequest =
-            serde_json::from_value(serde_json::json!({"to": to, "text": "hi"})).unwrap();
-        let message =
-            crate::api::submit::SubmitRules::new(&crate::config::MessagesConfig::default())
-                .validate(req, Timestamp(1), |_| true)
-                .unwrap();
         NewMessage {
-            message,
+            message: Store::message_for_test(to),
             idempotency_key: key.map(str::to_string),
         }
     }
