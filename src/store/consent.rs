@@ -314,5 +314,13 @@ mod tests {
         assert!(store.suppressed(a, None).unwrap().is_some());
         assert!(store.suppressed(b, Some("Clinic")).unwrap().is_some());
         assert!(store.suppressed(b, Some("Garage")).unwrap().is_none());
+        // And the skip is real: the keys found at open are held, a key never written is not.
+        let held = |scope, number| {
+            store
+                .suppressed_keys
+                .may_hold(&keys::suppression(scope, number))
+        };
+        assert!(held(GLOBAL_SCOPE, a) && held("Clinic", b));
+        assert!(!held("Garage", b) && !held(GLOBAL_SCOPE, b));
     }
 }

@@ -187,37 +187,41 @@ impl Store {
 
     /// Events with a sequence number above `after`, oldest first, at most `limit`.
     pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
-        let wanted = after.saturating_add(1);
         let floor = self.event_floor();
-        match self.recent_events.from(wanted.max(floor), limit) {
+        let from = after.saturating_add(1).max(floor);
+        match self.recent_events.from(from, limit) {
             Some(events) => Ok(events),
-            None => self.events_after_in_tree(after, limit),
+            None => self.events_in_tree(floor, from, limit),
         }
     }
 
-    /// [`Store::events_after`] read from the tree, for readers behind the events in memory.
-    fn events_after_in_tree(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
-        let wanted = after.saturating_add(1);
-        let floor = self.event_floor();
-        // The group holding `wanted`, if any, starts at or before it (and at the floor or
+    /// Events from sequence number `from` (at or above the prune `floor`) on, read from the
+    /// tree: for readers behind the events in memory.
+    fn events_in_tree(
+        &self,
+        floor: u64,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        // The group holding `from`, if any, starts at or before it (and at the floor or
         // after: there is none below).
-        let from = match self
+        let first = match self
             .tree
-            .range(keys::event(floor).as_slice()..=keys::event(wanted.max(floor)).as_slice())
+            .range(keys::event(floor).as_slice()..=keys::event(from).as_slice())
             .next_back()
         {
             Some(kv) => kv?.0.to_vec(),
-            None => keys::event(wanted.max(floor)).to_vec(),
+            None => keys::event(from).to_vec(),
         };
         let end = keys::prefix_end(&[keys::EVENT]);
         let mut out = Vec::new();
-        for kv in self.tree.range(from..end) {
+        for kv in self.tree.range(first..end) {
             let (k, v) = kv?;
             for event in decode_events(&k, &v)? {
                 if out.len() == limit {
                     return Ok(out);
                 }
-                if event.seq > after {
+                if event.seq >= from {
                     out.push(event);
                 }
             }
@@ -300,7 +304,6 @@ impl Store {
                 newest.saturating_add(1),
                 std::sync::atomic::Ordering::Relaxed,
             );
-            self.recent_events.drop_below(self.event_floor());
         }
         Ok(EventsPruned {
             events,
@@ -358,7 +361,10 @@ mod tests {
     /// memory (`store::recent_events`), the others from the tree.
     fn events_after(store: &Store, after: u64, limit: usize) -> Vec<Event> {
         let served = store.events_after(after, limit).unwrap();
-        let tree = store.events_after_in_tree(after, limit).unwrap();
+        let floor = store.event_floor();
+        let tree = store
+            .events_in_tree(floor, after.saturating_add(1).max(floor), limit)
+            .unwrap();
         assert_eq!(
             served, tree,
             "memory and tree disagree after {after} (limit {limit})"
@@ -368,6 +374,23 @@ mod tests {
 
     fn seqs(events: &[Event]) -> Vec<u64> {
         events.iter().map(|e| e.seq).collect()
+    }
+
+    #[test]
+    fn a_reader_that_keeps_up_should_be_answered_from_memory_and_after_a_start_from_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        write(&store, 1..=10, 10);
+        // What the store applies goes to the window: a reader after 5 is answered there.
+        let in_memory = store.recent_events.from(6, 100).unwrap();
+        assert_eq!(seqs(&in_memory), (6..=10).collect::<Vec<_>>());
+        assert_eq!(seqs(&events_after(&store, 5, 100)), seqs(&in_memory));
+        store.flush_blocking().unwrap();
+        drop(store);
+        // A start has an empty window: the same read goes to the tree and gets the same.
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        assert!(store.recent_events.from(6, 100).is_none());
+        assert_eq!(seqs(&events_after(&store, 5, 100)), seqs(&in_memory));
     }
 
     #[test]

@@ -1006,6 +1006,13 @@ impl Store {
         id
     }
 
+    /// Overwrites the record of `m`, bypassing the writer, events and indexes: tests use it to
+    /// change what a reader going to the store would see.
+    #[cfg(test)]
+    pub(crate) fn overwrite_for_test(&self, m: &OutboundMessage) -> Result<(), StoreError> {
+        self.put_raw(&keys::message(m.id), &value::encode(m)?)
+    }
+
     /// Writes raw bytes under `key`, bypassing encoding and indexes: tests use it to plant an
     /// unreadable value.
     #[cfg(test)]

@@ -8,7 +8,9 @@
 //! one further behind (a target that was down, a start) reads the tree as before.
 //!
 //! Events are immutable once written and only leave the log by pruning, from the oldest, so a
-//! window of the newest, filled in write order, answers exactly what the tree would.
+//! window of the newest, filled in write order, answers exactly what the tree would. Pruned
+//! events stay in the window until newer ones push them out: readers never ask below the
+//! prune floor (`Store::events_after`), so they are never answered.
 
 use std::collections::VecDeque;
 
@@ -84,14 +86,6 @@ impl RecentEvents {
         let start = w.events.partition_point(|e| e.seq < from);
         Some(w.events.range(start..).take(limit).cloned().collect())
     }
-
-    /// Forgets events below `floor` (pruned from the log).
-    pub fn drop_below(&self, floor: u64) {
-        let mut w = self.events.write();
-        while w.events.front().is_some_and(|e| e.seq < floor) {
-            w.events.pop_front();
-        }
-    }
 }
 
 #[cfg(test)]
@@ -151,14 +145,5 @@ mod tests {
         recent.push(vec![event(7)]);
         assert_eq!(seqs(recent.from(5, 10)), None);
         assert_eq!(seqs(recent.from(7, 10)), Some(vec![7]));
-    }
-
-    #[test]
-    fn pruned_events_should_leave_the_window() {
-        let recent = RecentEvents::with_capacity(8);
-        recent.push((1..=5).map(event).collect());
-        recent.drop_below(4);
-        assert_eq!(seqs(recent.from(3, 10)), None);
-        assert_eq!(seqs(recent.from(4, 10)), Some(vec![4, 5]));
     }
 }

@@ -25,6 +25,7 @@ const SECRET: &[u8] = b"a-secret-of-16-bytes-or-more";
 struct Seen {
     event: u64,
     message: String,
+    to: Option<String>,
     answered: u16,
 }
 
@@ -75,6 +76,7 @@ impl Transport for Receiver {
         self.log.lock().push(Seen {
             event,
             message: doc["data"]["id"].as_str().unwrap().to_string(),
+            to: doc["data"]["to"].as_str().map(str::to_string),
             answered,
         });
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
@@ -307,6 +309,37 @@ async fn a_hanging_target_should_hold_at_most_max_in_flight_requests_and_time_th
     // Every request hangs until the timeout; retries keep coming, two at a time.
     until(Duration::from_secs(120), || receiver.log.lock().len() >= 12).await;
     assert_eq!(receiver.max_in_flight.load(Ordering::SeqCst), 2);
+    f.stop.cancel();
+}
+
+/// A target decodes a message once for all its status events (`webhook::sent_messages`):
+/// what a delivery takes from the message is fixed at acceptance. The probe changes the
+/// stored record behind the store's back once the first event is delivered: the next
+/// event's delivery still carries what was read for the first.
+#[tokio::test(start_paused = true)]
+async fn a_target_should_read_a_message_once_for_all_its_status_events() {
+    let f = fixture();
+    let receiver = Arc::new(Receiver::default());
+    f.start(target(pacing()), receiver.clone()).await;
+    let id = f.store.queue_for_test("+358401234567");
+    until(Duration::from_secs(30), || receiver.log.lock().len() == 1).await;
+    let mut changed = f.store.get(id).unwrap().unwrap();
+    changed.to = serde_json::from_value(serde_json::json!("+358409999999")).unwrap();
+    f.store.overwrite_for_test(&changed).unwrap();
+    f.store
+        .update(id, |m| {
+            m.set_status(Status::Sending, Timestamp(2), None);
+            true
+        })
+        .unwrap();
+    until(Duration::from_secs(30), || receiver.log.lock().len() == 2).await;
+    let log = receiver.log.lock().clone();
+    let to: Vec<_> = log.iter().map(|s| s.to.as_deref()).collect();
+    assert_eq!(to, [Some("+358401234567"), Some("+358401234567")]);
+    assert_eq!(
+        f.store.get(id).unwrap().unwrap().to.to_string(),
+        "+358409999999"
+    );
     f.stop.cancel();
 }
 
