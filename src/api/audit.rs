@@ -70,9 +70,7 @@ pub async fn record_writes(State(state): State<AppState>, req: Request, next: Ne
         status: resp.status().as_u16(),
         detail,
     };
-    if let Err(e) = state.store.writer().append_audit(entry).wait().await {
-        tracing::error!(cause = %e, "cannot record an API write in the audit trail");
-    }
+    state.store.writer().record_audit(entry);
     resp
 }
 
@@ -92,6 +90,9 @@ pub async fn list(
     let Query(q) = query.map_err(|e| super::json::serde_error(&e.body_text()))?;
     let before = super::messages::page_cursor(q.cursor.as_deref())?;
     let limit = super::messages::page_limit(q.limit)?;
+    // Entries are recorded without the request waiting (`Writer::record_audit`): this waits
+    // until those of every request answered before are in.
+    state.store.writer().applied().wait().await?;
     let items = state.store.list_audit(before, limit)?;
     let next_cursor = (items.len() == limit)
         .then(|| items.last().map(|e| e.id.to_string()))

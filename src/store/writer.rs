@@ -423,7 +423,11 @@ fn apply_audits(store: &Store, audits: Vec<(AuditEntry, Reply<AuditEntry>)>) {
         return;
     }
     for (entry, done) in entries.into_iter().zip(dones) {
-        let _ = done.send(store.append_audit(entry));
+        // The API does not wait for its entries (`Writer::record_audit`): a failure nobody
+        // waits for is logged here.
+        if let Err(Err(e)) = done.send(store.append_audit(entry)) {
+            error!(target: "smsgw::store", cause = %e, "cannot record an API write in the audit trail");
+        }
     }
 }
 
@@ -906,6 +910,14 @@ impl Writer {
     /// Appends an entry to the audit trail; the entry as stored (with its id).
     pub fn append_audit(&self, entry: AuditEntry) -> Pending<AuditEntry> {
         self.ask(|done| Change::Audit { entry, done })
+    }
+
+    /// Appends an entry to the audit trail without waiting: the API records every write
+    /// request this way, so no request waits a writer round trip for its own trail. A
+    /// failure is logged by the writer; a reader of the trail asks [`Writer::applied`] first
+    /// to see every entry recorded before.
+    pub fn record_audit(&self, entry: AuditEntry) {
+        drop(self.append_audit(entry));
     }
 
     /// Adds or replaces suppression-list entries; how many are new.
