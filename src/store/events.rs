@@ -108,7 +108,8 @@ impl Store {
                 && (group.len() == GROUP_MAX || group_bytes + item.len() > GROUP_BYTES)
             {
                 let full = std::mem::take(&mut group);
-                batch.insert(
+                // Sequence numbers are never handed out twice, so neither is a group key.
+                batch.insert_new(
                     &keys::event(first_seq),
                     encode_list(full.iter().map(Vec::as_slice)),
                 );
@@ -121,7 +122,7 @@ impl Store {
             group.push(item);
         }
         if !group.is_empty() {
-            batch.insert(
+            batch.insert_new(
                 &keys::event(first_seq),
                 encode_list(group.iter().map(Vec::as_slice)),
             );

@@ -625,9 +625,11 @@ impl Store {
         out
     }
 
+    /// The index entries of `m`, a message just accepted: each key ends in its fresh id, so
+    /// none was ever set (`wal::Batch::insert_new`).
     fn index_insert(&self, batch: &mut Writes, m: &OutboundMessage) {
         for k in Self::index_keys(m) {
-            batch.insert(k, &[]);
+            batch.insert_new(k, &[]);
         }
         batch.statuses.add(m.status);
     }

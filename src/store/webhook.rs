@@ -125,7 +125,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         for d in deliveries {
-            batch.insert(item_key(QUEUED, target, d.seq), encode(d)?);
+            // The cursor moves past `d.seq` in this batch, so a target queues an event once.
+            batch.insert_new(item_key(QUEUED, target, d.seq), encode(d)?);
         }
         batch.insert(cursor_key(target), &cursor.to_be_bytes());
         self.tree.apply_batch(batch)?;

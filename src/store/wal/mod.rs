@@ -24,7 +24,7 @@ pub mod ops;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::{Bound, RangeBounds};
 use std::path::Path;
 use std::sync::Arc;
@@ -78,11 +78,43 @@ type Layer = BTreeMap<IVec, Option<IVec>>;
 struct Layers {
     /// Changes since the last checkpoint began.
     active: Layer,
+    /// Keys of `active` set as new ([`Batch::insert_new`]) that neither `frozen` nor sled
+    /// holds: a removal of one before the next checkpoint drops its entry rather than leave
+    /// sled a removal of a key it never had (index keys of a message sent within seconds,
+    /// webhook deliveries acknowledged, events pruned: about four per message).
+    new_keys: HashSet<IVec>,
     /// Changes a checkpoint is writing to sled (or failed to: the next one retries them).
     frozen: Arc<Layer>,
 }
 
 impl Layers {
+    /// Applies `ops` to `active`; `new` are the indices of those setting a key that no
+    /// layer below holds.
+    fn apply(&mut self, ops: Vec<Op>, new: &[usize]) {
+        let mut new = new.iter().copied().peekable();
+        for (i, (k, v)) in ops.into_iter().enumerate() {
+            let is_new = new.next_if_eq(&i).is_some();
+            match v {
+                None if !self.new_keys.is_empty() && self.new_keys.remove(&k) => {
+                    self.active.remove(&k);
+                }
+                v => match self.active.entry(k) {
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        // Only a key `active` does not hold yet can be new to every layer:
+                        // one it holds (even removed) may still have a value below.
+                        if is_new && v.is_some() {
+                            self.new_keys.insert(e.key().clone());
+                        }
+                        e.insert(v);
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut e) => {
+                        e.insert(v);
+                    }
+                },
+            }
+        }
+    }
+
     fn get(&self, key: &[u8]) -> Option<Option<IVec>> {
         self.active
             .get(key)
@@ -227,12 +259,24 @@ pub struct Tree {
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
     ops: Vec<Op>,
+    /// Indices of the `ops` that set a key never set before ([`Batch::insert_new`]).
+    new: Vec<usize>,
 }
 
 impl Batch {
     /// Sets `key` to `value`.
     pub fn insert<K: Into<IVec>, V: Into<IVec>>(&mut self, key: K, value: V) {
         self.ops.push((key.into(), Some(value.into())));
+    }
+
+    /// Sets `key`, which no write has ever set (it is made of a fresh message id or event
+    /// number), to `value`. Stored as [`Batch::insert`] does; only a removal of it before the
+    /// next checkpoint costs sled nothing then. A key that was ever set must go through
+    /// `insert`: marked new while sled or a checkpoint still holds it, its removal would
+    /// uncover that old value.
+    pub fn insert_new<K: Into<IVec>, V: Into<IVec>>(&mut self, key: K, value: V) {
+        self.new.push(self.ops.len());
+        self.insert(key, value);
     }
 
     /// Removes `key`.
@@ -332,7 +376,7 @@ impl Tree {
         key: K,
         value: V,
     ) -> Result<(), StoreError> {
-        self.write(vec![(IVec::from(key.as_ref()), Some(value.into()))])
+        self.write(vec![(IVec::from(key.as_ref()), Some(value.into()))], &[])
     }
 
     /// Removes `key` (journalled, not yet durable) and returns the value it had. Removing a
@@ -342,7 +386,7 @@ impl Tree {
         let mut journal = self.inner.journal.lock();
         let old = self.get(&key)?;
         if old.is_some() {
-            self.append_locked(&mut journal, vec![(key, None)])?;
+            self.append_locked(&mut journal, vec![(key, None)], &[])?;
         }
         Ok(old)
     }
@@ -352,7 +396,7 @@ impl Tree {
         if batch.ops.is_empty() {
             return Ok(());
         }
-        self.write(batch.ops)
+        self.write(batch.ops, &batch.new)
     }
 
     /// Replaces the value of `key` with what `f` makes of it (`None` removes it), atomically
@@ -367,21 +411,27 @@ impl Tree {
         let mut journal = self.inner.journal.lock();
         let old = self.get(&key)?;
         let new: Option<IVec> = f(old.as_deref()).map(Into::into);
-        self.append_locked(&mut journal, vec![(key, new.clone())])?;
+        self.append_locked(&mut journal, vec![(key, new.clone())], &[])?;
         Ok(new)
     }
 
-    fn write(&self, ops: Vec<Op>) -> Result<(), StoreError> {
+    fn write(&self, ops: Vec<Op>, new: &[usize]) -> Result<(), StoreError> {
         let mut journal = self.inner.journal.lock();
-        self.append_locked(&mut journal, ops)
+        self.append_locked(&mut journal, ops, new)
     }
 
     /// Journals `ops` and applies them to the overlay, under the journal's lock so both see
-    /// the same order.
-    fn append_locked(&self, journal: &mut Journal, ops: Vec<Op>) -> Result<(), StoreError> {
+    /// the same order. (`new`, the ops setting keys never set before, is not journalled: a
+    /// replay leaves sled their removals, which only costs sled a lookup.)
+    fn append_locked(
+        &self,
+        journal: &mut Journal,
+        ops: Vec<Op>,
+        new: &[usize],
+    ) -> Result<(), StoreError> {
         let payload = ops::encode(&ops);
         journal.append(&payload)?;
-        self.inner.layers.write().active.extend(ops);
+        self.inner.layers.write().apply(ops, new);
         let counters = &self.inner.counters;
         counters
             .journalled
@@ -416,10 +466,15 @@ impl Tree {
         let (frozen, upto) = {
             let journal = self.inner.journal.lock();
             let mut layers = self.inner.layers.write();
-            if layers.active.is_empty() && layers.frozen.is_empty() {
+            // Records whose changes all cancelled out in the overlay (a new key set and
+            // removed) still need covering, so the journal can be trimmed.
+            let journalled = self.inner.counters.since_checkpoint.load(Ordering::SeqCst) > 0;
+            if layers.active.is_empty() && layers.frozen.is_empty() && !journalled {
                 return Ok(None);
             }
             let active = std::mem::take(&mut layers.active);
+            // What is new to every layer now goes below the new active one.
+            layers.new_keys.clear();
             if layers.frozen.is_empty() {
                 layers.frozen = Arc::new(active);
             } else {
