@@ -626,7 +626,7 @@ impl Store {
     }
 
     /// The index entries of `m`, a message just accepted: each key ends in its fresh id, so
-    /// none was ever set (`wal::Batch::insert_new`).
+    /// none has a value (`wal::Batch::insert_new`).
     fn index_insert(&self, batch: &mut Writes, m: &OutboundMessage) {
         for k in Self::index_keys(m) {
             batch.insert_new(k, &[]);
@@ -655,8 +655,10 @@ impl Store {
         for k in before.iter().filter(|k| !after.contains(k)) {
             batch.remove(k.as_slice());
         }
+        // The message's index entries are exactly those of its state: one `old` did not
+        // have has no value (`wal::Batch::insert_new`).
         for k in after.into_iter().filter(|k| !before.contains(k)) {
-            batch.insert(k, &[]);
+            batch.insert_new(k, &[]);
         }
     }
 

@@ -78,18 +78,19 @@ type Layer = BTreeMap<IVec, Option<IVec>>;
 struct Layers {
     /// Changes since the last checkpoint began.
     active: Layer,
-    /// Keys of `active` set as new ([`Batch::insert_new`]) that neither `frozen` nor sled
-    /// holds: a removal of one before the next checkpoint drops its entry rather than leave
-    /// sled a removal of a key it never had (index keys of a message sent within seconds,
-    /// webhook deliveries acknowledged, events pruned: about four per message).
+    /// Keys `active` did not hold when they were set while having no value
+    /// ([`Batch::insert_new`]): what lies below (`frozen` over sled) says "no value" for them,
+    /// so a removal of one before the next checkpoint drops its entry rather than leave sled
+    /// a removal of a key it never had (index keys of a message sent within seconds, webhook
+    /// deliveries acknowledged, events pruned: about four per message).
     new_keys: HashSet<IVec>,
     /// Changes a checkpoint is writing to sled (or failed to: the next one retries them).
     frozen: Arc<Layer>,
 }
 
 impl Layers {
-    /// Applies `ops` to `active`; `new` are the indices of those setting a key that no
-    /// layer below holds.
+    /// Applies `ops` to `active`; `new` are the indices of those setting a key that has no
+    /// value.
     fn apply(&mut self, ops: Vec<Op>, new: &[usize]) {
         let mut new = new.iter().copied().peekable();
         for (i, (k, v)) in ops.into_iter().enumerate() {
@@ -100,8 +101,8 @@ impl Layers {
                 }
                 v => match self.active.entry(k) {
                     std::collections::btree_map::Entry::Vacant(e) => {
-                        // Only a key `active` does not hold yet can be new to every layer:
-                        // one it holds (even removed) may still have a value below.
+                        // Only for a key `active` does not hold: what it holds (even a
+                        // removal) shadows what lies below, and dropping it would uncover that.
                         if is_new && v.is_some() {
                             self.new_keys.insert(e.key().clone());
                         }
@@ -259,7 +260,7 @@ pub struct Tree {
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
     ops: Vec<Op>,
-    /// Indices of the `ops` that set a key never set before ([`Batch::insert_new`]).
+    /// Indices of the `ops` that set a key having no value ([`Batch::insert_new`]).
     new: Vec<usize>,
 }
 
@@ -269,11 +270,11 @@ impl Batch {
         self.ops.push((key.into(), Some(value.into())));
     }
 
-    /// Sets `key`, which no write has ever set (it is made of a fresh message id or event
-    /// number), to `value`. Stored as [`Batch::insert`] does; only a removal of it before the
-    /// next checkpoint costs sled nothing then. A key that was ever set must go through
-    /// `insert`: marked new while sled or a checkpoint still holds it, its removal would
-    /// uncover that old value.
+    /// Sets `key`, which has no value (a key made of a fresh message id or event number, an
+    /// index entry the message's previous state did not have), to `value`. Stored as
+    /// [`Batch::insert`] does; only a removal of it before the next checkpoint costs sled
+    /// nothing then. A key that may have a value must go through `insert`: a removal of one
+    /// set here brings back what it had before.
     pub fn insert_new<K: Into<IVec>, V: Into<IVec>>(&mut self, key: K, value: V) {
         self.new.push(self.ops.len());
         self.insert(key, value);
