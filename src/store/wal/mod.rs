@@ -422,7 +422,7 @@ impl Tree {
     }
 
     /// Journals `ops` and applies them to the overlay, under the journal's lock so both see
-    /// the same order. (`new`, the ops setting keys never set before, is not journalled: a
+    /// the same order. (`new`, the ops setting keys that had no value, is not journalled: a
     /// replay leaves sled their removals, which only costs sled a lookup.)
     fn append_locked(
         &self,
@@ -474,7 +474,7 @@ impl Tree {
                 return Ok(None);
             }
             let active = std::mem::take(&mut layers.active);
-            // What is new to every layer now goes below the new active one.
+            // Those keys go below with `active`: a removal in the next layer must reach them.
             layers.new_keys.clear();
             if layers.frozen.is_empty() {
                 layers.frozen = Arc::new(active);
