@@ -90,10 +90,14 @@ pub async fn list(
     let Query(q) = query.map_err(|e| super::json::serde_error(&e.body_text()))?;
     let before = super::messages::page_cursor(q.cursor.as_deref())?;
     let limit = super::messages::page_limit(q.limit)?;
-    // Entries are recorded without the request waiting (`Writer::record_audit`): this waits
-    // until those of every request answered before are in.
-    state.store.writer().applied().wait().await?;
-    let items = state.store.list_audit(before, limit)?;
+    // Entries are recorded without the request waiting (`Writer::record_audit`); the writer
+    // reads the trail after those of every request answered before.
+    let items = state
+        .store
+        .writer()
+        .list_audit(before, limit)
+        .wait()
+        .await?;
     let next_cursor = (items.len() == limit)
         .then(|| items.last().map(|e| e.id.to_string()))
         .flatten();

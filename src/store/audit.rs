@@ -41,8 +41,9 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` entries older than `before` (all when `None`), newest first.
-    pub fn list_audit(
+    /// Up to `limit` entries older than `before` (all when `None`), newest first. Entries
+    /// are recorded without waiting: the daemon reads through [`super::Writer::list_audit`].
+    pub(crate) fn list_audit(
         &self,
         before: Option<MessageId>,
         limit: usize,

@@ -322,5 +322,18 @@ mod tests {
         };
         assert!(held(GLOBAL_SCOPE, a) && held("Clinic", b));
         assert!(!held("Garage", b) && !held(GLOBAL_SCOPE, b));
+        // A check of a key not held does not look in the tree: an entry planted behind the
+        // store's back (never noted) is not seen, where a lookup would find it.
+        let planted = entry("Garage", b);
+        store
+            .put_raw(&keys::suppression("Garage", b), &encode(&planted).unwrap())
+            .unwrap();
+        assert!(store.suppressed(b, Some("Garage")).unwrap().is_none());
+        assert!(
+            store
+                .tree
+                .contains_key(keys::suppression("Garage", b))
+                .unwrap()
+        );
     }
 }

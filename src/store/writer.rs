@@ -914,10 +914,16 @@ impl Writer {
 
     /// Appends an entry to the audit trail without waiting: the API records every write
     /// request this way, so no request waits a writer round trip for its own trail. A
-    /// failure is logged by the writer; a reader of the trail asks [`Writer::applied`] first
-    /// to see every entry recorded before.
+    /// failure is logged by the writer; the trail is read through [`Writer::list_audit`],
+    /// which sees every entry recorded before it.
     pub fn record_audit(&self, entry: AuditEntry) {
         drop(self.append_audit(entry));
+    }
+
+    /// Up to `limit` audit entries older than `before` (all when `None`), newest first, read
+    /// in the writer's queue order: the entries of every request answered before are in.
+    pub fn list_audit(&self, before: Option<MessageId>, limit: usize) -> Pending<Vec<AuditEntry>> {
+        self.job(move |s| s.list_audit(before, limit))
     }
 
     /// Adds or replaces suppression-list entries; how many are new.
@@ -1444,13 +1450,41 @@ mod tests {
             ids.push(p.wait().await.unwrap().id);
         }
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids in queue order");
-        let listed = store.list_audit(None, 10).unwrap();
+        let listed = writer.list_audit(None, 10).wait().await.unwrap();
         let paths: Vec<_> = listed.iter().rev().map(|e| e.path.as_str()).collect();
         assert_eq!(
             paths,
             (0..5)
                 .map(|i| format!("/v1/messages/{i}"))
                 .collect::<Vec<_>>()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_listing_of_the_trail_should_hold_entries_recorded_before_it_not_yet_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let writer = store.writer();
+        let held = hold(writer);
+        writer.record_audit(AuditEntry {
+            id: MessageId::new_at(0),
+            at: Timestamp(5),
+            actor: "crm".into(),
+            client: "127.0.0.1".into(),
+            method: "DELETE".into(),
+            path: "/v1/messages/x".into(),
+            status: 200,
+            detail: None,
+        });
+        // Asked while the entry waits behind the held job: a read straight from the store
+        // would miss it.
+        let listing = writer.list_audit(None, 10);
+        assert!(store.list_audit(None, 10).unwrap().is_empty());
+        drop(held);
+        let listed = listing.wait().await.unwrap();
+        assert_eq!(
+            listed.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+            ["/v1/messages/x"]
         );
     }
 
