@@ -1,11 +1,19 @@
-//! The audit trail (`L | entry id`): every write made through the API, newest listed first,
-//! removed with the messages after `[store] retention`.
+//! The audit trail: every write made through the API, newest listed first, removed with the
+//! messages after `[store] retention`.
+//!
+//! `L | id of the first entry` → the entries of one write, as a list (stores written before
+//! grouping: one entry per key, which reads as a list of one). Under load every submission
+//! brings an entry and the writer joins those of one wake-up into one write; a key each was a
+//! sled key per message for sled to write at every checkpoint, more than the message's own
+//! index entries. Ids rise across entries and groups, so groups never overlap and a cursor (an
+//! entry's id) may point inside one.
 //!
 //! Entries are appended after the request was answered and flushed by the next group commit,
 //! not waited for: an audit record never delays a submission. A crash within the flush
 //! interval can lose the newest entries, never a message.
 
-use super::value::{decode, encode};
+use super::events::{GROUP_BYTES, GROUP_MAX};
+use super::value::{decode_list_or_one, encode_item, encode_list};
 use super::{Store, StoreError, keys};
 use crate::model::{AuditEntry, MessageId, Timestamp};
 
@@ -16,29 +24,51 @@ impl Store {
         Ok(entry)
     }
 
-    /// Appends `entries` in one write, in order, giving each its id (the writer joins the
-    /// entries of one wake-up: under load every submission brings one).
+    /// Appends `entries` in one write, in order, giving each its id, in as few groups as
+    /// [`GROUP_MAX`] and [`GROUP_BYTES`] allow (the writer joins the entries of one wake-up).
     pub fn append_audits(&self, entries: &mut [AuditEntry]) -> Result<(), StoreError> {
         let mut last = self.last_audit.lock();
         if last.is_none() {
-            *last = self
-                .tree
-                .scan_prefix([keys::AUDIT])
-                .keys()
-                .next_back()
-                .transpose()?
-                .and_then(|k| MessageId::from_slice(&k[1..]));
+            *last = self.newest_audit_id()?;
         }
         let mut batch = super::wal::Batch::default();
         let mut newest = *last;
+        let mut group: Vec<Vec<u8>> = Vec::new();
+        let (mut first, mut bytes) = (None, 0);
         for entry in entries.iter_mut() {
             entry.id = MessageId::new_after(entry.at.as_millis(), newest);
-            batch.insert(&audit_key(entry.id), encode(&*entry)?);
             newest = Some(entry.id);
+            let item = encode_item(&*entry)?;
+            if !group.is_empty() && (group.len() == GROUP_MAX || bytes + item.len() > GROUP_BYTES) {
+                put_group(&mut batch, first, &group);
+                group.clear();
+                bytes = 0;
+            }
+            if group.is_empty() {
+                first = Some(entry.id);
+            }
+            bytes += item.len();
+            group.push(item);
         }
+        put_group(&mut batch, first, &group);
         self.tree.apply_batch(batch)?;
         *last = newest;
         Ok(())
+    }
+
+    /// The id of the newest entry stored (the last of the last group).
+    fn newest_audit_id(&self) -> Result<Option<MessageId>, StoreError> {
+        let Some((k, v)) = self
+            .tree
+            .scan_prefix([keys::AUDIT])
+            .next_back()
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        Ok(decode_list_or_one::<AuditEntry>(&k, &v)?
+            .last()
+            .map(|e| e.id))
     }
 
     /// Up to `limit` entries older than `before` (all when `None`), newest first. Entries
@@ -48,23 +78,62 @@ impl Store {
         before: Option<MessageId>,
         limit: usize,
     ) -> Result<Vec<AuditEntry>, StoreError> {
+        // A group whose first entry is `before` holds nothing older; one that starts before
+        // it may still hold `before` and newer, skipped below.
         let end = before.map_or_else(|| vec![keys::AUDIT + 1], |id| audit_key(id).to_vec());
-        self.tree
-            .range(vec![keys::AUDIT]..end)
-            .rev()
-            .take(limit)
-            .map(|kv| {
-                let (k, v) = kv?;
-                decode(&k, &v)
-            })
-            .collect()
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        for kv in self.tree.range(vec![keys::AUDIT]..end).rev() {
+            let (k, v) = kv?;
+            let group: Vec<AuditEntry> = decode_list_or_one(&k, &v)?;
+            for entry in group.into_iter().rev() {
+                if before.is_some_and(|b| entry.id >= b) {
+                    continue;
+                }
+                out.push(entry);
+                if out.len() == limit {
+                    return Ok(out);
+                }
+            }
+        }
+        Ok(out)
     }
 
-    /// Removes the entries from before `cutoff`; returns how many.
+    /// Removes the entries from before `cutoff`; returns how many. A group is removed whole
+    /// once its newest entry is before `cutoff` (entries of one write are milliseconds apart).
     pub fn purge_audit_before(&self, cutoff: Timestamp) -> Result<usize, StoreError> {
         let mut end = vec![keys::AUDIT];
         end.extend_from_slice(&MessageId::new_at(cutoff.as_millis()).to_bytes()[..6]);
-        self.remove_in_chunks(self.tree.range(vec![keys::AUDIT]..end).map(|kv| Ok(kv?.0)))
+        let mut old = Vec::new();
+        let mut entries = 0;
+        for kv in self.tree.range(vec![keys::AUDIT]..end) {
+            let (k, v) = kv?;
+            let group: Vec<AuditEntry> = decode_list_or_one(&k, &v)?;
+            if group
+                .last()
+                .is_some_and(|e| e.id.timestamp_ms() >= cutoff.as_millis())
+            {
+                break;
+            }
+            entries += group.len();
+            old.push(k);
+        }
+        self.remove_in_chunks(old.into_iter().map(Ok))?;
+        Ok(entries)
+    }
+}
+
+/// Puts one group of encoded entries under the key of its first entry.
+fn put_group(batch: &mut super::wal::Batch, first: Option<MessageId>, group: &[Vec<u8>]) {
+    if let Some(first) = first.filter(|_| !group.is_empty()) {
+        // Not `insert_new`: an entry lives for the retention period, never removed before
+        // the next checkpoint.
+        batch.insert(
+            &audit_key(first),
+            encode_list(group.iter().map(Vec::as_slice)),
+        );
     }
 }
 
@@ -130,6 +199,89 @@ mod tests {
             .map(|e| e.path)
             .collect();
         assert_eq!(paths, ["/b", "/a"]);
+    }
+
+    /// Every entry, newest first, read `page` at a time with each page's last id as cursor.
+    fn all_by_pages(store: &Store, page: usize) -> Vec<AuditEntry> {
+        let mut out: Vec<AuditEntry> = Vec::new();
+        loop {
+            let next = store.list_audit(out.last().map(|e| e.id), page).unwrap();
+            let done = next.len() < page;
+            out.extend(next);
+            if done {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn entries_of_one_write_should_share_few_keys_and_page_through_them_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let mut entries: Vec<AuditEntry> = (0..100)
+            .map(|i| entry(1_000 + i / 10, &format!("/v1/messages/{i}")))
+            .collect();
+        store.append_audits(&mut entries).unwrap();
+        let groups = store.tree.scan_prefix([keys::AUDIT]).count();
+        assert!((2..=10).contains(&groups), "{groups} keys for 100 entries");
+        for page in [1, 3, 7, 100, 500] {
+            let listed = all_by_pages(&store, page);
+            let paths: Vec<String> = listed.into_iter().map(|e| e.path).collect();
+            let expected: Vec<String> = (0..100)
+                .rev()
+                .map(|i| format!("/v1/messages/{i}"))
+                .collect();
+            assert_eq!(paths, expected, "pages of {page}");
+        }
+    }
+
+    #[test]
+    fn entries_stored_one_per_key_by_an_older_build_should_read_with_the_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path(), 1 << 20).unwrap();
+            for (i, at) in [1_000, 2_000].into_iter().enumerate() {
+                let mut e = entry(at, &format!("/old/{i}"));
+                e.id = MessageId::new_at(at);
+                store
+                    .put_raw(&audit_key(e.id), &super::super::value::encode(&e).unwrap())
+                    .unwrap();
+            }
+            store.flush_blocking().unwrap();
+        }
+        // Reopened: the next id follows the newest single entry.
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let mut new = vec![entry(500, "/new/0"), entry(500, "/new/1")];
+        store.append_audits(&mut new).unwrap();
+        let paths: Vec<String> = all_by_pages(&store, 1)
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(paths, ["/new/1", "/new/0", "/old/1", "/old/0"]);
+        assert_eq!(store.purge_audit_before(Timestamp(1_500)).unwrap(), 1);
+        let paths: Vec<String> = all_by_pages(&store, 10)
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(paths, ["/new/1", "/new/0", "/old/1"]);
+    }
+
+    #[test]
+    fn a_write_whose_newest_entry_is_after_the_cutoff_should_be_kept_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let mut old = vec![entry(1_000, "/a"), entry(1_001, "/b")];
+        store.append_audits(&mut old).unwrap();
+        let mut straddling = vec![entry(4_000, "/c"), entry(6_000, "/d")];
+        store.append_audits(&mut straddling).unwrap();
+        assert_eq!(store.purge_audit_before(Timestamp(5_000)).unwrap(), 2);
+        let paths: Vec<String> = all_by_pages(&store, 10)
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(paths, ["/d", "/c"]);
+        assert_eq!(store.purge_audit_before(Timestamp(7_000)).unwrap(), 2);
+        assert!(store.list_audit(None, 10).unwrap().is_empty());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::wal::Batch;
 
 use super::due_index;
 use super::status_counts::{self, StatusDelta};
-use super::value::{decode, encode_item, encode_list};
+use super::value::{decode_list_or_one, encode_item, encode_list};
 use super::{Store, StoreError, keys};
 use crate::model::{Event, Timestamp};
 
@@ -28,27 +28,9 @@ pub const GROUP_MAX: usize = 64;
 /// its own (sled's blob threshold).
 pub const GROUP_BYTES: usize = 4 * 1024;
 
-/// The first byte of MessagePack's arrays (fixarray, array 16, array 32): what a group
-/// encodes to after the store's leading format byte. A single event (older stores) is a map.
-fn is_group(bytes: &[u8]) -> bool {
-    matches!(bytes, [0, 0x90..=0x9f | 0xdc | 0xdd, ..])
-}
-
 /// The events stored under one key: a group, or one event from an older store.
 fn decode_events(key: &[u8], bytes: &[u8]) -> Result<Vec<Event>, StoreError> {
-    decode_group(key, bytes)
-}
-
-/// The events under one key as `T`: [`Event`], or a view of some of its fields.
-fn decode_group<T: serde::de::DeserializeOwned>(
-    key: &[u8],
-    bytes: &[u8],
-) -> Result<Vec<T>, StoreError> {
-    if is_group(bytes) {
-        decode(key, bytes)
-    } else {
-        decode(key, bytes).map(|e: T| vec![e])
-    }
+    decode_list_or_one(key, bytes)
 }
 
 /// What pruning reads of an event: events are stored as named fields, so the rest (parts,
@@ -287,7 +269,7 @@ impl Store {
                     Ok(kv) => kv,
                     Err(e) => return Some(Err(e.into())),
                 };
-                match decode_group::<Stamp>(&k, &v) {
+                match decode_list_or_one::<Stamp>(&k, &v) {
                     Ok(stamps) if stamps.iter().all(|e| e.seq <= upto && e.at < before) => {
                         events += stamps.len();
                         groups += 1;

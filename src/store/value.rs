@@ -49,6 +49,25 @@ pub fn encode_list<'a>(items: impl ExactSizeIterator<Item = &'a [u8]>) -> Vec<u8
     out
 }
 
+/// The first bytes of a list from [`encode_list`]: the format byte, then MessagePack's array
+/// markers (fixarray, array 16, array 32). A single item is a map.
+fn is_list(bytes: &[u8]) -> bool {
+    matches!(bytes, [MSGPACK, 0x90..=0x9f | 0xdc | 0xdd, ..])
+}
+
+/// The items under one key: a list from [`encode_list`], or one item (a key written before
+/// its kind was stored in lists reads as a list of one).
+pub fn decode_list_or_one<T: DeserializeOwned>(
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<Vec<T>, StoreError> {
+    if is_list(bytes) {
+        decode(key, bytes)
+    } else {
+        decode(key, bytes).map(|item: T| vec![item])
+    }
+}
+
 /// Decodes a stored value, naming its key when it is unreadable.
 pub fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
     let corrupt = |reason: String| StoreError::Corrupt {
