@@ -31,26 +31,32 @@ impl Store {
         if last.is_none() {
             *last = self.newest_audit_id()?;
         }
-        let mut batch = super::wal::Batch::default();
         let mut newest = *last;
-        let mut group: Vec<Vec<u8>> = Vec::new();
-        let (mut first, mut bytes) = (None, 0);
+        // Each group: the id of its first entry (its key), its encoded entries, their bytes.
+        let mut groups: Vec<(MessageId, Vec<Vec<u8>>, usize)> = Vec::new();
         for entry in entries.iter_mut() {
             entry.id = MessageId::new_after(entry.at.as_millis(), newest);
             newest = Some(entry.id);
             let item = encode_item(&*entry)?;
-            if !group.is_empty() && (group.len() == GROUP_MAX || bytes + item.len() > GROUP_BYTES) {
-                put_group(&mut batch, first, &group);
-                group.clear();
-                bytes = 0;
+            match groups.last_mut() {
+                Some((_, items, bytes))
+                    if items.len() < GROUP_MAX && *bytes + item.len() <= GROUP_BYTES =>
+                {
+                    *bytes += item.len();
+                    items.push(item);
+                }
+                _ => groups.push((entry.id, vec![item.clone()], item.len())),
             }
-            if group.is_empty() {
-                first = Some(entry.id);
-            }
-            bytes += item.len();
-            group.push(item);
         }
-        put_group(&mut batch, first, &group);
+        let mut batch = super::wal::Batch::default();
+        for (first, items, _) in &groups {
+            // Not `insert_new`: an entry lives for the retention period, never removed before
+            // the next checkpoint.
+            batch.insert(
+                &audit_key(*first),
+                encode_list(items.iter().map(Vec::as_slice)),
+            );
+        }
         self.tree.apply_batch(batch)?;
         *last = newest;
         Ok(())
@@ -66,9 +72,15 @@ impl Store {
         else {
             return Ok(None);
         };
-        Ok(decode_list_or_one::<AuditEntry>(&k, &v)?
-            .last()
-            .map(|e| e.id))
+        match decode_list_or_one::<AuditEntry>(&k, &v) {
+            Ok(group) => Ok(group.last().map(|e| e.id)),
+            // A damaged last group must not stop every later write: its key names its first
+            // entry, and the next ids rise from there.
+            Err(e) => {
+                tracing::warn!(error = %e, "audit entries unreadable; numbering after their key");
+                Ok(MessageId::from_slice(&k[1..]))
+            }
+        }
     }
 
     /// Up to `limit` entries older than `before` (all when `None`), newest first. Entries
@@ -87,7 +99,14 @@ impl Store {
         }
         for kv in self.tree.range(vec![keys::AUDIT]..end).rev() {
             let (k, v) = kv?;
-            let group: Vec<AuditEntry> = decode_list_or_one(&k, &v)?;
+            // One damaged value must not hide every entry behind it from the listing.
+            let group: Vec<AuditEntry> = match decode_list_or_one(&k, &v) {
+                Ok(group) => group,
+                Err(e) => {
+                    tracing::warn!(error = %e, "audit entries unreadable; skipped in the listing");
+                    continue;
+                }
+            };
             for entry in group.into_iter().rev() {
                 if before.is_some_and(|b| entry.id >= b) {
                     continue;
@@ -103,6 +122,8 @@ impl Store {
 
     /// Removes the entries from before `cutoff`; returns how many. A group is removed whole
     /// once its newest entry is before `cutoff` (entries of one write are milliseconds apart).
+    /// A group that cannot be read, whose first entry is before `cutoff`, counts as old: kept,
+    /// it would fail every purge after and the trail would never shrink again.
     pub fn purge_audit_before(&self, cutoff: Timestamp) -> Result<usize, StoreError> {
         let mut end = vec![keys::AUDIT];
         end.extend_from_slice(&MessageId::new_at(cutoff.as_millis()).to_bytes()[..6]);
@@ -110,30 +131,24 @@ impl Store {
         let mut entries = 0;
         for kv in self.tree.range(vec![keys::AUDIT]..end) {
             let (k, v) = kv?;
-            let group: Vec<AuditEntry> = decode_list_or_one(&k, &v)?;
-            if group
-                .last()
-                .is_some_and(|e| e.id.timestamp_ms() >= cutoff.as_millis())
-            {
-                break;
+            match decode_list_or_one::<AuditEntry>(&k, &v) {
+                Ok(group)
+                    if group
+                        .last()
+                        .is_some_and(|e| e.id.timestamp_ms() >= cutoff.as_millis()) =>
+                {
+                    break;
+                }
+                Ok(group) => entries += group.len(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "audit entries unreadable; removed as past retention");
+                    entries += 1;
+                }
             }
-            entries += group.len();
             old.push(k);
         }
         self.remove_in_chunks(old.into_iter().map(Ok))?;
         Ok(entries)
-    }
-}
-
-/// Puts one group of encoded entries under the key of its first entry.
-fn put_group(batch: &mut super::wal::Batch, first: Option<MessageId>, group: &[Vec<u8>]) {
-    if let Some(first) = first.filter(|_| !group.is_empty()) {
-        // Not `insert_new`: an entry lives for the retention period, never removed before
-        // the next checkpoint.
-        batch.insert(
-            &audit_key(first),
-            encode_list(group.iter().map(Vec::as_slice)),
-        );
     }
 }
 
@@ -282,6 +297,41 @@ mod tests {
         assert_eq!(paths, ["/d", "/c"]);
         assert_eq!(store.purge_audit_before(Timestamp(7_000)).unwrap(), 2);
         assert!(store.list_audit(None, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_damaged_group_should_be_skipped_when_listing_purged_when_old_and_numbered_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let mut old = vec![entry(1_000, "/a"), entry(1_001, "/b")];
+        store.append_audits(&mut old).unwrap();
+        store
+            .put_raw(&audit_key(MessageId::new_at(2_000)), b"\xffdamaged")
+            .unwrap();
+        store.append_audit(entry(3_000, "/c")).unwrap();
+        let paths: Vec<String> = all_by_pages(&store, 1)
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(paths, ["/c", "/b", "/a"]);
+        // The damaged group is past retention like the one before it; the newer one is kept.
+        assert_eq!(store.purge_audit_before(Timestamp(2_500)).unwrap(), 3);
+        assert_eq!(store.tree.scan_prefix([keys::AUDIT]).count(), 1);
+        assert_eq!(store.purge_audit_before(Timestamp(2_500)).unwrap(), 0);
+
+        // Damaged as the newest group, it still gives the next id a floor after a reopen.
+        let damaged = MessageId::new_at(9_000);
+        store.put_raw(&audit_key(damaged), b"\xffdamaged").unwrap();
+        store.flush_blocking().unwrap();
+        drop(store);
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let next = store.append_audit(entry(4_000, "/d")).unwrap();
+        assert!(next.id > damaged);
+        let paths: Vec<String> = all_by_pages(&store, 10)
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(paths, ["/d", "/c"]);
     }
 
     #[test]

@@ -1425,12 +1425,9 @@ mod tests {
         assert_eq!(store.count_in_status(Status::Queued), 4);
     }
 
-    #[tokio::test]
-    async fn audit_entries_of_one_wake_up_should_be_one_write_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), 1 << 20).unwrap();
-        let writer = store.writer();
-        let entry = |path: &str| AuditEntry {
+    /// An answered API write to `path`, as the audit middleware records it.
+    fn audit_entry(path: &str) -> AuditEntry {
+        AuditEntry {
             id: MessageId::new_at(0),
             at: Timestamp(5),
             actor: "crm".into(),
@@ -1439,10 +1436,17 @@ mod tests {
             path: path.into(),
             status: 202,
             detail: None,
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn audit_entries_of_one_wake_up_should_be_one_write_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let writer = store.writer();
         let held = hold(writer);
         let pending: Vec<_> = (0..5)
-            .map(|i| writer.append_audit(entry(&format!("/v1/messages/{i}"))))
+            .map(|i| writer.append_audit(audit_entry(&format!("/v1/messages/{i}"))))
             .collect();
         drop(held);
         let mut ids = Vec::new();
@@ -1466,16 +1470,7 @@ mod tests {
         let store = Store::open(dir.path(), 1 << 20).unwrap();
         let writer = store.writer();
         let held = hold(writer);
-        writer.record_audit(AuditEntry {
-            id: MessageId::new_at(0),
-            at: Timestamp(5),
-            actor: "crm".into(),
-            client: "127.0.0.1".into(),
-            method: "DELETE".into(),
-            path: "/v1/messages/x".into(),
-            status: 200,
-            detail: None,
-        });
+        writer.record_audit(audit_entry("/v1/messages/x"));
         // Asked while the entry waits behind the held job: a read straight from the store
         // would miss it.
         let listing = writer.list_audit(None, 10);

@@ -42,10 +42,36 @@ impl Wake {
     }
 }
 
+/// The running thread: dropped, it ends the thread and waits for it (a checkpoint under way
+/// finishes first).
+#[derive(Debug)]
+pub(super) struct Thread {
+    wake: Arc<Wake>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Thread {
+    fn drop(&mut self) {
+        self.wake.close();
+        if let Some(handle) = self.handle.take() {
+            // The thread holds no `Thread`, so this never runs on it; checked all the same,
+            // as joining oneself would hang.
+            if handle.thread().id() != std::thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
 /// Starts the thread for the tree behind `inner`: a checkpoint every `every`, or sooner when
 /// [`Wake::due`] is called.
-pub(super) fn spawn(inner: Weak<Inner>, wake: Arc<Wake>, every: Duration) -> std::io::Result<()> {
-    std::thread::Builder::new()
+pub(super) fn spawn(
+    inner: Weak<Inner>,
+    wake: Arc<Wake>,
+    every: Duration,
+) -> std::io::Result<Thread> {
+    let thread_wake = wake.clone();
+    let handle = std::thread::Builder::new()
         .name("smsgw-checkpoint".into())
         .spawn(move || {
             loop {
@@ -62,11 +88,18 @@ pub(super) fn spawn(inner: Weak<Inner>, wake: Arc<Wake>, every: Duration) -> std
                 let Some(inner) = inner.upgrade() else {
                     return;
                 };
-                if let Err(e) = (Tree { inner }).checkpoint() {
+                let tree = Tree {
+                    _checkpoints: None,
+                    inner,
+                };
+                if let Err(e) = tree.checkpoint() {
                     // The changes stay in the overlay and the journal; the next one retries.
                     tracing::error!(target: "smsgw::store", cause = %e, "checkpoint failed");
                 }
             }
-        })
-        .map(|_| ())
+        })?;
+    Ok(Thread {
+        wake: thread_wake,
+        handle: Some(handle),
+    })
 }

@@ -253,6 +253,11 @@ impl Drop for Inner {
 /// The store's tree (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct Tree {
+    /// Declared before `inner`, so dropped first: the last handle ends the checkpoint thread
+    /// and waits for it. Otherwise a checkpoint running at that moment would hold the tree,
+    /// and sled's lock on its files, a little past the last handle, and the store opened
+    /// again at once in the same process found it locked. `None` in the thread's own handle.
+    _checkpoints: Option<Arc<checkpointer::Thread>>,
     inner: Arc<Inner>,
 }
 
@@ -352,9 +357,13 @@ impl Tree {
             counters: Counters::default(),
         };
         let inner = Arc::new(inner);
-        checkpointer::spawn(Arc::downgrade(&inner), inner.wake.clone(), policy.every)
+        let thread = checkpointer::spawn(Arc::downgrade(&inner), inner.wake.clone(), policy.every)
             .map_err(sled::Error::Io)?;
-        Ok((Tree { inner }, recovered))
+        let tree = Tree {
+            _checkpoints: Some(Arc::new(thread)),
+            inner,
+        };
+        Ok((tree, recovered))
     }
 
     /// The value of `key`.
