@@ -13,6 +13,12 @@ use smsgw::config::{Config, LoadError, Overrides, exposure_warning};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // No transparent huge pages for this process. mimalloc asks for them on its arenas, and
+    // the store's churn of buffers (the overlay between checkpoints, decoded messages) makes it
+    // return pages and fault them back: each fault then zeroes 2 MiB. Under load that was 7% of
+    // the daemon's CPU, and the 2 MiB granularity added tens of MiB of RSS (BENCHMARKS.md).
+    // Best effort: a kernel without the flag runs as before.
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let cli = Cli::parse();
     let code = match cli.command {
         Command::CheckConfig { config } => match Config::load(&config) {

@@ -201,7 +201,9 @@ fn schemas() -> Value {
                 "reference": { "type": "string" }, "route": { "type": "string" }, "modem": { "type": "string" },
                 "callback_url": { "type": "string" },
                 "callback_events": { "type": "array", "items": { "$ref": "#/components/schemas/Status" } },
-                "expects_reply": { "type": "boolean" }, "urgent": { "type": "boolean" },
+                "expects_reply": { "type": "boolean" },
+                "reply_received": { "type": "boolean", "description": "A reply was matched to this message (its conversation is closed)." },
+                "urgent": { "type": "boolean" },
                 "transactional": { "type": "boolean" },
                 "dlr": { "type": "object", "required": ["url", "mask"], "properties": {
                     "url": { "type": "string" }, "mask": { "type": "integer" }, "user": { "type": "string" } } },

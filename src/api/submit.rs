@@ -493,6 +493,7 @@ impl SubmitRules {
             callback_events,
             dlr: None,
             expects_reply: req.expects_reply.unwrap_or(self.expects_reply_default),
+            reply_received: false,
             urgent: req.urgent,
             transactional: req.transactional,
             status,

@@ -158,6 +158,7 @@ fn confirmation(
         dlr: None,
         transactional: true,
         expects_reply: false,
+        reply_received: false,
         // The answer to the customer's own STOP goes at once, even at night: they just wrote.
         urgent: true,
         status: Status::Queued,

@@ -225,6 +225,10 @@ pub struct OutboundMessage {
     /// that also expects a reply goes out from another SIM (sticky senders, issue 7).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub expects_reply: bool,
+    /// A reply was matched to this message: its conversation is closed (reply matching then
+    /// prefers another open one on the same SIM).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reply_received: bool,
     /// Send even during the recipient's quiet hours (`[quiet_hours]`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub urgent: bool,

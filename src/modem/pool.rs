@@ -29,7 +29,7 @@ use super::status::{ModemState, ModemView};
 use crate::dispatch::{BoxFuture, PartOutcome, Readiness, Route, SendJob, SendReport};
 use crate::metrics::{Collector, Exposition, Panel};
 use crate::model::Timestamp;
-use crate::store::{Conversation, Store};
+use crate::store::Store;
 
 /// Failed sends in a row that take a modem out of its pool's rotation. Three: one failure is
 /// noise (a congested cell), three in a row with another SIM free is a SIM or modem problem.
@@ -307,9 +307,6 @@ impl Route for ModemPool {
                     .or_else(|| pool.take(n, &[], start))
             }
         };
-        if let Some(m) = &first {
-            record(&pool.store, &job.message, &m.name, now);
-        }
         let codec = self.codec.clone();
         let reference = {
             let b = job.message.id.to_bytes();
@@ -375,10 +372,6 @@ impl Route for ModemPool {
                     resent_unknown.push((i, from, other.name.clone()));
                 }
                 tried.push(other.name.clone());
-                if pos == 0 {
-                    // The first part now leaves from another SIM: replies come back there.
-                    record(&pool.store, &job.message, &other.name, Timestamp::now());
-                }
                 let again = run_job(&other, job.message.id, &to, rest).await;
                 judge(&other, &again);
                 results.truncate(pos);
@@ -591,15 +584,6 @@ fn judge(modem: &ModemShared, results: &[PartResult]) {
             until,
         });
     }
-}
-
-/// Records which modem a message leaves from, for reply matching. Queued, not waited for:
-/// a second message to the same number handed over before the writer applied it does not
-/// see it, but it cannot take that modem either, which is busy with this send.
-fn record(store: &Store, m: &crate::model::OutboundMessage, modem: &str, now: Timestamp) {
-    store
-        .writer()
-        .record_conversation(m.to.as_str(), Conversation::handed_to(m, modem, now));
 }
 
 fn report_all(parts: &[u8], outcome: impl Fn(u8) -> PartOutcome) -> SendReport {

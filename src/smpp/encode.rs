@@ -303,6 +303,7 @@ mod tests {
             callback_events: Vec::new(),
             dlr: None,
             expects_reply: false,
+            reply_received: false,
             urgent: false,
             transactional: false,
             status: Status::Sending,

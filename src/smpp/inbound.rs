@@ -491,7 +491,7 @@ pub(crate) mod tests {
     use crate::api::submit::{SubmitRequest, SubmitRules};
     use crate::config::Config;
     use crate::model::Status;
-    use crate::store::{Conversation, Inserted, NewMessage, SmscIdRecord};
+    use crate::store::{Inserted, NewMessage, SmscIdRecord};
 
     /// A store with one message `sending` over link `op`, and the link.
     pub(crate) fn setup() -> (tempfile::TempDir, Arc<Store>, Arc<Link>, MessageId) {
@@ -521,6 +521,9 @@ pub(crate) mod tests {
         // As the dispatcher leaves it while the route works on it.
         store
             .update(m.id, |m| {
+                for p in &mut m.parts {
+                    p.route = Some("op".into());
+                }
                 m.set_status(Status::Sending, Timestamp::now(), None);
                 true
             })
@@ -587,11 +590,7 @@ pub(crate) mod tests {
         assert_eq!(link.stats.receipts_parked_now.load(Ordering::Relaxed), 1);
         assert_eq!(link.stats.receipts_parked.load(Ordering::Relaxed), 1);
 
-        // A reply queued after a conversation record is written after it.
-        w.record_conversation(
-            m.to.as_str(),
-            Conversation::handed_to(&m, "op", Timestamp::now()),
-        );
+        // A reply from its recipient on this link answers it.
         let reply = InboundPart {
             modem: "op".into(),
             route: "op".into(),

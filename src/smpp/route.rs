@@ -30,7 +30,7 @@ use crate::config::{Config, RouteKind};
 use crate::dispatch::{BoxFuture, PartOutcome, Readiness, Route, SendJob, SendReport};
 use crate::metrics::{Collector, Exposition, Panel};
 use crate::model::{MessageId, Timestamp};
-use crate::store::{ALL_PARTS, Conversation, Store};
+use crate::store::{ALL_PARTS, Store};
 
 /// How many windows' worth of messages the link takes from the dispatcher: one on the wire,
 /// the rest waiting in the link's queue. The dispatcher makes each hand-over durable (an
@@ -102,12 +102,6 @@ impl Route for SmppRoute {
             reference,
             Timestamp::now(),
         );
-        // Replies come back through this link: reply matching looks for its name (one sender
-        // id, so no sticky senders here; see ARCHITECTURE.md).
-        let conversation = Conversation::handed_to(&job.message, &link.name, Timestamp::now());
-        store
-            .writer()
-            .record_conversation(job.message.to.as_str(), conversation);
         Box::pin(async move {
             let _guard = guard;
             let parts = match encoded {

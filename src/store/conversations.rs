@@ -1,18 +1,28 @@
 //! Conversations: which outbound message an incoming one answers (issue 7, item 1).
 //!
-//! Every message handed to a sender (a modem of a pool, or an SMPP link) is recorded under
-//! `C | number | 0 | id` with the sender's name (`via`), the time, the client's `reference`
-//! and whether it expects a reply. A reply from `number` received on `via` is matched in the
-//! same batch that writes it to the inbox ([`Store::receive_part`]): among the messages sent
-//! to `number` from `via` within the reply window, one open conversation is an exact match
-//! (`sticky-sender`); otherwise the latest wins (`latest`), less surely when several were open.
-//! A match closes the conversation; the window's end closes the rest, and
-//! [`Store::purge_conversations`] removes them.
+//! A message's conversation is read from the message itself: the sender it was handed to
+//! (`via`: the modem of a pool that sent its first part, else the route, which for SMPP is the
+//! link), when (its last `sending`), the client's `reference`, whether it expects a reply and
+//! whether one came (`reply_received`). The messages sent to a number are found through the
+//! recipient index (`T | number | 0 | id`), newest first. A reply from `number` received on
+//! `via` is matched in the same batch that writes it to the inbox ([`Store::receive_part`]):
+//! among the messages sent to `number` from `via` within the reply window, one open
+//! conversation is an exact match (`sticky-sender`); otherwise the latest wins (`latest`), less
+//! surely when several were open. A match closes the conversation; the window's end closes the
+//! rest.
 //!
-//! Lookups are by number and bounded ([`MAX_PER_NUMBER`] newest entries), so the cost does not
+//! Why no key of its own: a `C | number | 0 | id` entry per message handed over (stores
+//! written before this build) repeated what the message and its recipient index hold, and was
+//! one more sled key per message for every checkpoint to write. Those entries are still read,
+//! and win over what their message says, until [`Store::purge_conversations`] has removed the
+//! last of them after the window.
+//!
+//! Lookups are by number and bounded ([`MAX_PER_NUMBER`] newest messages), so the cost does not
 //! grow with traffic to other numbers.
 
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::wal::Batch;
@@ -45,6 +55,9 @@ pub(super) struct Settings {
     classifier: Option<Arc<dyn InboundClassifier>>,
     /// How received addresses are read (`[messages] default_country`).
     pub(super) number_plan: crate::model::NumberPlan,
+    /// The store may hold `C` entries of an earlier build: set at open when one is there,
+    /// cleared when a purge leaves none, so lookups skip their range otherwise.
+    legacy_keys: AtomicBool,
 }
 
 impl Settings {
@@ -57,11 +70,13 @@ impl Settings {
             window_ms: window.as_millis() as u64,
             classifier,
             number_plan,
+            legacy_keys: AtomicBool::new(false),
         }
     }
 }
 
-/// One message sent to a number, as reply matching sees it.
+/// One message sent to a number, as reply matching sees it (and, serialized, the `C` entry of
+/// stores written before conversations were read from the messages).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
     /// The outbound message.
@@ -82,26 +97,45 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    /// The entry for `m` handed to `via` (a modem or link) at `now`.
-    pub fn handed_to(m: &OutboundMessage, via: &str, now: Timestamp) -> Self {
-        Conversation {
-            id: m.id,
-            via: via.to_string(),
-            sent_at: now,
-            expects_reply: m.expects_reply,
-            open: m.expects_reply,
-            reference: m.reference.clone(),
+    /// The conversation `m` holds: `None` before it was handed to a sender, and for a message
+    /// that ended failed, expired or canceled (nobody received it).
+    pub fn of(m: &OutboundMessage) -> Option<Self> {
+        if ended_unreceived(m.status) {
+            return None;
         }
+        let sent_at = m
+            .history
+            .iter()
+            .rev()
+            .find(|h| h.status == Status::Sending)?
+            .at;
+        // Replies come back to the SIM the first part left from (a pool), else the route.
+        let first = m.parts.iter().min_by_key(|p| p.index)?;
+        let via = first.modem.clone().or_else(|| first.route.clone())?;
+        Some(Conversation {
+            id: m.id,
+            via,
+            sent_at,
+            expects_reply: m.expects_reply,
+            open: m.expects_reply && !m.reply_received,
+            reference: m.reference.clone(),
+        })
     }
 }
 
-fn key(number: &str, id: MessageId) -> Vec<u8> {
-    let mut k = prefix(number);
+/// Nobody received a message that ended so: it holds no conversation.
+fn ended_unreceived(status: Status) -> bool {
+    matches!(status, Status::Failed | Status::Expired | Status::Canceled)
+}
+
+/// `C | number | 0 | id`, an earlier build's entry.
+fn legacy_key(number: &str, id: MessageId) -> Vec<u8> {
+    let mut k = legacy_prefix(number);
     k.extend_from_slice(&id.to_bytes());
     k
 }
 
-fn prefix(number: &str) -> Vec<u8> {
+fn legacy_prefix(number: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(number.len() + 18);
     k.push(keys::CONVERSATION);
     k.extend_from_slice(number.as_bytes());
@@ -163,25 +197,15 @@ impl Store {
         self.conversations.window_ms
     }
 
-    /// Records that `m` is handed to `via` (a modem or link) at `now`. Called again for a
-    /// resend, it replaces the entry (the newest sender is the one a reply comes back to).
-    pub fn record_conversation(
-        &self,
-        m: &OutboundMessage,
-        via: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.record_conversations(&[(m.to.as_str(), Conversation::handed_to(m, via, now))])
-    }
-
-    /// [`Store::record_conversation`] for several messages (number, entry) in one write.
-    pub fn record_conversations(&self, entries: &[(&str, Conversation)]) -> Result<(), StoreError> {
-        let mut batch = super::wal::Batch::default();
-        for (number, c) in entries {
-            batch.insert(key(number, c.id), encode(c)?);
-        }
-        let _guard = self.write_lock.lock();
-        self.tree.apply_batch(batch)?;
+    /// Notes at open whether `C` entries of an earlier build are there to be read.
+    pub(super) fn load_legacy_conversations(&self) -> Result<(), StoreError> {
+        let any = self
+            .tree
+            .scan_prefix([keys::CONVERSATION])
+            .next()
+            .transpose()?
+            .is_some();
+        self.conversations.legacy_keys.store(any, Ordering::Relaxed);
         Ok(())
     }
 
@@ -193,31 +217,62 @@ impl Store {
         number: &str,
         now: Timestamp,
     ) -> Result<Vec<Conversation>, StoreError> {
+        Ok(self
+            .candidates(number, now)?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect())
+    }
+
+    /// [`Store::conversations_with`], each with whether it came from an earlier build's `C`
+    /// entry (closed there, not on the message).
+    fn candidates(
+        &self,
+        number: &str,
+        now: Timestamp,
+    ) -> Result<Vec<(Conversation, bool)>, StoreError> {
         let from = now.as_millis().saturating_sub(self.reply_window_ms());
-        let p = prefix(number);
+        let in_window = |c: &Conversation| c.sent_at.as_millis() >= from;
         let mut out = Vec::new();
+        let mut legacy = HashSet::new();
+        if self.conversations.legacy_keys.load(Ordering::Relaxed) {
+            let p = legacy_prefix(number);
+            for kv in self
+                .tree
+                .range(p.clone()..keys::prefix_end(&p))
+                .rev()
+                .take(MAX_PER_NUMBER)
+            {
+                let (k, v) = kv?;
+                let c: Conversation = decode(&k, &v)?;
+                legacy.insert(c.id);
+                let received = self.get(c.id)?.is_none_or(|m| !ended_unreceived(m.status));
+                if in_window(&c) && received {
+                    out.push((c, true));
+                }
+            }
+        }
+        let p = keys::recipient_prefix(number);
         for kv in self
             .tree
             .range(p.clone()..keys::prefix_end(&p))
             .rev()
             .take(MAX_PER_NUMBER)
         {
-            let (k, v) = kv?;
-            let c: Conversation = decode(&k, &v)?;
-            if c.sent_at.as_millis() < from {
+            let (k, _) = kv?;
+            let Some(id) = k.get(p.len()..).and_then(MessageId::from_slice) else {
+                continue;
+            };
+            if legacy.contains(&id) {
                 continue;
             }
-            if let Some(m) = self.get(c.id)? {
-                if matches!(
-                    m.status,
-                    Status::Failed | Status::Expired | Status::Canceled
-                ) {
-                    continue;
-                }
+            if let Some(c) = self.get(id)?.as_ref().and_then(Conversation::of)
+                && in_window(&c)
+            {
+                out.push((c, false));
             }
-            out.push(c);
         }
-        out.sort_by_key(|c| std::cmp::Reverse(c.sent_at));
+        out.sort_by_key(|(c, _)| std::cmp::Reverse(c.sent_at));
         Ok(out)
     }
 
@@ -247,7 +302,8 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         msg.modem = Some(via.to_string());
-        let candidates = self.conversations_with(&msg.from, now)?;
+        let (candidates, legacy): (Vec<Conversation>, Vec<bool>) =
+            self.candidates(&msg.from, now)?.into_iter().unzip();
         let (found, how) = match_reply(&candidates, via);
         msg.matched_by = Some(how);
         if let Some(i) = found {
@@ -256,10 +312,16 @@ impl Store {
                 id: c.id,
                 reference: c.reference.clone(),
             });
-            if c.open {
+            if c.open && legacy[i] {
                 let mut closed = c.clone();
                 closed.open = false;
-                batch.insert(key(&msg.from, c.id), encode(&closed)?);
+                batch.insert(legacy_key(&msg.from, c.id), encode(&closed)?);
+            } else if c.open
+                && let Some(mut m) = self.get(c.id)?
+            {
+                // Only a flag changes: no index or event follows it.
+                m.reply_received = true;
+                batch.insert(&keys::message(c.id), encode(&m)?);
             }
         }
         if let Some(cl) = &self.conversations.classifier {
@@ -268,17 +330,29 @@ impl Store {
         Ok(())
     }
 
-    /// Removes conversation entries older than the reply window; returns how many.
+    /// Removes the `C` entries of an earlier build older than the reply window, in batches;
+    /// returns how many. Once none is left, lookups stop reading their range.
     pub fn purge_conversations(&self, now: Timestamp) -> Result<usize, StoreError> {
+        if !self.conversations.legacy_keys.load(Ordering::Relaxed) {
+            return Ok(0);
+        }
         let from = now.as_millis().saturating_sub(self.reply_window_ms());
-        let mut n = 0;
+        let (mut old, mut kept) = (Vec::new(), 0usize);
         for kv in self.tree.scan_prefix([keys::CONVERSATION]) {
             let (k, v) = kv?;
-            let old = decode::<Conversation>(&k, &v).map_or(true, |c| c.sent_at.as_millis() < from);
-            if old {
-                self.tree.remove(k)?;
-                n += 1;
+            // One that cannot be read would never match: it goes too.
+            if decode::<Conversation>(&k, &v).map_or(true, |c| c.sent_at.as_millis() < from) {
+                old.push(k);
+            } else {
+                kept += 1;
             }
+        }
+        let n = old.len();
+        self.remove_in_chunks(old.into_iter().map(Ok))?;
+        if kept == 0 {
+            self.conversations
+                .legacy_keys
+                .store(false, Ordering::Relaxed);
         }
         Ok(n)
     }
@@ -324,17 +398,48 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_stored_reply_should_carry_its_match_and_close_the_conversation() {
-        let dir = tempfile::tempdir().unwrap();
+    fn store_with_window(dir: &std::path::Path) -> Arc<Store> {
         let policies = crate::store::Policies {
             reply_window: Duration::from_secs(3600),
             ..Default::default()
         };
-        let s = Store::open_with(dir.path(), 1 << 20, policies).unwrap();
+        Store::open_with(dir, 1 << 20, policies).unwrap()
+    }
+
+    /// Stores `m` and hands it to `modem` of the pool `sims` at `at`, as the dispatcher and
+    /// the pool record it.
+    fn handed_over(s: &Store, m: &OutboundMessage, modem: &str, at: u64) -> OutboundMessage {
+        s.insert_outbound(vec![crate::store::NewMessage {
+            message: m.clone(),
+            idempotency_key: None,
+        }])
+        .unwrap();
+        s.update(m.id, |m| {
+            for p in &mut m.parts {
+                p.route = Some("sims".into());
+                p.modem = Some(modem.into());
+            }
+            m.set_status(Status::Sending, Timestamp(at), None);
+            true
+        })
+        .unwrap()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_stored_reply_should_carry_its_match_and_close_the_conversation() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store_with_window(dir.path());
         let (a, b) = (outbound(1_000, "appt-1"), outbound(2_000, "appt-2"));
-        s.record_conversation(&a, "m1", Timestamp(1_000)).unwrap();
-        s.record_conversation(&b, "m2", Timestamp(2_000)).unwrap();
+        handed_over(&s, &a, "m1", 1_000);
+        handed_over(&s, &b, "m2", 2_000);
+        // Accepted, not handed over: nobody has it yet.
+        let queued = outbound(2_500, "appt-3");
+        s.insert_outbound(vec![crate::store::NewMessage {
+            message: queued,
+            idempotency_key: None,
+        }])
+        .unwrap();
         assert_eq!(
             s.open_conversation_senders("+358401234567", Timestamp(3_000))
                 .unwrap(),
@@ -354,22 +459,105 @@ mod tests {
         );
         assert_eq!(m.matched_by.map(|h| h.rule), Some(MatchRule::StickySender));
         assert_eq!(m.modem.as_deref(), Some("m1"));
-        // The inbox entry says the same, and m1's conversation is closed.
+        // The inbox entry says the same, and m1's conversation is closed, on the message.
         let stored = s.list_inbox(None, 10).unwrap().items;
         assert_eq!(stored[0].in_reply_to, m.in_reply_to);
+        assert!(s.get(a.id).unwrap().unwrap().reply_received);
+        assert!(!s.get(b.id).unwrap().unwrap().reply_received);
         assert_eq!(
             s.open_conversation_senders("+358401234567", Timestamp(6_000))
                 .unwrap(),
             vec!["m2".to_string()]
         );
-        // After the window nothing matches, and the hourly purge removes the entries.
+        // A second reply on m1 follows up the answered one.
+        let super::super::Received::Stored(m) = s
+            .receive_part(b"x2", reply("m1"), Timestamp(7_000))
+            .unwrap()
+        else {
+            panic!("not stored")
+        };
+        assert_eq!(m.in_reply_to.map(|r| r.id), Some(a.id));
+        assert_eq!(m.matched_by.map(|h| h.rule), Some(MatchRule::Latest));
+        // After the window nothing matches; no entry of its own was written to purge.
         let later = Timestamp(2_000 + 3_600_000 + 1);
         let super::super::Received::Stored(m) = s.receive_part(b"y", reply("m2"), later).unwrap()
         else {
             panic!("not stored")
         };
         assert_eq!(m.matched_by.map(|h| h.rule), Some(MatchRule::None));
+        assert_eq!(s.tree.scan_prefix([keys::CONVERSATION]).count(), 0);
+        assert_eq!(s.purge_conversations(later).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_message_should_hold_a_conversation_once_handed_over_until_it_ends_unreceived() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store_with_window(dir.path());
+        let m = outbound(1_000, "appt-1");
+        assert_eq!(Conversation::of(&m), None, "not handed over");
+        let mut sent = handed_over(&s, &m, "m1", 1_500);
+        let c = Conversation::of(&sent).unwrap();
+        assert_eq!(
+            (c.via.as_str(), c.sent_at, c.open),
+            ("m1", Timestamp(1_500), true)
+        );
+        // Through an SMPP link: no modem, the route (the link) is the sender.
+        sent.parts[0].modem = None;
+        assert_eq!(Conversation::of(&sent).unwrap().via, "sims");
+        sent.set_status(Status::Failed, Timestamp(2_000), None);
+        assert_eq!(Conversation::of(&sent), None, "failed: nobody received it");
+    }
+
+    #[test]
+    fn entries_of_an_earlier_build_should_match_close_there_and_be_purged_after_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let number = "+358401234567";
+        let (a, b) = (outbound(1_000, "appt-1"), outbound(2_000, "appt-2"));
+        {
+            let s = store_with_window(dir.path());
+            // Handed over by the earlier build: its message says open, its entry closed.
+            handed_over(&s, &a, "m1", 1_000);
+            let mut closed = conv(1_000, "m1", true, false);
+            closed.id = a.id;
+            s.put_raw(&legacy_key(number, a.id), &encode(&closed).unwrap())
+                .unwrap();
+            handed_over(&s, &b, "m2", 2_000);
+            let mut open = conv(2_000, "m2", true, true);
+            open.id = b.id;
+            s.put_raw(&legacy_key(number, b.id), &encode(&open).unwrap())
+                .unwrap();
+            s.flush_blocking().unwrap();
+        }
+        let s = store_with_window(dir.path());
+        assert_eq!(
+            s.open_conversation_senders(number, Timestamp(3_000))
+                .unwrap(),
+            vec!["m2".to_string()],
+            "the entry wins over its message"
+        );
+        let super::super::Received::Stored(m) =
+            s.receive_part(b"x", reply("m2"), Timestamp(5_000)).unwrap()
+        else {
+            panic!("not stored")
+        };
+        assert_eq!(m.in_reply_to.map(|r| r.id), Some(b.id));
+        assert_eq!(m.matched_by.map(|h| h.rule), Some(MatchRule::StickySender));
+        let v = s.tree.get(legacy_key(number, b.id)).unwrap().unwrap();
+        assert!(
+            !decode::<Conversation>(b"k", &v).unwrap().open,
+            "closed in the entry"
+        );
+        assert!(
+            s.open_conversation_senders(number, Timestamp(6_000))
+                .unwrap()
+                .is_empty()
+        );
+        // Within the window the entries stay; after it both go, and lookups stop reading them.
+        assert_eq!(s.purge_conversations(Timestamp(6_000)).unwrap(), 0);
+        let later = Timestamp(2_000 + 3_600_000 + 1);
         assert_eq!(s.purge_conversations(later).unwrap(), 2);
+        assert_eq!(s.tree.scan_prefix([keys::CONVERSATION]).count(), 0);
+        assert!(!s.conversations.legacy_keys.load(Ordering::Relaxed));
     }
 
     #[test]

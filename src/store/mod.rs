@@ -294,6 +294,7 @@ impl Store {
         let migrated = started.elapsed();
         store.load_status_counts()?;
         store.suppressed_keys.load(&store.tree)?;
+        store.load_legacy_conversations()?;
         let waiting: u64 = Status::ALL
             .into_iter()
             .filter(|s| s.is_cancelable())

@@ -27,8 +27,8 @@ use tracing::{debug, error, warn};
 
 use super::webhook::Delivery;
 use super::{
-    CancelByReference, Conversation, InboundPart, Inserted, NewMessage, PurgeStep, Received,
-    ReportInput, ReportMatch, SmppReceiptMatch, SmscIdRecord, SmscReceipt, Store, StoreError,
+    CancelByReference, InboundPart, Inserted, NewMessage, PurgeStep, Received, ReportInput,
+    ReportMatch, SmppReceiptMatch, SmscIdRecord, SmscReceipt, Store, StoreError,
 };
 use crate::model::{
     AuditEntry, InboundMessage, MessageId, OutboundMessage, PartStatus, SendEnded, Status,
@@ -101,10 +101,6 @@ enum Change {
         now: Timestamp,
         policy: Arc<dyn OutcomePolicy>,
         done: Option<oneshot::Sender<Vec<(MessageId, StoreError)>>>,
-    },
-    Conversation {
-        number: String,
-        conversation: Conversation,
     },
     SentBy {
         id: MessageId,
@@ -268,10 +264,6 @@ fn apply(store: &Store, changes: Vec<Change>) {
             Change::Apart(job) => phased.apart.push(job),
             Change::Intake { items, done } => phased.intake.push((items, done)),
             Change::Audit { entry, done } => phased.audits.push((entry, done)),
-            Change::Conversation {
-                number,
-                conversation,
-            } => phased.conversations.push((number, conversation)),
             Change::SmscId { route, record } => {
                 phased.smsc_ids.entry(route).or_default().push(record)
             }
@@ -292,7 +284,6 @@ fn apply(store: &Store, changes: Vec<Change>) {
 struct Phased {
     intake: Vec<(Vec<NewMessage>, Reply<Vec<Inserted>>)>,
     audits: Vec<(AuditEntry, Reply<AuditEntry>)>,
-    conversations: Vec<(String, Conversation)>,
     smsc_ids: HashMap<String, Vec<SmscIdRecord>>,
     sent_refs: Vec<Change>,
     settles: Vec<Change>,
@@ -305,17 +296,6 @@ impl Phased {
     /// Applies and empties what is held.
     fn apply(&mut self, store: &Store) {
         apply_intake(store, std::mem::take(&mut self.intake));
-        if !self.conversations.is_empty() {
-            let entries: Vec<(&str, Conversation)> = self
-                .conversations
-                .iter()
-                .map(|(n, c)| (n.as_str(), c.clone()))
-                .collect();
-            if let Err(e) = store.record_conversations(&entries) {
-                warn!(target: "smsgw::store", cause = %e, n = entries.len(), "cannot record conversations; replies to these messages will not be matched");
-            }
-            self.conversations.clear();
-        }
         for (route, records) in self.smsc_ids.drain() {
             if let Err(e) = store.record_smsc_ids(&route, &records) {
                 warn!(target: "smsgw::store", %route, cause = %e, n = records.len(), "cannot record SMSC ids; their receipts will stay parked");
@@ -729,14 +709,6 @@ impl Writer {
             })
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)
-    }
-
-    /// Records that a message to `number` left through a route, for reply matching.
-    pub fn record_conversation(&self, number: &str, conversation: Conversation) {
-        self.queue(Change::Conversation {
-            number: number.to_string(),
-            conversation,
-        });
     }
 
     /// Records which modem sent each part (`senders`), and the parts sent again after an
@@ -1217,8 +1189,6 @@ mod tests {
         "receive_part",
         "purge_seen",
         "release_incomplete",
-        "record_conversation",
-        "record_conversations",
         "purge_conversations",
         "ack_inbox",
         "set_thread_marks",
