@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
-use crate::api::{self, AppState, backpressure::Pressure, submit::SubmitRules};
+use crate::api::{self, AppShared, AppState, backpressure::Pressure, submit::SubmitRules};
 use crate::config::Config;
 use crate::dispatch::{Clock, Dispatcher, Route, SystemClock};
 use crate::model::Timestamp;
@@ -247,7 +247,7 @@ pub async fn serve(
         modems.clone(),
         work.clone(),
     ));
-    let state = AppState {
+    let state = AppState::new(AppShared {
         store: store.clone(),
         dispatch: handle,
         rules: Arc::new(SubmitRules::from_config(&config)),
@@ -261,7 +261,7 @@ pub async fn serve(
         stop: work.clone(),
         modems,
         console,
-    };
+    });
     let app = api::router(state);
     match &config.server.tls {
         Some(files) => {

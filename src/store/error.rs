@@ -30,6 +30,16 @@ pub enum StoreError {
         /// Highest version this build migrates to.
         supported: u32,
     },
+    /// Another process holds the store's files (one daemon per data directory).
+    #[error(
+        "the store in {dir} is in use by another process (its lock was still held after {waited_secs} s)"
+    )]
+    InUse {
+        /// The store's directory.
+        dir: String,
+        /// How long the open waited for the lock.
+        waited_secs: u64,
+    },
     /// The writer's thread could not be started.
     #[error("cannot start the store's writer thread: {0}")]
     Start(std::io::Error),

@@ -218,6 +218,42 @@ pub fn sled_config(dir: &Path) -> sled::Config {
         .mode(sled::Mode::HighThroughput)
 }
 
+/// How long an open waits for sled's lock on the files before it says another process has
+/// them.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens sled in `dir`, waiting up to [`LOCK_WAIT`] for its lock. Why wait: the last handle
+/// of a store dropped in this process may still be letting go on the writer's thread (which
+/// applies what was queued before the drop), so a store opened again at once (tools, tests)
+/// found the lock held for a few milliseconds. Another daemon on the same directory holds it
+/// for good and is refused after the wait.
+pub fn open_sled(dir: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
+    open_sled_waiting(dir, cache_bytes, LOCK_WAIT)
+}
+
+fn open_sled_waiting(
+    dir: &Path,
+    cache_bytes: u64,
+    wait: std::time::Duration,
+) -> Result<sled::Db, StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        match sled_config(dir).cache_capacity(cache_bytes).open() {
+            // sled folds the `flock` error into a message of its own.
+            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                if started.elapsed() >= wait {
+                    return Err(StoreError::InUse {
+                        dir: dir.display().to_string(),
+                        waited_secs: wait.as_secs(),
+                    });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 impl Store {
     /// Opens (or creates) the store in `dir` with the default [`Policies`], migrating its
     /// schema if needed (tools, tests and benches; the daemon uses [`Store::open_with`]).
@@ -244,7 +280,7 @@ impl Store {
         inline_up_to: u64,
     ) -> Result<Arc<Store>, StoreError> {
         let started = std::time::Instant::now();
-        let db = sled_config(dir).cache_capacity(cache_bytes).open()?;
+        let db = open_sled(dir, cache_bytes)?;
         let sled_opened = started.elapsed();
         let (tree, recovered) = wal::Tree::open(
             db.clone(),
@@ -1043,5 +1079,23 @@ impl Store {
             out.push((s, n));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod open_tests {
+    use super::*;
+
+    #[test]
+    fn a_store_held_elsewhere_should_be_refused_after_the_wait_with_its_directory_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = Store::open(dir.path(), 1 << 20).unwrap();
+        let wait = std::time::Duration::from_millis(50);
+        let err = open_sled_waiting(dir.path(), 1 << 20, wait).unwrap_err();
+        assert!(matches!(err, StoreError::InUse { .. }), "{err}");
+        assert!(err.to_string().contains(&dir.path().display().to_string()));
+        drop(held);
+        // Once let go, the same open goes through (waiting if the writer still holds it).
+        open_sled(dir.path(), 1 << 20).unwrap();
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use smsgw::api::{self, AppState, submit::SubmitRules};
+use smsgw::api::{self, AppShared, AppState, submit::SubmitRules};
 use smsgw::config::Config;
 use smsgw::dispatch::{Dispatcher, SystemClock};
 use smsgw::model::{InboundMessage, MessageId, Timestamp};
@@ -21,7 +21,7 @@ pub async fn serve(store: Arc<Store>, config: &Config) -> String {
         Dispatcher::new(store.clone(), vec![], config, Arc::new(SystemClock)).unwrap();
     let stop = CancellationToken::new();
     tokio::spawn(store.group_commit().run(stop.clone()));
-    let state = AppState {
+    let state = AppState::new(AppShared {
         store,
         dispatch: handle,
         rules: Arc::new(SubmitRules::new(&config.messages)),
@@ -35,7 +35,7 @@ pub async fn serve(store: Arc<Store>, config: &Config) -> String {
         stop,
         modems: Default::default(),
         console: Default::default(),
-    };
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

@@ -16,37 +16,17 @@ pub fn temp_store() -> (tempfile::TempDir, Arc<Store>) {
     (dir, store)
 }
 
-/// Reopens the store in `dir` (after the previous handle was dropped). sled's background
-/// I/O threads can hold its file lock for a moment after the last handle is gone (a process
-/// restart never sees that), so the open is retried for up to two seconds.
+/// Reopens the store in `dir` (after the previous handle was dropped; the open waits for the
+/// lock the last handle may still be letting go of).
 pub fn reopen(dir: &tempfile::TempDir) -> Arc<Store> {
     smsgw::store::writer::hold_paused_clock_while_writing();
-    let path = dir.path().join("db");
-    let mut tries = 0;
-    loop {
-        match Store::open(&path, 16 << 20) {
-            Ok(store) => return store,
-            Err(e) if tries < 100 => {
-                tries += 1;
-                eprintln!("reopen: {e}; retrying");
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            Err(e) => panic!("cannot reopen the store: {e}"),
-        }
-    }
+    Store::open(&dir.path().join("db"), 16 << 20).unwrap()
 }
 
-/// Opens the store's sled database itself (to write what another build would have), retrying
-/// for up to two seconds like [`reopen`].
+/// Opens the store's sled database itself (to write what another build would have), waiting
+/// for its lock like [`reopen`].
 pub fn raw_sled(dir: &tempfile::TempDir) -> sled::Db {
-    let path = dir.path().join("db");
-    for _ in 0..100 {
-        match smsgw::store::sled_config(&path).open() {
-            Ok(db) => return db,
-            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
-        }
-    }
-    smsgw::store::sled_config(&path).open().unwrap()
+    smsgw::store::open_sled(&dir.path().join("db"), 16 << 20).unwrap()
 }
 
 /// A configuration from TOML text.
