@@ -21,8 +21,8 @@
 //!   opts, reference) -> Segments` (user data per part), [`segment_binary`],
 //!   [`SegmentOptions`] (16-bit refs, national languages, look-alike replacement, class),
 //!   [`ConcatReferences`] (`allocate(recipient, sixteen_bit)`).
-//! - Reassembly: [`Reassembler`] (`push(Fragment, now_ms) -> Vec<Reassembled>`,
-//!   `expire(now_ms)`, `next_deadline_ms()`; serde-serialisable), [`Fragment::from_deliver`].
+//! - Reassembly is not here: received parts are reassembled durably by the store
+//!   (`store::reassembly`, `Store::receive_part`), one reassembler for modems and SMPP.
 //! - Error: [`GsmError`] (byte offsets on every parse error).
 
 mod address;
@@ -31,7 +31,6 @@ mod at_pdu;
 mod dcs;
 mod error;
 mod outgoing;
-mod reassembly;
 mod references;
 mod replace;
 mod segment;
@@ -49,10 +48,6 @@ pub use at_pdu::{AtPdu, ReceivedPdu, decode_pdu_hex, encode_pdu_hex};
 pub use dcs::{DataCoding, DcsGroup, Encoding, MessageClass};
 pub use error::GsmError;
 pub use outgoing::{OutgoingText, build_submits, build_text_pdus};
-pub use reassembly::{
-    ConcatKey, Content, DEFAULT_MAX_PENDING, Fragment, MISSING_PART_MARKER, Reassembled,
-    Reassembler,
-};
 pub use references::{ConcatReferences, DEFAULT_MAX_RECIPIENTS};
 pub use segment::{
     MAX_PARTS, PartCount, SegmentOptions, Segments, count_parts, segment, segment_binary,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tracing::{debug, info, warn};
 
-use super::codec::{Decoded, StatusReportPdu, TpduCodec};
+use super::codec::{Decoded, IncomingSms, StatusReportPdu, TpduCodec};
 use super::port::{PortError, PortHandle};
 use crate::at::Command;
 use crate::at::response::sms::{StoredMessage, parse_cmgl, parse_cmgr};
@@ -78,6 +78,32 @@ impl Handled {
     }
 }
 
+/// The part the store reassembles from a decoded SMS-DELIVER received on `modem` of `route`
+/// (whose SIM's number is `own_number`, when known).
+pub fn inbound_part(
+    sms: IncomingSms,
+    modem: &str,
+    route: &str,
+    own_number: Option<&str>,
+) -> InboundPart {
+    InboundPart {
+        modem: modem.to_string(),
+        route: route.to_string(),
+        from: sms.from,
+        from_type: sms.from_type,
+        to: own_number.map(str::to_string),
+        to_type: crate::model::NumberType::Unknown,
+        sent_at: sms.sent_at,
+        concat: sms.concat.map(|c| PartRef {
+            reference: c.reference,
+            total: c.total,
+            seq: c.seq,
+            sixteen_bit: c.sixteen_bit,
+        }),
+        text: sms.text,
+    }
+}
+
 impl Receiver<'_> {
     /// Decodes a PDU and stores what it carries, durably. `Err` only for store failures.
     pub async fn handle_pdu(&self, pdu_hex: &str) -> Result<Handled, crate::store::StoreError> {
@@ -92,22 +118,7 @@ impl Receiver<'_> {
         let now = Timestamp::now();
         match decoded {
             Decoded::Deliver(sms) => {
-                let part = InboundPart {
-                    modem: self.modem.to_string(),
-                    route: self.route.to_string(),
-                    from: sms.from,
-                    from_type: sms.from_type,
-                    to: self.own_number.map(str::to_string),
-                    to_type: crate::model::NumberType::Unknown,
-                    sent_at: sms.sent_at,
-                    concat: sms.concat.map(|c| PartRef {
-                        reference: c.reference,
-                        total: c.total,
-                        seq: c.seq,
-                        sixteen_bit: c.sixteen_bit,
-                    }),
-                    text: sms.text,
-                };
+                let part = inbound_part(sms, self.modem, self.route, self.own_number);
                 let r = self
                     .store
                     .writer()

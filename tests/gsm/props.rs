@@ -1,12 +1,20 @@
 //! Property tests: text → parts → TPDUs → decode → reassemble gives the text back; parts
 //! never exceed 140 octets; `count_parts` agrees with the splitter; decoding arbitrary bytes
 //! never panics and whatever decodes re-encodes to the same value.
+//!
+//! Reassembly is the production path's: the modem's codec decodes each PDU, the receiver
+//! makes the part of it, the store reassembles (`Store::receive_part`).
 
 use proptest::prelude::*;
 use smsgw::gsm::{
-    self, Address, Content, Deliver, Direction, Fragment, NationalLanguage, OutgoingText,
-    Reassembler, SegmentOptions, Timestamp, Tpdu, build_submits, count_parts,
+    self, Address, Deliver, Direction, NationalLanguage, OutgoingText, SegmentOptions, Submit,
+    Timestamp, Tpdu, build_submits, count_parts,
 };
+use smsgw::model::InboundMessage;
+use smsgw::modem::codec::{Decoded, TpduCodec};
+use smsgw::modem::gsm_codec::GsmCodec;
+use smsgw::modem::receive::inbound_part;
+use smsgw::store::{Received, Store};
 
 /// Characters that exercise every path: GSM default, extension, national tables, BMP,
 /// astral (surrogate pairs), controls.
@@ -53,11 +61,46 @@ const TS: Timestamp = Timestamp {
     tz_quarters: -20,
 };
 
+/// The SMS-DELIVER the SMSC makes of `s` (same user data), as a modem reads it: hex, SMSC
+/// address octets first.
+fn delivered(s: &Submit) -> String {
+    let deliver = Deliver {
+        more_messages: false,
+        loop_prevention: false,
+        status_report_indication: false,
+        reply_path: false,
+        originator: Address::international("358401234567"),
+        protocol_id: 0,
+        dcs: s.dcs,
+        timestamp: TS,
+        user_data: s.user_data.clone(),
+    };
+    gsm::encode_pdu_hex(None, &Tpdu::Deliver(deliver)).unwrap().hex
+}
+
+/// Receives `pdus` on one modem in the given order, as the daemon does; the messages stored.
+fn receive_all(store: &Store, pdus: &[String]) -> Vec<InboundMessage> {
+    let codec = GsmCodec::default();
+    let mut stored = Vec::new();
+    for (i, hex) in pdus.iter().enumerate() {
+        let Ok(Decoded::Deliver(sms)) = codec.decode(hex) else {
+            panic!("not a deliver: {hex}");
+        };
+        let part = inbound_part(sms, "m1", "sims", None);
+        let at = smsgw::model::Timestamp(1_000 + i as u64);
+        let raw = hex::decode(hex).unwrap();
+        if let Received::Stored(m) = store.receive_part(&raw, part, at).unwrap() {
+            stored.push(m);
+        }
+    }
+    stored
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
-    fn any_text_should_survive_segmentation_transport_and_reassembly(
+    fn any_text_should_survive_segmentation_and_transport(
         text in text(),
         opts in options(),
         reference in any::<u16>(),
@@ -66,36 +109,14 @@ proptest! {
         let msg = OutgoingText { to: &to, text: &text, status_report: false, validity: None, reference };
         let submits = build_submits(&msg, &opts).unwrap();
         prop_assert_eq!(submits.len(), count_parts(&text, &opts).parts);
-        let mut reassembler = Reassembler::new(60_000);
-        let mut out = Vec::new();
         for (i, s) in submits.into_iter().enumerate() {
             let bytes = Tpdu::Submit(s.clone()).encode().unwrap();
             // TP-UDL octets: everything after the header fields of this fixed-shape SUBMIT.
             let ud_octets = bytes.len() - (1 + 1 + 2 + 6 + 1 + 1 + 1);
             prop_assert!(ud_octets <= 140, "part {} has {} octets", i, ud_octets);
             let back = Tpdu::decode(&bytes, Direction::FromMobile).unwrap();
-            prop_assert_eq!(&back, &Tpdu::Submit(s.clone()));
-            // The SMSC delivers it: same user data in an SMS-DELIVER.
-            let deliver = Deliver {
-                more_messages: false,
-                loop_prevention: false,
-                status_report_indication: false,
-                reply_path: false,
-                originator: Address::alphanumeric("Sender"),
-                protocol_id: 0,
-                dcs: s.dcs,
-                timestamp: TS,
-                user_data: s.user_data,
-            };
-            let hex = gsm::encode_pdu_hex(None, &Tpdu::Deliver(deliver)).unwrap();
-            let Tpdu::Deliver(d) = gsm::decode_pdu_hex(&hex.hex, None).unwrap().tpdu else {
-                return Err(TestCaseError::fail("not a deliver"));
-            };
-            out.extend(reassembler.push(Fragment::from_deliver(&d), i as u64));
+            prop_assert_eq!(&back, &Tpdu::Submit(s));
         }
-        prop_assert_eq!(out.len(), 1);
-        prop_assert!(out[0].missing.is_empty());
-        prop_assert_eq!(&out[0].content, &Content::Text(text.clone()));
     }
 
     #[test]
@@ -134,6 +155,36 @@ proptest! {
     }
 }
 
+proptest! {
+    // A store per case: fewer cases than the pure properties above.
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_text_should_come_back_whole_from_the_daemons_reassembly_in_any_order(
+        text in text(),
+        opts in options(),
+        reference in any::<u16>(),
+        order in any::<proptest::sample::Index>(),
+        again in any::<proptest::sample::Index>(),
+    ) {
+        let to = Address::international("358401234567");
+        let msg = OutgoingText { to: &to, text: &text, status_report: false, validity: None, reference };
+        let mut pdus: Vec<String> = build_submits(&msg, &opts).unwrap().iter().map(delivered).collect();
+        let parts = pdus.len();
+        // One rotation of the parts, and one of them read twice (a SIM read again after a
+        // crash between store and delete).
+        pdus.rotate_left(order.index(parts));
+        pdus.insert(0, pdus[again.index(parts)].clone());
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let stored = receive_all(&store, &pdus);
+        prop_assert_eq!(stored.len(), 1);
+        prop_assert!(!stored[0].incomplete);
+        prop_assert_eq!(stored[0].parts as usize, parts);
+        prop_assert_eq!(&stored[0].text, &text);
+    }
+}
+
 #[test]
 fn reassembly_of_shuffled_three_part_ucs2_should_restore_the_text() {
     let text = "Привет из Хельсинки! ".repeat(8);
@@ -152,21 +203,13 @@ fn reassembly_of_shuffled_three_part_ucs2_should_restore_the_text() {
     let mut submits = build_submits(&msg, &opts).unwrap();
     assert_eq!(submits.len(), 3);
     submits.reverse();
-    let mut r = Reassembler::new(1_000);
-    let mut done = Vec::new();
-    for s in submits.iter().chain(submits.first()) {
-        let frag = Fragment {
-            sender: "+358401234567".into(),
-            concat: s
-                .user_data
-                .header
-                .as_ref()
-                .and_then(|h| h.concat())
-                .map(Into::into),
-            content: Content::Text(s.user_data.as_text().unwrap().to_string()),
-        };
-        done.extend(r.push(frag, 0));
-    }
-    assert_eq!(done.len(), 1);
-    assert_eq!(done[0].content, Content::Text(text));
+    // The last part first, then the rest, then the last again.
+    let mut pdus: Vec<String> = submits.iter().map(delivered).collect();
+    pdus.push(pdus[0].clone());
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 1 << 20).unwrap();
+    let stored = receive_all(&store, &pdus);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].text, text);
+    assert_eq!(stored[0].from, "+358401234567");
 }
