@@ -224,6 +224,17 @@ impl Store {
             .collect())
     }
 
+    /// The newest [`MAX_PER_NUMBER`] keys under `prefix` (one number's), newest first.
+    fn newest_under(
+        &self,
+        prefix: &[u8],
+    ) -> impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> {
+        self.tree
+            .range(prefix.to_vec()..keys::prefix_end(prefix))
+            .rev()
+            .take(MAX_PER_NUMBER)
+    }
+
     /// [`Store::conversations_with`], each with whether it came from an earlier build's `C`
     /// entry (closed there, not on the message).
     fn candidates(
@@ -236,13 +247,7 @@ impl Store {
         let mut out = Vec::new();
         let mut legacy = HashSet::new();
         if self.conversations.legacy_keys.load(Ordering::Relaxed) {
-            let p = legacy_prefix(number);
-            for kv in self
-                .tree
-                .range(p.clone()..keys::prefix_end(&p))
-                .rev()
-                .take(MAX_PER_NUMBER)
-            {
+            for kv in self.newest_under(&legacy_prefix(number)) {
                 let (k, v) = kv?;
                 let c: Conversation = decode(&k, &v)?;
                 legacy.insert(c.id);
@@ -253,12 +258,7 @@ impl Store {
             }
         }
         let p = keys::recipient_prefix(number);
-        for kv in self
-            .tree
-            .range(p.clone()..keys::prefix_end(&p))
-            .rev()
-            .take(MAX_PER_NUMBER)
-        {
+        for kv in self.newest_under(&p) {
             let (k, _) = kv?;
             let Some(id) = k.get(p.len()..).and_then(MessageId::from_slice) else {
                 continue;

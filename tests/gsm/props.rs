@@ -75,7 +75,9 @@ fn delivered(s: &Submit) -> String {
         timestamp: TS,
         user_data: s.user_data.clone(),
     };
-    gsm::encode_pdu_hex(None, &Tpdu::Deliver(deliver)).unwrap().hex
+    gsm::encode_pdu_hex(None, &Tpdu::Deliver(deliver))
+        .unwrap()
+        .hex
 }
 
 /// Receives `pdus` on one modem in the given order, as the daemon does; the messages stored.
