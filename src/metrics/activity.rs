@@ -249,6 +249,7 @@ mod tests {
             reason: None,
             parts: vec![part],
             attempts: 1,
+            asks: None,
         }
     }
 

@@ -322,6 +322,7 @@ mod tests {
             reason: None,
             parts: Vec::new(),
             attempts: 0,
+            asks: None,
         }
     }
 

@@ -723,6 +723,7 @@ impl Store {
             reason,
             parts: m.parts.clone(),
             attempts: m.attempts.count,
+            asks: Some(Event::asks_of(m)),
         };
         batch.push_event(event);
         Ok(())
@@ -877,6 +878,7 @@ impl Store {
             reason: None,
             parts: Vec::new(),
             attempts: 0,
+            asks: None,
         };
         batch.push_event(event);
         for m in &queued {

@@ -464,3 +464,58 @@ async fn an_allow_listed_client_url_should_be_delivered() {
     until(Duration::from_secs(5), || hooks.backlog() == 0).await;
     f.stop.cancel();
 }
+
+/// A per-message target passes over the events of a message that asked for no callback,
+/// as the event says, without reading the message; a message that asked is read and called.
+#[tokio::test(start_paused = true)]
+async fn a_callback_target_should_pass_over_messages_that_asked_for_none_without_reading_them() {
+    let f = fixture();
+    let receiver = Arc::new(Receiver::default());
+    let mut callbacks = target(pacing());
+    callbacks.kind = super::TargetKind::Callback;
+    callbacks.url = None;
+    callbacks.events = vec![EventKind::MessageStatus];
+    f.start(callbacks, receiver.clone()).await;
+    let with_url = |id: MessageId, url: &str| {
+        let mut m = f.store.get(id).unwrap().unwrap();
+        m.callback_url = Some(url.into());
+        f.store.overwrite_for_test(&m).unwrap();
+    };
+    // Its three events say "no callback"; read after them, the message would say otherwise.
+    let quiet = f.message_with_three_events();
+    with_url(quiet, "http://127.0.0.1:9/quiet");
+    let asked = f.store.queue_for_test("+358409999999");
+    with_url(asked, "http://127.0.0.1:9/asked");
+    f.store
+        .update(asked, |m| {
+            m.set_status(Status::Sending, Timestamp(3), None);
+            true
+        })
+        .unwrap();
+    // Its `queued` event came before the URL was set: only `sending` is called back.
+    until(Duration::from_secs(60), || !receiver.log.lock().is_empty()).await;
+    let hooks_done = || f.store.webhook_counts("crm").unwrap() == (0, 0);
+    until(Duration::from_secs(60), hooks_done).await;
+    let log = receiver.log.lock().clone();
+    assert!(
+        log.len() == 1 && log.iter().all(|s| s.message == asked.to_string()),
+        "{log:?}"
+    );
+    // An event of an earlier build says nothing: the message decides.
+    let mut old = crate::model::Event {
+        seq: 1,
+        at: Timestamp(1),
+        kind: EventKind::MessageStatus,
+        message_id: quiet,
+        status: Some(Status::Sent),
+        reason: None,
+        parts: Vec::new(),
+        attempts: 0,
+        asks: None,
+    };
+    assert!(old.may_ask(crate::model::Event::ASKS_CALLBACK));
+    old.asks = Some(crate::model::Event::ASKS_DLR);
+    assert!(!old.may_ask(crate::model::Event::ASKS_CALLBACK));
+    assert!(old.may_ask(crate::model::Event::ASKS_DLR));
+    f.stop.cancel();
+}

@@ -342,6 +342,14 @@ impl Worker {
         }
         let (payload, url) = match e.kind {
             EventKind::MessageStatus => {
+                let asked = match self.target.kind {
+                    TargetKind::Webhook => true,
+                    TargetKind::Callback => e.may_ask(Event::ASKS_CALLBACK),
+                    TargetKind::KannelDlr => e.may_ask(Event::ASKS_DLR),
+                };
+                if !asked {
+                    return Ok(None);
+                }
                 let Some(m) = messages.get(e.message_id, || self.store.get(e.message_id))? else {
                     return Ok(None);
                 };
