@@ -249,7 +249,15 @@ impl Store {
         if self.conversations.legacy_keys.load(Ordering::Relaxed) {
             for kv in self.newest_under(&legacy_prefix(number)) {
                 let (k, v) = kv?;
-                let c: Conversation = decode(&k, &v)?;
+                // An unreadable entry would fail every reply from this number (the part stays
+                // unstored); it matches nothing, and the purge removes it.
+                let c: Conversation = match decode(&k, &v) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(target: "smsgw::store", error = %e, "an earlier build's conversation entry is unreadable; skipped");
+                        continue;
+                    }
+                };
                 legacy.insert(c.id);
                 let received = self.get(c.id)?.is_none_or(|m| !ended_unreceived(m.status));
                 if in_window(&c) && received {
@@ -535,6 +543,12 @@ mod tests {
             vec!["m2".to_string()],
             "the entry wins over its message"
         );
+        // A damaged entry beside them is passed over, not a failure of every reply.
+        s.put_raw(
+            &legacy_key(number, MessageId::new_at(2_500)),
+            b"\xffdamaged",
+        )
+        .unwrap();
         let super::super::Received::Stored(m) =
             s.receive_part(b"x", reply("m2"), Timestamp(5_000)).unwrap()
         else {
@@ -553,7 +567,11 @@ mod tests {
                 .is_empty()
         );
         // Within the window the entries stay; after it both go, and lookups stop reading them.
-        assert_eq!(s.purge_conversations(Timestamp(6_000)).unwrap(), 0);
+        assert_eq!(
+            s.purge_conversations(Timestamp(6_000)).unwrap(),
+            1,
+            "the damaged one"
+        );
         let later = Timestamp(2_000 + 3_600_000 + 1);
         assert_eq!(s.purge_conversations(later).unwrap(), 2);
         assert_eq!(s.tree.scan_prefix([keys::CONVERSATION]).count(), 0);
